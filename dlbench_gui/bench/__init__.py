@@ -1,0 +1,1 @@
+"""Bench: the models, the datasets and the worker child that trains. Imports TensorFlow; never Qt."""

@@ -1,0 +1,88 @@
+"""The two published models (seed-protocol.md), layer by layer, and their compile settings."""
+
+from __future__ import annotations
+
+EXPECTED_PARAMS = {"model_a": 30_239_690, "model_b": 118_002_738}
+
+
+class WeightsUnavailable(RuntimeError):
+    """ImageNet weights were asked for but cannot be downloaded or found in Keras' cache."""
+
+
+def _regularised_dense(units: int, name: str):
+    import keras
+    from keras import layers, regularizers
+
+    return layers.Dense(
+        units, activation="relu", name=name,
+        kernel_regularizer=regularizers.L1L2(l1=1e-5, l2=1e-4),
+        bias_regularizer=regularizers.L2(1e-4),
+        activity_regularizer=regularizers.L2(1e-5),
+    )
+
+
+def _base(factory, weights: str, **kwargs):
+    try:
+        return factory(include_top=False, weights=None if weights == "random" else "imagenet", **kwargs)
+    except Exception as exc:
+        if weights == "imagenet" and ("URL fetch failure" in str(exc) or "Name or service" in str(exc)):
+            raise WeightsUnavailable(
+                f"ImageNet weights for {factory.__name__} are not in Keras' cache and cannot be downloaded "
+                "(offline?). Use random weights: a training step costs the same.") from exc
+        raise
+
+
+def build_model_a(weights: str = "random"):
+    """Modified VGG19 after Deitsch et al. (2019): frozen VGG19 base + 4 conv + regularised dense head."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((32, 32, 3), name="image")
+    base = _base(keras.applications.VGG19, weights, input_shape=(32, 32, 3))
+    base.trainable = False
+    x = base(inputs)
+    for i in range(4):
+        x = layers.Conv2D(128, 3, activation="relu", padding="same", name=f"head_conv{i + 1}")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = _regularised_dense(4096, "fc4096")(x)
+    x = layers.Dropout(0.5, name="drop1")(x)
+    x = _regularised_dense(2048, "fc2048")(x)
+    x = layers.Dropout(0.5, name="drop2")(x)
+    x = _regularised_dense(128, "fc128")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="model_a_vgg19")
+
+
+def build_model_b(weights: str = "random"):
+    """Concatenated Xception + ResNet152V2 after Rahimzadeh & Attar (2020), one shared 32x32x3 input."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((32, 32, 3), name="image")
+    # input_tensor (not input_shape) lets both bases accept 32x32, below Xception's 71x71 default minimum.
+    xception = _base(keras.applications.Xception, weights, input_tensor=inputs)
+    resnet = _base(keras.applications.ResNet152V2, weights, input_tensor=inputs)
+    x = layers.Concatenate(name="concat")([xception.output, resnet.output])
+    x = layers.Conv2D(1024, 3, strides=1, padding="same", activation="relu", name="fuse_conv")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.5, name="drop")(x)
+    x = _regularised_dense(1024, "fc1024")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="model_b_xception_resnet152v2")
+
+
+BUILDERS = {"model_a": build_model_a, "model_b": build_model_b}
+
+
+def build_model(name: str, weights: str = "random"):
+    return BUILDERS[name](weights)
+
+
+def compile_model(model) -> None:
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
+        loss="categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.Precision(name="precision"), keras.metrics.Recall(name="recall")],
+    )

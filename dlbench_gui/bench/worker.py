@@ -1,0 +1,531 @@
+"""The worker child: reads one request as JSON on stdin, runs it, and reports JSON-lines events on stdout.
+
+Started as `python -m dlbench_gui --worker` (or the frozen executable with `--worker`), one per benchmark.
+The real stdout is kept for events only; everything else printed in this process goes to stderr, which the
+runner writes to the run's log file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from ..core import events as ev
+from ..core import stats
+from ..core.config import BenchmarkConfig
+from ..core.errors import classify_exception
+
+STEP_FLUSH_S = 0.1  # step events are batched: at most one line every ~100 ms
+QUICK_WARMUP_STEPS = 3
+QUICK_MIN_STEPS = 20
+QUICK_TARGET_REL_HALFWIDTH = 0.02
+QUICK_VAL_BATCHES = 25
+QUICK_PREDICT_CHUNKS = 4
+QUICK_PREDICT_CHUNK_BATCHES = 10
+
+
+class StopRequested(Exception):
+    """The parent asked this child to stop; raised from a Keras callback so fit/evaluate end at once."""
+
+
+class Emitter:
+    """Writes events to the stdout that was claimed for them; safe from several threads."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        line = ev.encode(kind, **fields)
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
+
+
+def _claim_stdout():
+    """Keep fd 1 for events; point fd 1 (and sys.stdout) at stderr so stray prints cannot corrupt the wire."""
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(events_fd, "w", buffering=1, encoding="utf-8")
+
+
+def _watch_stdin(stop: threading.Event) -> None:
+    for line in sys.stdin:
+        if line.strip() == ev.STOP_COMMAND:
+            stop.set()
+            return
+    # stdin closed: the parent is gone or gave up on us; stop too rather than train for nobody.
+    stop.set()
+
+
+def software_info(tf) -> dict[str, Any]:
+    import keras
+    import numpy as np
+
+    try:
+        build = {k: str(v) for k, v in tf.sysconfig.get_build_info().items()}
+    except Exception:  # not every build has it
+        build = {}
+    devices = [{"name": d.name, "type": d.device_type} for d in tf.config.list_physical_devices()]
+    gpu_details = []
+    for d in tf.config.list_physical_devices("GPU"):
+        try:
+            gpu_details.append({"name": d.name, **{k: str(v) for k, v in tf.config.experimental.get_device_details(d).items()}})
+        except Exception:
+            gpu_details.append({"name": d.name})
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "os": f"{platform.system()} {platform.release()}",
+        "platform": platform.platform(),
+        "tf_devices": devices,
+        "tf_gpus": gpu_details,
+        "tf_build": build,
+        "tf_built_with_cuda": bool(tf.test.is_built_with_cuda()),
+    }
+
+
+def apply_host_memory_limit(limit_gb: float | None) -> None:
+    """Cap this process's private writable memory (RLIMIT_DATA: heap and anonymous mappings, close to what
+    TensorFlow allocates). RLIMIT_AS would count ~3 GB of mapped libraries and fail before any training."""
+    if limit_gb is None:
+        return
+    import resource
+
+    limit = int(limit_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def apply_gpu_memory_limit(tf, limit_gb: float | None) -> dict[str, Any]:
+    gpus = tf.config.list_physical_devices("GPU")
+    if limit_gb is None or not gpus:
+        return {"gpu_memory_limit_gb": limit_gb, "applied": False if limit_gb else None}
+    mb = int(limit_gb * 1024)
+    for gpu in gpus:
+        tf.config.set_logical_device_configuration(gpu, [tf.config.LogicalDeviceConfiguration(memory_limit=mb)])
+    return {"gpu_memory_limit_gb": limit_gb, "applied": True, "gpus": len(gpus)}
+
+
+def _gpu_peak_bytes(tf) -> int | None:
+    peaks = []
+    for i, _ in enumerate(tf.config.list_logical_devices("GPU")):
+        try:
+            peaks.append(tf.config.experimental.get_memory_info(f"GPU:{i}")["peak"])
+        except Exception:
+            pass
+    return max(peaks) if peaks else None
+
+
+# ----------------------------------------------------------------------------------------------- callbacks
+def _floats(logs: dict | None) -> dict[str, float]:
+    out = {}
+    for k, v in (logs or {}).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epochs: int, steps_per_epoch: int,
+                         checkpoint: Callable[[int, dict], float | None] | None = None,
+                         on_step: Callable[[int, float], bool] | None = None):
+    """One callback for timing, events, the best-model checkpoint and stopping.
+
+    A step's time is the interval between consecutive batch ends (the first: from epoch start), so the
+    input pipeline and callback overhead count, as they do in a real run.
+    """
+
+    class TimingCallback(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epoch_records: list[dict[str, Any]] = []
+            self.step_times: list[list[float]] = []
+            self.val_batch_times: list[list[float]] = []
+            self._pending: list[list[float]] = []
+            self._last_flush = time.perf_counter()
+            self._global_step = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._epoch = epoch
+            self._t_epoch = self._last = time.perf_counter()
+            self._t_val = None
+            self._val_s = 0.0
+            self.step_times.append([])
+            self.val_batch_times.append([])
+            emitter.emit(ev.PHASE, phase="training", epoch=epoch + 1, epochs=epochs)
+
+        def on_train_batch_end(self, batch, logs=None):
+            now = time.perf_counter()
+            dt = now - self._last
+            self._last = now
+            self.step_times[-1].append(dt)
+            self._global_step += 1
+            lg = _floats(logs)
+            self._pending.append([self._epoch + 1, batch + 1, round(dt, 6), lg.get("loss"), lg.get("accuracy")])
+            if now - self._last_flush >= STEP_FLUSH_S:
+                self._flush()
+            if stop.is_set():
+                raise StopRequested()
+            if on_step is not None and on_step(self._global_step, dt):
+                self.model.stop_training = True
+
+        def _flush(self):
+            if self._pending:
+                emitter.emit(ev.STEP, steps=self._pending, steps_per_epoch=steps_per_epoch)
+                self._pending = []
+            self._last_flush = time.perf_counter()
+
+        def on_test_begin(self, logs=None):
+            self._flush()
+            self._t_val = self._last_val = time.perf_counter()
+            emitter.emit(ev.PHASE, phase="validating", epoch=self._epoch + 1, epochs=epochs)
+
+        def on_test_batch_end(self, batch, logs=None):
+            now = time.perf_counter()
+            self.val_batch_times[-1].append(now - self._last_val)
+            self._last_val = now
+            if stop.is_set():
+                raise StopRequested()
+
+        def on_test_end(self, logs=None):
+            self._val_s = time.perf_counter() - self._t_val
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._flush()
+            t_end_steps = self._t_val if self._t_val is not None else time.perf_counter()
+            metrics = _floats(logs)
+            ckpt_s = checkpoint(epoch, metrics) if checkpoint else None
+            record = {
+                "epoch": epoch + 1,
+                "train_s": t_end_steps - self._t_epoch,
+                "val_s": self._val_s,
+                "checkpoint_s": ckpt_s or 0.0,
+                "epoch_s": time.perf_counter() - self._t_epoch,
+                "steps": len(self.step_times[-1]),
+                **{k: metrics.get(k) for k in ("loss", "accuracy", "precision", "recall",
+                                               "val_loss", "val_accuracy", "val_precision", "val_recall")},
+            }
+            self.epoch_records.append(record)
+            emitter.emit(ev.EPOCH, **record, epochs=epochs)
+
+    return TimingCallback()
+
+
+# ----------------------------------------------------------------------------------------------- tasks
+def _prepare_and_build(config: BenchmarkConfig, emitter: Emitter, test_only: bool = False):
+    from . import datasets, models
+
+    emitter.emit(ev.PHASE, phase="preparing_data")
+    t = time.perf_counter()
+    data = datasets.prepare(config, test_only=test_only)
+    data_prep_s = time.perf_counter() - t
+    data_info = {"source": data.source, "origin": data.origin, "sha256": data.sha256,
+                 "synthetic": data.source == "synthetic", "attempts": list(data.attempts)}
+    emitter.emit(ev.LOG, message=f"data: {data.origin}", data=data_info, data_prep_s=data_prep_s)
+    return data, data_prep_s, data_info
+
+
+def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
+    import keras
+
+    from . import flops, models
+
+    keras.utils.set_random_seed(config.seed)
+    data, data_prep_s, data_info = _prepare_and_build(config, emitter)
+    emitter.emit(ev.PHASE, phase="building")
+    t = time.perf_counter()
+    model = models.build_model(config.model, config.weights)
+    build_s = time.perf_counter() - t
+    emitter.emit(ev.PHASE, phase="compiling")
+    t = time.perf_counter()
+    models.compile_model(model)
+    compile_s = time.perf_counter() - t
+    flop_counts = flops.count(model)
+    model_info = {"name": model.name, "params": int(model.count_params()),
+                  "trainable_params": int(sum(int(math.prod(w.shape)) for w in model.trainable_weights)),
+                  **flop_counts}
+    emitter.emit(ev.LOG, message=f"model {model.name}: {model_info['params']:,} parameters", model=model_info)
+
+    checkpoint_path = request["checkpoint_path"]
+    common = {"data": data_info, "model": model_info, "data_prep_s": data_prep_s, "build_s": build_s,
+              "compile_s": compile_s, "checkpoint_path": checkpoint_path}
+    if config.profile == "quick":
+        return {**common, **_quick_training(config, model, data, emitter, stop, checkpoint_path, keras)}
+    return {**common, **_protocol_training(config, model, data, emitter, stop, checkpoint_path, keras)}
+
+
+def _save(model, path: str, emitter: Emitter) -> float:
+    emitter.emit(ev.PHASE, phase="saving")
+    t = time.perf_counter()
+    tmp = path + ".tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, path)  # a crash mid-save leaves the previous best checkpoint intact
+    return time.perf_counter() - t
+
+
+def _protocol_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
+    best = {"val_accuracy": -math.inf}
+
+    def checkpoint(epoch: int, metrics: dict) -> float | None:
+        # Best model by validation accuracy, as the published ModelCheckpoint(save_best_only=True) does.
+        value = metrics.get("val_accuracy", -math.inf)
+        if value > best["val_accuracy"]:
+            best["val_accuracy"] = value
+            best["epoch"] = epoch + 1
+            return _save(model, checkpoint_path, emitter)
+        return None
+
+    cb = make_timing_callback(keras, emitter, stop, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
+                              checkpoint=checkpoint)
+    t0 = time.perf_counter()
+    model.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=config.epochs,
+              validation_data=(data.x_test, data.y_test), shuffle=True, verbose=0, callbacks=[cb])
+    execution_time_s = time.perf_counter() - t0
+    records = cb.epoch_records
+    val_time_s = sum(r["val_s"] for r in records)
+    all_steps = [s for epoch in cb.step_times for s in epoch]
+    steady = all_steps[1:]
+    epoch_times = [r["epoch_s"] for r in records]
+    images = config.train_samples * len(records)
+    timing = {
+        "execution_time_s": execution_time_s,
+        "train_time_s": execution_time_s - val_time_s,
+        "val_time_s": val_time_s,
+        "train_steps_time_s": sum(r["train_s"] for r in records),
+        "checkpoint_s": sum(r["checkpoint_s"] for r in records),
+        "checkpoint_saves": sum(1 for r in records if r["checkpoint_s"]),
+        "first_step_s": all_steps[0],
+        "steady_step_s": stats.median(steady) if steady else all_steps[0],
+        "steady_step": stats.summary(steady),
+        "first_val_batch_s": cb.val_batch_times[0][0] if cb.val_batch_times and cb.val_batch_times[0] else None,
+        "epochs": records,
+        "epoch_summary": stats.summary(epoch_times),
+        "warmup": stats.warmup_split(epoch_times),
+        "train_images_per_s": stats.throughput(images, sum(r["train_s"] for r in records)),
+        "steady_images_per_s": stats.throughput(config.batch_size * len(steady), sum(steady)) if steady else None,
+        "step_drift": stats.drift(steady),
+        "best_epoch": best.get("epoch"),
+        "best_val_accuracy": best["val_accuracy"] if best.get("epoch") else None,
+    }
+    return {"timing": timing, "step_times_s": [round(s, 6) for s in all_steps]}
+
+
+def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
+    """Measure only as long as needed: first step, warm-up, then steady steps until the mean is known to ±2%."""
+    steps: list[float] = []
+    budget = config.quick_budget_s
+    state = {"t_steady": None}
+
+    def on_step(n: int, dt: float) -> bool:
+        steps.append(dt)
+        if n == 1 + QUICK_WARMUP_STEPS:
+            state["t_steady"] = time.perf_counter() - dt
+        steady = steps[1 + QUICK_WARMUP_STEPS:]
+        if len(steady) < 2:
+            return False
+        elapsed = time.perf_counter() - state["t_steady"]
+        m = stats.mean(steady)
+        precise = len(steady) >= QUICK_MIN_STEPS and stats.ci95_halfwidth(steady) <= QUICK_TARGET_REL_HALFWIDTH * m
+        return precise or (elapsed >= budget and len(steady) >= 5)
+
+    max_epochs = 10_000
+    cb = make_timing_callback(keras, emitter, stop, epochs=max_epochs, steps_per_epoch=config.steps_per_epoch,
+                              on_step=on_step)
+    t0 = time.perf_counter()
+    model.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=max_epochs, shuffle=True,
+              verbose=0, callbacks=[cb])
+    train_wall_s = time.perf_counter() - t0
+    steady = steps[1 + QUICK_WARMUP_STEPS:]
+
+    # Validation on a sample of batches: the first carries the test function's tracing.
+    val_batches = min(config.val_steps, QUICK_VAL_BATCHES)
+    n_val = min(config.val_samples, val_batches * config.batch_size)
+    cb.on_epoch_begin(0)  # give the callback an epoch to file the validation batches under
+    t = time.perf_counter()
+    model.evaluate(data.x_test[:n_val], data.y_test[:n_val], batch_size=config.batch_size, verbose=0, callbacks=[cb])
+    val_wall_s = time.perf_counter() - t
+    val_times = cb.val_batch_times[-1]
+    save_s = _save(model, checkpoint_path, emitter)
+    timing = {
+        "execution_time_s": train_wall_s + val_wall_s,
+        "train_time_s": train_wall_s,
+        "val_time_s": val_wall_s,
+        "first_step_s": steps[0],
+        "warmup_steps_s": steps[1:1 + QUICK_WARMUP_STEPS],
+        "steady_step_s": stats.median(steady),
+        "steady_step": stats.summary(steady),
+        "steady_steps_measured": len(steady),
+        "first_val_batch_s": val_times[0],
+        "val_batch": stats.summary(val_times[1:]),
+        "val_batches_measured": len(val_times),
+        "checkpoint_s": save_s,
+        "checkpoint_saves": 1,
+        "steady_images_per_s": stats.throughput(config.batch_size * len(steady), sum(steady)),
+        "step_drift": stats.drift(steady),
+        "epochs": [],
+        "note": "quick profile: these are the measured parts; the full protocol's times are in 'estimate'",
+    }
+    return {"timing": timing, "step_times_s": [round(s, 6) for s in steps],
+            "val_batch_times_s": [round(s, 6) for s in val_times]}
+
+
+def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
+    """Cold inference in a fresh process: load the saved model, then predict the test set."""
+    import keras
+
+    data, data_prep_s, data_info = _prepare_and_build(config, emitter, test_only=True)
+    path = request["checkpoint_path"]
+    if not os.path.isfile(path):
+        raise ModelLoadError(f"saved model not found: {path}")
+    emitter.emit(ev.PHASE, phase="loading")
+    t = time.perf_counter()
+    try:
+        model = keras.models.load_model(path)
+    except Exception as exc:
+        raise ModelLoadError(f"saved model {path} cannot be loaded: {str(exc).splitlines()[0][:300]}") from exc
+    load_s = time.perf_counter() - t
+    if stop.is_set():
+        raise StopRequested()
+    emitter.emit(ev.PHASE, phase="predicting")
+    bs = config.inference_batch_size
+    x = data.x_test
+    if config.profile != "quick":
+        t = time.perf_counter()
+        pred = model.predict(x, batch_size=bs, verbose=0)
+        predict_s = time.perf_counter() - t
+        accuracy = float((pred.argmax(1) == data.y_test.argmax(1)).mean())
+        return {"inference": {"load_s": load_s, "predict_s": predict_s, "total_s": load_s + predict_s,
+                              "images": int(len(x)), "batch_size": bs, "accuracy": accuracy},
+                "data_prep_s": data_prep_s, "data": data_info}
+    # Quick: the first batch (tracing) alone, then a few chunks of steady batches for a mean and its spread.
+    t = time.perf_counter()
+    model.predict(x[:bs], batch_size=bs, verbose=0)
+    first_batch_s = time.perf_counter() - t
+    per_image: list[float] = []
+    predicted = min(len(x), bs)
+    chunk = QUICK_PREDICT_CHUNK_BATCHES * bs
+    rest_s = 0.0
+    for start in range(bs, min(len(x), bs + QUICK_PREDICT_CHUNKS * chunk), chunk):
+        part = x[start:start + chunk]
+        if len(part) < chunk:  # a short chunk would retrace for its odd shape and spoil the steady figure
+            break
+        if stop.is_set():
+            raise StopRequested()
+        t = time.perf_counter()
+        model.predict(part, batch_size=bs, verbose=0)
+        dt = time.perf_counter() - t
+        rest_s += dt
+        per_image.append(dt / len(part))
+        predicted += len(part)
+    return {"inference": {"load_s": load_s, "predict_s": first_batch_s + rest_s, "total_s": load_s + first_batch_s + rest_s,
+                          "images": int(predicted), "batch_size": bs, "first_batch_s": first_batch_s,
+                          "steady_s_per_image": stats.mean(per_image) if per_image else None,
+                          "steady_s_per_image_samples": per_image,
+                          "note": "quick profile: a sample of the test set was predicted"},
+            "data_prep_s": data_prep_s, "data": data_info}
+
+
+class ModelLoadError(RuntimeError):
+    """The saved model for inference is missing or corrupt."""
+
+
+def run_probe(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
+    """A few real training steps at one batch size: does it fit in memory? (the largest-batch finder)"""
+    import keras
+    import numpy as np
+    import psutil
+
+    from . import models
+
+    steps = int(request.get("steps", 3))
+    emitter.emit(ev.PHASE, phase="building")
+    model = models.build_model(config.model, config.weights)
+    models.compile_model(model)
+    emitter.emit(ev.PHASE, phase="probing")
+    rng = np.random.default_rng(0)
+    n = config.batch_size * steps
+    x = rng.random((n, 32, 32, 3), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, n)]
+    cb = make_timing_callback(keras, emitter, stop, epochs=1, steps_per_epoch=steps)
+    model.fit(x, y, batch_size=config.batch_size, epochs=1, verbose=0, callbacks=[cb])
+    rss_peak = None
+    try:
+        import resource
+
+        rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    except Exception:
+        rss_peak = psutil.Process().memory_info().rss
+    return {"probe": {"batch_size": config.batch_size, "steps": steps, "peak_rss_bytes": rss_peak,
+                      "gpu_peak_bytes": _gpu_peak_bytes(tf), "step_times_s": cb.step_times[0]}}
+
+
+def run_describe(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
+    from . import flops, models
+
+    out = {}
+    for name in models.BUILDERS:
+        emitter.emit(ev.PHASE, phase="building", model=name)
+        m = models.build_model(name)
+        out[name] = {"params": int(m.count_params()), "layers": len(list(flops._layers(m))),
+                     "trainable_params": int(sum(int(math.prod(w.shape)) for w in m.trainable_weights)),
+                     **flops.count(m)}
+    return {"models": out}
+
+
+TASKS = {"train": run_training, "infer": run_inference, "probe": run_probe, "describe": run_describe}
+
+
+def main() -> int:
+    out = _claim_stdout()
+    emitter = Emitter(out)
+    stop = threading.Event()
+    try:
+        line = sys.stdin.readline()
+        if not line:
+            emitter.emit(ev.ERROR, kind="crash", message="no request received on stdin")
+            return 2
+        request = json.loads(line)
+        threading.Thread(target=_watch_stdin, args=(stop,), daemon=True, name="stdin-watch").start()
+        config = BenchmarkConfig.from_dict(request["config"])
+        task = TASKS[request["task"]]
+        apply_host_memory_limit(config.host_memory_limit_gb)
+        emitter.emit(ev.PHASE, phase="starting", task=request["task"])
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        import tensorflow as tf
+
+        gpu_limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
+        emitter.emit(ev.HELLO, software=software_info(tf), gpu_memory_limit=gpu_limit, pid=os.getpid())
+        result = task(config, request, emitter, stop, tf)
+        peak = _gpu_peak_bytes(tf)
+        if peak is not None:
+            result["gpu_peak_bytes"] = peak
+        emitter.emit(ev.RESULT, task=request["task"], **result)
+        return 0
+    except StopRequested:
+        emitter.emit(ev.CANCELLED, message="stopped on request")
+        return 0
+    except BaseException as exc:  # every failure must reach the parent as an event, classified
+        kind = classify_exception(type(exc).__name__, str(exc))
+        try:
+            emitter.emit(ev.ERROR, kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],
+                         traceback=traceback.format_exc()[-8000:])
+        except Exception:
+            pass
+        traceback.print_exc()
+        return 1
+    finally:
+        try:
+            out.flush()
+        except Exception:
+            pass

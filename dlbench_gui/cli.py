@@ -1,0 +1,357 @@
+"""The command line: the same engine as the window, headless, for servers and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .core import events as ev
+from .core import stats
+from .core.config import (DATASET_NAMES, DATASETS, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
+                          PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig,
+                          ConfigError, expand_selection)
+from .core.durations import format_bytes, format_duration
+from .core.report import ReportError, RunReport, load_report
+from .core.storage import atomic_write_json
+
+SUBCOMMANDS = ("run", "models", "hw", "export", "maxbatch", "history")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump or traceback
+        raise UsageError(message)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dlbench", description="Is this machine good enough for deep-learning work?")
+    p.add_argument("--version", action="version", version=f"dlbench {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
+    r.add_argument("--model", default="all", choices=[*MODELS, "all"])
+    r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"])
+    r.add_argument("--profile", default="quick", choices=PROFILES,
+                   help="quick: measure briefly and estimate the protocol; full: the published protocol; custom: your own")
+    r.add_argument("--epochs", type=int)
+    r.add_argument("--batch-size", type=int)
+    r.add_argument("--train-samples", type=int)
+    r.add_argument("--val-samples", type=int)
+    r.add_argument("--data", default="auto", help="auto, keras, synthetic, or a folder with the IDX .gz files / .npz")
+    r.add_argument("--weights", default="random", choices=["random", "imagenet"])
+    r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
+    r.add_argument("--quick-budget", type=_positive_float, default=60.0, metavar="SECONDS",
+                   help="quick profile: time budget for the measured steps of each model and dataset")
+    r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
+    r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    r.add_argument("--watchdog", type=_positive_float, default=900.0, metavar="SECONDS",
+                   help="stop a run that sends no progress for this long")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--keep-checkpoint", action="store_true")
+    r.add_argument("--output", "-o", help="report file (one run) or folder (several)")
+    r.add_argument("--quiet", "-q", action="store_true")
+
+    sub.add_parser("models", help="build both models in a worker and list their parameter counts")
+    h = sub.add_parser("hw", help="what this machine is")
+    h.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("export", help="export saved reports as PDF, CSV or JSON")
+    e.add_argument("reports", nargs="+")
+    e.add_argument("--format", required=True, choices=["pdf", "csv", "json"])
+    e.add_argument("--output", "-o", required=True)
+
+    m = sub.add_parser("maxbatch", help="find the largest batch size that fits in memory")
+    m.add_argument("--model", required=True, choices=MODELS)
+    m.add_argument("--dataset", default="mnist", choices=DATASETS)
+    m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
+    m.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    m.add_argument("--start", type=int, default=64)
+    m.add_argument("--max", type=int, default=8192, dest="max_batch")
+    m.add_argument("--output", "-o")
+
+    sub.add_parser("history", help="list saved reports")
+    return p
+
+
+def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
+    custom = {k: getattr(a, k) for k in ("epochs", "batch_size", "train_samples", "val_samples") if getattr(a, k) is not None}
+    if a.profile == "full" and custom:
+        raise ConfigError(f"--profile full is the published protocol; {', '.join('--' + k.replace('_', '-') for k in custom)} "
+                          "need --profile custom (or quick, to estimate that protocol)")
+    if a.repeat < 1:
+        raise ConfigError("--repeat must be at least 1")
+    values = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE, "train_samples": PROTOCOL_TRAIN_SAMPLES,
+              "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
+    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights, seed=a.seed,
+                            quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
+                            gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog, **values)
+            for m, d in expand_selection(a.model, a.dataset)]
+
+
+class Progress:
+    """Readable progress on stderr: phases, epochs, and a throttled step line with ETA."""
+
+    def __init__(self, config: BenchmarkConfig, quiet: bool):
+        self.config = config
+        self.quiet = quiet
+        self.t0 = time.monotonic()
+        self._last_line = 0.0
+        self._steps_done = 0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        kind = event["type"]
+        if kind == ev.PHASE:
+            words = ev.PHASE_WORDS.get(event["phase"], event["phase"])
+            if event["phase"] == "training" and self.config.profile != "quick":
+                words += f" epoch {event['epoch']}/{event['epochs']}"
+            elif event["phase"] in ("training", "validating"):
+                if self.config.profile == "quick" and event["phase"] == "training" and event.get("epoch", 1) > 1:
+                    return
+            self._print(f"  [{event['task']}] {words}")
+        elif kind == ev.STEP:
+            self._steps_done += len(event["steps"])
+            now = time.monotonic()
+            if now - self._last_line >= 2.0:
+                self._last_line = now
+                last = event["steps"][-1]
+                total = self.config.steps_per_epoch * self.config.epochs
+                line = f"    step {self._steps_done}"
+                if self.config.profile != "quick":
+                    elapsed = now - self.t0
+                    rate = self._steps_done / elapsed if elapsed else 0
+                    eta = (total - self._steps_done) / rate if rate else None
+                    line += f"/{total}  ETA {format_duration(eta)}"
+                line += f"  loss {last[3]:.4f}" if last[3] is not None else ""
+                self._print(line)
+        elif kind == ev.EPOCH:
+            self._print(f"    epoch {event['epoch']}/{event['epochs']}: train {format_duration(event['train_s'])}, "
+                        f"val {format_duration(event['val_s'])}, val_accuracy {event.get('val_accuracy') or 0:.4f}")
+        elif kind == ev.ERROR:
+            self._print(f"  [{event['task']}] error ({event.get('kind')}): {event.get('message')}")
+
+    def _print(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+
+def summary_text(r: RunReport) -> str:
+    c = r.config
+    lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
+             f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples'):,} images, batch {c.get('batch_size')}; "
+             f"data: {c.get('data_source')}]"]
+    lines.append(f"  status: {r.status}")
+    if r.error:
+        lines.append(f"  error: {r.error.get('title')} ({r.error['kind']}): {r.error.get('message')}")
+        if r.error.get("suggestion") and r.error["kind"] != "cancelled":
+            lines.append(f"  try: {r.error['suggestion']}")
+    t = r.timing
+    if t.get("execution_time_s"):
+        label = "measured part (training + validation)" if r.profile == "quick" else "execution time (training + validation)"
+        lines.append(f"  {label}: {format_duration(t['execution_time_s'])} "
+                     f"(train {format_duration(t.get('train_time_s'))}, validation {format_duration(t.get('val_time_s'))})")
+    if t.get("first_step_s"):
+        s = t.get("steady_step") or {}
+        lines.append(f"  first step {format_duration(t['first_step_s'])}; steady step {format_duration(t.get('steady_step_s'))} "
+                     f"median over {s.get('n', 0)} steps (cv {100 * (s.get('cv') or 0):.1f}%)")
+    if len(t.get("epochs") or []) > 1:
+        w = t.get("warmup") or {}
+        es = t.get("epoch_summary") or {}
+        lines.append(f"  epochs: first {format_duration(w.get('first_epoch_s'))}, later mean {format_duration(w.get('later_epochs_mean_s'))}; "
+                     f"median {format_duration(es.get('median'))}, cv {100 * (es.get('cv') or 0):.1f}%, "
+                     f"min {format_duration(es.get('min'))}, max {format_duration(es.get('max'))}")
+    inf = t.get("inference")
+    if inf:
+        lines.append(f"  inference{' (sample)' if r.profile == 'quick' else ''}: load {format_duration(inf['load_s'])} + "
+                     f"predict {format_duration(inf['predict_s'])} ({inf['images']:,} images) = {format_duration(inf['total_s'])}")
+    if r.estimate:
+        e = r.estimate
+        lo, hi = e["execution_time_ci95_s"]
+        what = "the published protocol" if e.get("protocol_is_published") else "this protocol"
+        lines.append(f"  ESTIMATE for {what}: execution {format_duration(e['execution_time_s'])} "
+                     f"(95% interval {format_duration(lo)} – {format_duration(hi)})")
+        if e.get("inference_time_s"):
+            lines.append(f"  ESTIMATE inference: {format_duration(e['inference_time_s'])}")
+    eff = r.efficiency
+    if eff.get("achieved_flops_per_s"):
+        peak = eff.get("peak_flops_per_s")
+        lines.append(f"  compute: {eff['train_flops_per_step'] / 1e9:.1f} GFLOP per step, achieved "
+                     f"{eff['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s"
+                     + (f" of {peak / 1e9:.0f} GFLOP/s peak ({100 * eff['utilisation']:.1f}%)" if peak else ""))
+    if r.memory.get("peak_child_rss_bytes"):
+        lines.append(f"  peak memory of the child: {format_bytes(r.memory['peak_child_rss_bytes'])}")
+    if r.config.get("data_source") == "synthetic":
+        lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")
+    return "\n".join(lines)
+
+
+def _install_sigint(runner_ref: dict) -> None:
+    def handler(signum, frame):
+        runner = runner_ref.get("runner")
+        if runner is not None and not runner.stopping:
+            print("\nstopping… (Ctrl+C again to force)", file=sys.stderr, flush=True)
+            runner.stop()
+        else:
+            raise KeyboardInterrupt
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from .hardware import detect
+    from .runner.runner import BenchmarkRunner, recover_interrupted
+
+    configs = configs_from_args(a)
+    several = len(configs) * a.repeat > 1
+    out = Path(a.output) if a.output else None
+    if out is not None and several and out.suffix == ".json":
+        raise ConfigError(f"{len(configs) * a.repeat} reports would be written: --output must be a folder, not {out}")
+    recover_interrupted()
+    hw = detect.detect()
+    runner_ref: dict[str, Any] = {}
+    _install_sigint(runner_ref)
+    reports: list[RunReport] = []
+    for config in configs:
+        group = []
+        for i in range(a.repeat):
+            if not a.quiet:
+                rep = f" (run {i + 1}/{a.repeat})" if a.repeat > 1 else ""
+                print(f"▶ {config.label}{rep}", file=sys.stderr, flush=True)
+            runner = BenchmarkRunner(config, on_event=Progress(config, a.quiet), hardware=hw,
+                                     keep_checkpoint=a.keep_checkpoint)
+            runner_ref["runner"] = runner
+            report = runner.run()
+            group.append(report)
+            print(summary_text(report), flush=True)
+            if report.status == "cancelled":
+                break
+        if a.repeat > 1:
+            print(repeat_summary(group), flush=True)
+        reports.extend(group)
+        if reports[-1].status == "cancelled":
+            break
+    if out is not None:
+        if several:
+            out.mkdir(parents=True, exist_ok=True)
+            for r in reports:
+                atomic_write_json(out / f"{r.run_id}.json", r.to_dict())
+        else:
+            atomic_write_json(out, reports[0].to_dict())
+        print(f"report{'s' if several else ''} written to {out}", file=sys.stderr)
+    if any(r.status == "cancelled" for r in reports):
+        return 130
+    return 0 if all(r.status == "completed" for r in reports) else 1
+
+
+def repeat_summary(group: list[RunReport]) -> str:
+    key = "execution_time_s"
+    vals = [r.headline[key] for r in group if r.status == "completed" and r.headline[key]]
+    if not vals:
+        return "  repeats: no completed run"
+    runs = ", ".join(format_duration(v) for v in vals)
+    return (f"  {len(vals)} runs ({group[0].headline['kind']} execution time): mean {format_duration(stats.mean(vals))}, "
+            f"standard deviation {format_duration(stats.stdev(vals))}; each: {runs}")
+
+
+def cmd_models(a: argparse.Namespace) -> int:
+    from .runner.describe import describe_models
+
+    print("building both models in a worker process…", file=sys.stderr, flush=True)
+    info = describe_models()
+    for name, m in info.items():
+        print(f"{name}: {MODEL_NAMES[name]}")
+        print(f"  parameters {m['params']:,} (trainable {m['trainable_params']:,}), {m['layers']} layers")
+        print(f"  {m['forward_flops_per_image'] / 1e9:.2f} GFLOP per image forward, "
+              f"{m['train_flops_per_image'] / 1e9:.2f} GFLOP per image per training step")
+    return 0
+
+
+def cmd_hw(a: argparse.Namespace) -> int:
+    from .hardware import detect
+
+    hw = detect.detect()
+    if a.json:
+        print(json.dumps(hw, indent=1, default=str))
+    else:
+        print("\n".join(detect.summary_lines(hw)))
+    return 0
+
+
+def cmd_history(a: argparse.Namespace) -> int:
+    from .core.history import load_history
+
+    reports, problems = load_history()
+    for r in reports:
+        h = r.headline
+        print(f"{r.run_id}  {r.status:9s}  {r.profile:6s}  exec {format_duration(h['execution_time_s'])} ({h['kind']})")
+    for p in problems:
+        print(f"skipped: {p}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from .export import export_reports
+
+    reports = [load_report(p) for p in a.reports]
+    path = export_reports(reports, a.format, a.output)
+    print(f"{a.format.upper()} written to {path}")
+    return 0
+
+
+def cmd_maxbatch(a: argparse.Namespace) -> int:
+    from .runner.maxbatch import find_max_batch
+
+    result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch,
+                            host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
+                            on_probe=lambda p: print(f"  batch {p['batch_size']}: {p['outcome']}"
+                                                     + (f", peak RSS {format_bytes(p.get('peak_rss_bytes'))}" if p.get('peak_rss_bytes') else ""),
+                                                     file=sys.stderr, flush=True))
+    print(f"largest batch that fits: {result['max_batch_size']}")
+    if a.output:
+        atomic_write_json(a.output, result)
+    return 0 if result["max_batch_size"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        a = parser.parse_args(argv)
+        if not a.command:
+            parser.print_help()
+            return 2
+        return {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export,
+                "maxbatch": cmd_maxbatch, "history": cmd_history}[a.command](a)
+    except UsageError as exc:
+        print(f"dlbench: error: {exc}", file=sys.stderr)
+        return 2
+    except (ConfigError, ReportError) as exc:
+        print(f"dlbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlbench: interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

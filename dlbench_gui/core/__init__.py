@@ -1,0 +1,1 @@
+"""Core: configuration, reports, events, statistics, comparison and storage. No Qt, no TensorFlow."""

@@ -1,0 +1,117 @@
+"""Every way a run can end badly: a kind, one sentence of explanation, and what to try."""
+
+from __future__ import annotations
+
+import re
+import signal
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    kind: str
+    title: str
+    explanation: str
+    suggestion: str
+
+
+KINDS: dict[str, ErrorKind] = {k.kind: k for k in (
+    ErrorKind("gpu_oom", "GPU out of memory",
+              "The model and a batch of data did not fit in the graphics card's memory.",
+              "Use a smaller batch size, a GPU with more memory, or mixed precision; 'Find largest batch' shows what fits."),
+    ErrorKind("host_oom", "Out of system memory",
+              "The training process ran out of RAM (or hit the memory ceiling set for it) and was stopped.",
+              "Close other programs, add RAM, lower the batch size, or raise the host memory limit."),
+    ErrorKind("gpu_driver", "GPU driver or CUDA problem",
+              "TensorFlow could not use the GPU: a CUDA, cuDNN or driver library is missing or of the wrong version.",
+              "Install the NVIDIA driver and the CUDA/cuDNN versions this TensorFlow build expects (see Help → About)."),
+    ErrorKind("no_gpu_visible", "NVIDIA GPU present but not used",
+              "The machine has an NVIDIA GPU, but TensorFlow sees none and would train on the CPU.",
+              "Install a GPU build of TensorFlow and a matching CUDA runtime, then run again."),
+    ErrorKind("crash", "The benchmark process crashed",
+              "The training process ended without a result.",
+              "Look at the run's log for the last messages; try again, and report it if it repeats."),
+    ErrorKind("hang", "The benchmark stopped responding",
+              "No progress arrived from the training process for longer than the watchdog allows, so it was stopped.",
+              "Raise the watchdog time for very slow machines, or check the log for a stuck device."),
+    ErrorKind("disk_full", "Disk full",
+              "A checkpoint or report could not be written because the disk is full.",
+              "Free disk space where dlbench keeps its data, then run again."),
+    ErrorKind("data_error", "Dataset problem",
+              "The dataset could not be loaded: a file is missing, corrupt or not in the expected format.",
+              "Import the four standard IDX .gz files (or a Keras .npz) again, or use synthetic data."),
+    ErrorKind("invalid_config", "Invalid configuration",
+              "A setting of the run is not usable.",
+              "Correct the setting named in the message."),
+    ErrorKind("model_error", "Saved model unusable",
+              "The saved model could not be loaded for inference: the file is missing or corrupt.",
+              "Run the training again so a fresh checkpoint is written."),
+    ErrorKind("interrupted", "Interrupted",
+              "dlbench itself stopped while this run was in progress; what had finished was kept.",
+              "Run it again; the finished epochs of this run are in its report."),
+    ErrorKind("cancelled", "Cancelled",
+              "The run was stopped on request.",
+              "Start it again when ready."),
+)}
+
+
+def describe(kind: str) -> ErrorKind:
+    return KINDS.get(kind, KINDS["crash"])
+
+
+_GPU_DEVICE = re.compile(r"device:GPU|/GPU:\d|GPU_\d_bfc|gpu_bfc|cuda", re.IGNORECASE)
+_DRIVER = re.compile(
+    r"(libcudart|libcudnn|libcublas|cuda driver version is insufficient|CUDA_ERROR|cuDNN|failed call to cuInit"
+    r"|could not load dynamic library|DNN library is not found)", re.IGNORECASE)
+
+
+def classify_exception(type_name: str, message: str) -> str:
+    """An exception raised inside the worker, by class name and message, to an error kind."""
+    text = f"{type_name}: {message}"
+    if type_name in ("ResourceExhaustedError",) or "OOM when allocating" in text or "out of memory" in text.lower():
+        if _GPU_DEVICE.search(text):
+            return "gpu_oom"
+        return "host_oom"
+    if type_name == "MemoryError" or "std::bad_alloc" in text:
+        return "host_oom"
+    if type_name in ("DiskFullError",) or "No space left on device" in text or "[Errno 28]" in text:
+        return "disk_full"
+    if type_name in ("DatasetError", "DatasetUnavailable"):
+        return "data_error"
+    if type_name == "ModelLoadError":
+        return "model_error"
+    if type_name == "ConfigError":
+        return "invalid_config"
+    if _DRIVER.search(text):
+        return "gpu_driver"
+    return "crash"
+
+
+def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool, stderr_tail: str = "") -> str:
+    """A child that ended without a result, by exit status and what we saw, to an error kind."""
+    if hung:
+        return "hang"
+    if "No space left on device" in stderr_tail:
+        return "disk_full"
+    if returncode is not None and returncode < 0:
+        sig = -returncode
+        if sig == signal.SIGKILL and near_memory_limit:
+            return "host_oom"
+    if near_memory_limit:
+        return "host_oom"
+    if "OOM when allocating" in stderr_tail or "bad_alloc" in stderr_tail or "MemoryError" in stderr_tail:
+        return "gpu_oom" if _GPU_DEVICE.search(stderr_tail) else "host_oom"
+    if _DRIVER.search(stderr_tail) and "Traceback" in stderr_tail:
+        return "gpu_driver"
+    return "crash"
+
+
+def exit_description(returncode: int | None) -> str:
+    if returncode is None:
+        return "the process did not end"
+    if returncode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"

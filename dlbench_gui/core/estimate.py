@@ -1,0 +1,100 @@
+"""From a quick run's measured parts to an estimate of a whole protocol, with a 95% interval and its inputs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import stats
+
+METHOD = (
+    "train = first_step + (epochs*steps_per_epoch - 1)*steady_step_mean [+ one retrace of the partial last batch]; "
+    "val = (first_val_batch - val_batch_mean) [x2 with a partial last batch] + epochs*val_steps*val_batch_mean; "
+    "checkpoint = expected best-so-far saves (harmonic number H_epochs, bounded 1..epochs) x one measured save; "
+    "execution = train + val + checkpoint. Interval: 95% Student-t half-widths of the step and validation means "
+    "scaled to the protocol and added in quadrature, plus the drift seen during measurement, plus the "
+    "checkpoint-count bounds. inference = load + first predict batch + remaining images x steady s/image."
+)
+
+
+def harmonic(n: int) -> float:
+    return math.fsum(1.0 / k for k in range(1, n + 1))
+
+
+def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[str, Any] | None) -> dict[str, Any]:
+    """`protocol`: epochs, batch_size, train_samples, val_samples, inference_batch_size; `timing`: a quick run's."""
+    E = protocol["epochs"]
+    B = protocol["batch_size"]
+    S = -(-protocol["train_samples"] // B)
+    V = -(-protocol["val_samples"] // B)
+    partial_train = protocol["train_samples"] % B != 0
+    partial_val = protocol["val_samples"] % B != 0
+
+    step = timing["steady_step"]
+    step_mean, step_hw = step["mean"], step.get("ci95_halfwidth") or 0.0
+    first_step = timing["first_step_s"]
+    trace_train = max(0.0, first_step - step_mean)
+    train = first_step + (E * S - 1) * step_mean + (trace_train if partial_train else 0.0)
+
+    vb = timing.get("val_batch") or {}
+    val_mean = vb.get("mean")
+    first_val = timing.get("first_val_batch_s")
+    if val_mean is None:  # a single validation batch was measured: it is both first and steady
+        val_mean, val_hw = first_val, 0.0
+    else:
+        val_hw = vb.get("ci95_halfwidth") or 0.0
+    trace_val = max(0.0, first_val - val_mean)
+    val = trace_val * (2 if partial_val else 1) + E * V * val_mean
+
+    save_s = timing.get("checkpoint_s") or 0.0
+    saves = min(float(E), harmonic(E))
+    ckpt = saves * save_s
+    execution = train + val + ckpt
+
+    statistical = math.hypot((E * S - 1) * step_hw, E * V * val_hw)
+    drift = abs(timing.get("step_drift") or 0.0) * train
+    retrace_unc = 0.5 * trace_train if partial_train else 0.0
+    low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s
+    high = execution + statistical + drift + retrace_unc + (E - saves) * save_s
+
+    out: dict[str, Any] = {
+        "execution_time_s": execution,
+        "execution_time_ci95_s": [max(low, 0.0), high],
+        "train_time_s": train,
+        "val_time_s": val,
+        "checkpoint_time_s": ckpt,
+        "method": METHOD,
+        "inputs": {
+            "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
+            "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,
+            "first_step_s": first_step, "steady_step_mean_s": step_mean, "steady_step_ci95_halfwidth_s": step_hw,
+            "steady_steps_measured": step.get("n"), "first_val_batch_s": first_val,
+            "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
+            "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves, "step_drift": timing.get("step_drift"),
+        },
+    }
+    if inference:
+        out.update(estimate_inference(protocol, inference))
+    return out
+
+
+def estimate_inference(protocol: dict[str, int], inf: dict[str, Any]) -> dict[str, Any]:
+    n = protocol["val_samples"]
+    b = protocol.get("inference_batch_size", 32)
+    per_image = inf.get("steady_s_per_image")
+    first = inf.get("first_batch_s")
+    if per_image is None or first is None:
+        return {}
+    rest = max(0, n - b)
+    trace = max(0.0, first - per_image * b)
+    predict = first + rest * per_image + (trace if n % b else 0.0)
+    samples = inf.get("steady_s_per_image_samples") or []
+    hw = stats.ci95_halfwidth(samples) if len(samples) > 1 else 0.0
+    unc = rest * hw
+    total = inf["load_s"] + predict
+    return {
+        "inference_time_s": total,
+        "inference_time_ci95_s": [max(0.0, total - unc), total + unc],
+        "inference_inputs": {"load_s": inf["load_s"], "first_batch_s": first, "steady_s_per_image": per_image,
+                             "images": n, "batch_size": b, "partial_last_batch": n % b != 0},
+    }

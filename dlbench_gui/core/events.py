@@ -1,0 +1,64 @@
+"""The wire between the worker child and its parent: one JSON object per line on the child's stdout."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+HELLO = "hello"
+PHASE = "phase"
+STEP = "step"
+EPOCH = "epoch"
+LOG = "log"
+RESULT = "result"
+ERROR = "error"
+CANCELLED = "cancelled"
+EVENT_TYPES = (HELLO, PHASE, STEP, EPOCH, LOG, RESULT, ERROR, CANCELLED)
+FINAL_TYPES = (RESULT, ERROR, CANCELLED)
+
+# Phases, in the words a person reads in the GUI.
+PHASE_WORDS = {
+    "starting": "starting",
+    "preparing_data": "preparing data",
+    "building": "building the model",
+    "compiling": "compiling",
+    "training": "training",
+    "validating": "validating",
+    "saving": "saving the checkpoint",
+    "loading": "loading for inference",
+    "predicting": "predicting",
+    "probing": "probing memory",
+}
+
+STOP_COMMAND = "stop"
+
+
+class WireError(ValueError):
+    """A line from the child is not a well-formed event."""
+
+
+def encode(kind: str, **fields: Any) -> str:
+    if kind not in EVENT_TYPES:
+        raise WireError(f"unknown event type {kind!r}")
+    payload = {"type": kind, "t": time.time(), **fields}
+    return json.dumps(payload, separators=(",", ":"), default=_jsonable) + "\n"
+
+
+def decode(line: str) -> dict[str, Any]:
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise WireError(f"not JSON: {line[:200]!r}") from exc
+    if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES:
+        raise WireError(f"not an event: {line[:200]!r}")
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    # numpy scalars and arrays reach us from Keras logs; they must travel as plain numbers.
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)

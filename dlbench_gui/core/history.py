@@ -1,0 +1,23 @@
+"""Saved reports: load the history folder, skipping (and naming) anything that is not a usable report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .report import ReportError, RunReport, load_report
+from .storage import reports_dir
+
+
+def load_history(folder: str | os.PathLike | None = None) -> tuple[list[RunReport], list[str]]:
+    """(reports newest first, problems in words). A corrupt or foreign file is skipped, never fatal."""
+    root = Path(folder) if folder else reports_dir()
+    reports: list[RunReport] = []
+    problems: list[str] = []
+    for path in sorted(root.glob("*.json")):
+        try:
+            reports.append(load_report(path))
+        except ReportError as exc:
+            problems.append(str(exc))
+    reports.sort(key=lambda r: r.created_at, reverse=True)
+    return reports, problems

@@ -1,0 +1,162 @@
+"""RunReport: everything one benchmark run found, saved as versioned JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .storage import atomic_write_json
+
+SCHEMA_VERSION = 1
+STATUSES = ("completed", "failed", "cancelled", "running")
+
+# What each section of a report holds, written into every report so a reader never has to guess.
+PROVENANCE = {
+    "timing": "measured on this machine",
+    "estimate": "estimated: extrapolated from the measured timings by the method stated",
+    "telemetry": "measured by the parent process while the run was in progress",
+    "efficiency": "FLOPs counted from the model graph; peak from the hardware's published formula",
+}
+
+
+class ReportError(ValueError):
+    """A file is not a usable dlbench report; the message names the problem."""
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def new_run_id(model: str, dataset: str) -> str:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{model}-{dataset}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: str
+    status: str
+    config: dict[str, Any]
+    hardware: dict[str, Any] = field(default_factory=dict)
+    software: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    estimate: dict[str, Any] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    efficiency: dict[str, Any] = field(default_factory=dict)
+    telemetry: dict[str, Any] = field(default_factory=dict)
+    findings: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    created_at: str = field(default_factory=now_iso)
+    finished_at: str | None = None
+    app_version: str = ""
+    log_path: str | None = None
+    provenance: dict[str, str] = field(default_factory=lambda: dict(PROVENANCE))
+    extra: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    # ---- convenience read-outs used by the CLI, GUI and exports
+    @property
+    def model(self) -> str:
+        return self.config.get("model", "?")
+
+    @property
+    def dataset(self) -> str:
+        return self.config.get("dataset", "?")
+
+    @property
+    def profile(self) -> str:
+        return self.config.get("profile", "?")
+
+    @property
+    def execution_time_s(self) -> float | None:
+        return self.timing.get("execution_time_s")
+
+    @property
+    def inference_time_s(self) -> float | None:
+        return (self.timing.get("inference") or {}).get("total_s")
+
+    @property
+    def headline(self) -> dict[str, Any]:
+        """The figure to compare with the baseline: measured for full/custom, estimated for quick."""
+        if self.estimate:
+            return {
+                "execution_time_s": self.estimate.get("execution_time_s"),
+                "execution_time_ci95_s": self.estimate.get("execution_time_ci95_s"),
+                "inference_time_s": self.estimate.get("inference_time_s"),
+                "kind": "estimated",
+            }
+        return {
+            "execution_time_s": self.execution_time_s,
+            "execution_time_ci95_s": None,
+            "inference_time_s": self.inference_time_s,
+            "kind": "measured",
+        }
+
+    def with_changes(self, **changes: Any) -> "RunReport":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        extra = d.pop("extra")
+        d = {"schema_version": d.pop("schema_version"), **d}
+        d.update(extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "report") -> "RunReport":
+        if not isinstance(data, dict):
+            raise ReportError(f"{source}: expected a JSON object, found {type(data).__name__}")
+        if "schema_version" not in data:
+            raise ReportError(f"{source}: not a dlbench report (no schema_version)")
+        version = data["schema_version"]
+        if not isinstance(version, int):
+            raise ReportError(f"{source}: schema_version must be a whole number, found {version!r}")
+        if version > SCHEMA_VERSION:
+            raise ReportError(f"{source}: made by a newer dlbench (schema {version}; this one reads up to {SCHEMA_VERSION})")
+        for key, kind in (("run_id", str), ("status", str), ("config", dict)):
+            if key not in data:
+                raise ReportError(f"{source}: missing '{key}'")
+            if not isinstance(data[key], kind):
+                raise ReportError(f"{source}: '{key}' must be {kind.__name__}, found {type(data[key]).__name__}")
+        if data["status"] not in STATUSES:
+            raise ReportError(f"{source}: unknown status {data['status']!r}")
+        for key in ("model", "dataset"):
+            if key not in data["config"]:
+                raise ReportError(f"{source}: config lacks '{key}'")
+        for key in ("timing", "hardware", "software", "data", "efficiency", "telemetry", "findings", "memory"):
+            if key in data and not isinstance(data[key], dict):
+                raise ReportError(f"{source}: '{key}' must be an object, found {type(data[key]).__name__}")
+        for key in ("error", "estimate"):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise ReportError(f"{source}: '{key}' must be an object or null")
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs["extra"] = {k: v for k, v in data.items() if k not in known}
+        return cls(**kwargs)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return atomic_write_json(path, self.to_dict())
+
+
+def load_report(path: str | os.PathLike) -> RunReport:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{p.name}: not a text file") from exc
+    except OSError as exc:
+        raise ReportError(f"{p.name}: cannot be read ({exc.strerror})") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{p.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    if isinstance(data, list):
+        raise ReportError(f"{p.name}: holds a list; a report is one JSON object")
+    return RunReport.from_dict(data, source=p.name)

@@ -1,0 +1,143 @@
+"""The telemetry sampler: a parent-side thread reading CPU, RAM, the child's RSS and each GPU at 2 Hz."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+import psutil
+
+from ..core import stats
+from . import nvml
+
+MAX_STORED_SAMPLES = 600
+
+
+class Sampler:
+    """Samples until stopped. `watch(pid)` follows a child; `mark(...)` tags later samples with phase and epoch."""
+
+    def __init__(self, interval_s: float = 0.5, on_sample: Callable[[dict[str, Any]], None] | None = None,
+                 gpus: bool = True):
+        self.interval_s = interval_s
+        self.on_sample = on_sample
+        self.samples: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._proc: psutil.Process | None = None
+        self._phase: str | None = None
+        self._epoch: int | None = None
+        self._gpu_handles = nvml.handles() if gpus else []
+        self._t0 = time.monotonic()
+        self.peak_child_rss_bytes = 0
+
+    def watch(self, pid: int | None) -> None:
+        self._pid = pid
+        try:
+            self._proc = psutil.Process(pid) if pid else None
+        except psutil.Error:
+            self._proc = None
+
+    def mark(self, phase: str | None = None, epoch: int | None = None) -> None:
+        if phase is not None:
+            self._phase = phase
+        if epoch is not None:
+            self._epoch = epoch
+
+    def start(self) -> "Sampler":
+        psutil.cpu_percent(percpu=True)  # the first call only primes the counters
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="telemetry")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            self.sample_once()
+            next_t += self.interval_s
+            self._stop.wait(max(0.0, next_t - time.monotonic()))
+
+    def sample_once(self) -> dict[str, Any]:
+        per_core = psutil.cpu_percent(percpu=True)
+        vm = psutil.virtual_memory()
+        rss = None
+        if self._proc is not None:
+            try:
+                rss = self._proc.memory_info().rss
+                self.peak_child_rss_bytes = max(self.peak_child_rss_bytes, rss)
+            except psutil.Error:
+                rss = None
+        s: dict[str, Any] = {
+            "t": round(time.monotonic() - self._t0, 3),
+            "cpu_percent": round(sum(per_core) / len(per_core), 1) if per_core else None,
+            "cpu_per_core": per_core,
+            "ram_used_bytes": vm.total - vm.available,
+            "ram_percent": vm.percent,
+            "child_rss_bytes": rss,
+            "phase": self._phase,
+            "epoch": self._epoch,
+        }
+        if self._gpu_handles:
+            s["gpus"] = [nvml.sample(h) for h in self._gpu_handles]
+        self.samples.append(s)
+        if self.on_sample is not None:
+            self.on_sample(s)
+        return s
+
+    # ------------------------------------------------------------------ what the report keeps
+    def summary(self) -> dict[str, Any]:
+        return summarise(self.samples, self.interval_s)
+
+    def stored(self) -> dict[str, Any]:
+        return {"interval_s": self.interval_s, "samples": downsample(self.samples, MAX_STORED_SAMPLES),
+                "summary": self.summary()}
+
+
+def downsample(samples: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    if len(samples) <= limit:
+        return [{k: v for k, v in s.items() if k != "cpu_per_core"} for s in samples]
+    step = len(samples) / limit
+    return [{k: v for k, v in samples[int(i * step)].items() if k != "cpu_per_core"} for i in range(limit)]
+
+
+def _series(samples, key, gpu_index=None):
+    out = []
+    for s in samples:
+        v = s["gpus"][gpu_index].get(key) if gpu_index is not None and s.get("gpus") else s.get(key)
+        if isinstance(v, (int, float)):
+            out.append(float(v))
+    return out
+
+
+def summarise(samples: list[dict[str, Any]], interval_s: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"samples": len(samples), "duration_s": samples[-1]["t"] - samples[0]["t"] if samples else 0}
+    for key in ("cpu_percent", "ram_used_bytes", "child_rss_bytes"):
+        vals = _series(samples, key)
+        out[key] = {"mean": stats.mean(vals), "max": max(vals)} if vals else None
+    n_gpus = len(samples[0].get("gpus", [])) if samples else 0
+    gpus = []
+    for i in range(n_gpus):
+        g: dict[str, Any] = {}
+        for key in ("util_percent", "vram_used_bytes", "temperature_c", "power_w", "sm_clock_mhz"):
+            vals = _series(samples, key, i)
+            g[key] = {"mean": stats.mean(vals), "max": max(vals)} if vals else None
+        energy = _series(samples, "energy_mj", i)
+        if len(energy) >= 2:
+            g["energy_j"] = (energy[-1] - energy[0]) / 1000
+            g["energy_method"] = "NVML total energy counter"
+        else:
+            power = _series(samples, "power_w", i)
+            g["energy_j"] = sum(power) * interval_s if power else None
+            g["energy_method"] = "integrated power samples" if power else None
+        reasons = sorted({r for s in samples for r in (s["gpus"][i].get("throttle_reasons") or [])})
+        g["throttle_reasons_seen"] = reasons
+        gpus.append(g)
+    if gpus:
+        out["gpus"] = gpus
+    return out

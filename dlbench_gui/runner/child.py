@@ -1,0 +1,161 @@
+"""The one place that starts worker children: spawn, read their events, stop them, make sure they are gone."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..core import events as ev
+
+_LIVE: set["ChildProcess"] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def worker_command() -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--worker"]
+    return [sys.executable, "-m", "dlbench_gui", "--worker"]
+
+
+def live_children() -> list["ChildProcess"]:
+    with _LIVE_LOCK:
+        return [c for c in _LIVE if c.poll() is None]
+
+
+class ChildProcess:
+    """One worker child. Events arrive on a queue filled by a reader thread; stderr goes to the log file."""
+
+    def __init__(self, request: dict[str, Any], log_path: str | os.PathLike):
+        self.log_path = Path(log_path)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self._log.write(f"\n===== {time.strftime('%H:%M:%S')} worker task={request.get('task')}\n".encode())
+        self._log.flush()
+        env = os.environ.copy()
+        env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        # A fresh interpreter, never a fork of a process that may hold TensorFlow or Qt state.
+        self.proc = subprocess.Popen(
+            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            start_new_session=True, env=env, cwd=os.getcwd(),
+        )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        self.started_at = time.monotonic()
+        self.last_event_at = self.started_at
+        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._stop_sent = False
+        self._reader = threading.Thread(target=self._read, daemon=True, name=f"child-{self.proc.pid}-reader")
+        self._reader.start()
+        try:
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the child died at once; the reader will see EOF and the exit status says why
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read(self) -> None:
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").strip()
+            if not line:
+                continue
+            try:
+                event = ev.decode(line)
+            except ev.WireError:
+                self._log.write(b"[stdout] " + raw)
+                self._log.flush()
+                continue
+            self.last_event_at = time.monotonic()
+            self.events.put(event)
+        self.events.put(None)  # end of stream
+
+    def next_event(self, timeout: float) -> dict[str, Any] | None:
+        """The next event; None at end of stream; raises queue.Empty after `timeout` seconds without one."""
+        return self.events.get(timeout=timeout)
+
+    def request_stop(self) -> None:
+        """Ask politely: the child stops at the next batch and reports `cancelled`."""
+        if self._stop_sent or self.poll() is not None:
+            return
+        self._stop_sent = True
+        try:
+            self.proc.stdin.write((ev.STOP_COMMAND + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def stop(self, grace_s: float = 3.0, term_s: float = 3.0) -> int | None:
+        """Polite stop, then SIGTERM to the process group, then SIGKILL: the child never outlives this call."""
+        if self.poll() is None:
+            self.request_stop()
+            if self.wait(grace_s) is None:
+                self._signal_group(signal.SIGTERM)
+                if self.wait(term_s) is None:
+                    self._signal_group(signal.SIGKILL)
+                    self.wait(10)
+        self.close()
+        return self.poll()
+
+    def kill(self) -> None:
+        self._signal_group(signal.SIGKILL)
+        self.wait(10)
+        self.close()
+
+    def close(self) -> None:
+        if self.poll() is None:
+            return
+        self._signal_group(signal.SIGKILL)  # grandchildren, if any, go with it
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
+        self._reader.join(timeout=2)
+        try:
+            self._log.close()
+        except OSError:
+            pass
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+    def stderr_tail(self, nbytes: int = 20_000) -> str:
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(0, 2)
+                size = fh.tell()
+                fh.seek(max(0, size - nbytes))
+                return fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def stop_all(grace_s: float = 2.0) -> None:
+    """Stop every child this process started (used at exit)."""
+    for child in live_children():
+        child.stop(grace_s=grace_s, term_s=2.0)

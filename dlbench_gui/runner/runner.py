@@ -1,0 +1,379 @@
+"""Runs one benchmark: a training child, then a fresh inference child; merges events, telemetry and hardware
+into a RunReport that is journaled as it grows and saved atomically at the end."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import __version__
+from ..core import estimate as est
+from ..core import events as ev
+from ..core import stats, storage
+from ..core.config import BenchmarkConfig
+from ..core.datasources import state as data_state
+from ..core.errors import classify_exit, describe, exit_description
+from ..core.report import RunReport, new_run_id, now_iso
+from ..hardware import detect
+from ..hardware.telemetry import Sampler
+from .child import ChildProcess
+
+STOP_GRACE_S = 3.0  # polite stop, then SIGTERM, then SIGKILL: a run is cancelled well within 10 s
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class ChildOutcome:
+    status: str  # completed | failed | cancelled
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    hello: dict[str, Any] | None = None
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] | None = None
+    returncode: int | None = None
+
+
+def predicted_data_source(data: str, dataset: str) -> str:
+    if data == "synthetic":
+        return "synthetic"
+    if data not in ("auto", "keras"):
+        return "files"
+    st, _ = data_state(dataset, data)
+    return {"cached": "keras", "download": "keras", "files": "files"}.get(st, "synthetic")
+
+
+def make_error(kind: str, message: str, **more: Any) -> dict[str, Any]:
+    k = describe(kind)
+    return {"kind": kind, "message": message, "title": k.title, "explanation": k.explanation,
+            "suggestion": k.suggestion, **more}
+
+
+class BenchmarkRunner:
+    """One benchmark, start to report. `run()` blocks; `stop()` may be called from any thread."""
+
+    def __init__(self, config: BenchmarkConfig, *, on_event: EventCallback | None = None,
+                 on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
+                 keep_checkpoint: bool = False, telemetry: bool = True, task_extra: dict[str, Any] | None = None):
+        self.config = config
+        self.on_event = on_event
+        self.on_sample = on_sample
+        self.hardware = hardware
+        self.keep_checkpoint = keep_checkpoint
+        self.telemetry = telemetry
+        self.task_extra = task_extra or {}
+        self._stop = threading.Event()
+        self._child: ChildProcess | None = None
+        self.run_id = new_run_id(config.model, config.dataset)
+        self.run_dir = storage.runs_dir() / self.run_id
+        self.report_path = storage.reports_dir() / f"{self.run_id}.json"
+
+    # ------------------------------------------------------------------ control
+    def stop(self) -> None:
+        self._stop.set()
+        child = self._child
+        if child is not None:
+            child.request_stop()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                traceback.print_exc()
+
+    # ------------------------------------------------------------------ one child
+    def _run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
+                   on_epoch: Callable[[list], None], extra: dict[str, Any] | None = None) -> ChildOutcome:
+        request = {"task": task, "config": self.config.to_dict(),
+                   "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
+        child = ChildProcess(request, self.run_dir / "worker.log")
+        self._child = child
+        if self._stop.is_set():
+            child.request_stop()
+        if sampler is not None:
+            sampler.watch(child.pid)
+        out = ChildOutcome(status="failed")
+        final: dict[str, Any] | None = None
+        hung = False
+        stop_deadline: float | None = None
+        try:
+            while True:
+                if self._stop.is_set() and stop_deadline is None:
+                    child.request_stop()
+                    stop_deadline = time.monotonic() + STOP_GRACE_S
+                if stop_deadline is not None and time.monotonic() > stop_deadline and child.poll() is None:
+                    child.stop(grace_s=0.1, term_s=3.0)
+                try:
+                    event = child.next_event(timeout=0.25)
+                except queue.Empty:
+                    if time.monotonic() - child.last_event_at > self.config.watchdog_s and child.poll() is None:
+                        hung = True
+                        child.kill()
+                    continue
+                if event is None:
+                    break
+                event["task"] = task
+                kind = event["type"]
+                important = kind in (ev.EPOCH, ev.RESULT, ev.ERROR, ev.CANCELLED, ev.HELLO)
+                if kind != ev.STEP:
+                    journal.append(event, sync=important)
+                if kind == ev.HELLO:
+                    out.hello = event
+                elif kind == ev.PHASE and sampler is not None:
+                    sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
+                elif kind == ev.EPOCH:
+                    out.epochs.append({k: v for k, v in event.items() if k not in ("type", "t", "task", "epochs")})
+                    on_epoch(out.epochs)
+                elif kind == ev.LOG and "data" in event:
+                    out.data = event["data"]
+                elif kind in ev.FINAL_TYPES:
+                    final = event
+                self._emit(event)
+        finally:
+            rc = child.wait(timeout=15)
+            if rc is None:
+                child.kill()
+                rc = child.poll()
+            out.returncode = rc
+            tail = child.stderr_tail()
+            child.close()
+            self._child = None
+        if final is not None and final["type"] == ev.RESULT:
+            out.status, out.result = "completed", final
+        elif final is not None and final["type"] == ev.CANCELLED or (self._stop.is_set() and not hung):
+            out.status = "cancelled"
+            out.error = make_error("cancelled", "stopped on request")
+        elif final is not None and final["type"] == ev.ERROR:
+            out.error = make_error(final.get("kind", "crash"), final.get("message", ""),
+                                   exception=final.get("exception"), traceback=final.get("traceback"))
+        else:
+            limit = self.config.host_memory_limit_gb
+            peak = sampler.peak_child_rss_bytes if sampler is not None else 0
+            last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
+            near = bool(limit and peak >= 0.5 * limit * 2**30) or (last.get("ram_percent") or 0) >= 95
+            if limit and any(p in tail for p in ("bad_alloc", "could not create a primitive", "Cannot allocate memory",
+                                                 "MemoryError", "failed to allocate", "OOM")):
+                near = True
+            kind = classify_exit(rc, near_memory_limit=near, hung=hung, stderr_tail=tail)
+            message = {
+                "hang": f"no event for {self.config.watchdog_s:.0f} s; the child was killed",
+                "host_oom": f"the {task} process ended ({exit_description(rc)}) at its memory ceiling"
+                            + (f" of {limit} GB" if limit else "") + f"; peak RSS seen {peak / 2**30:.2f} GB",
+            }.get(kind, f"the {task} process ended without a result ({exit_description(rc)})")
+            out.error = make_error(kind, message, returncode=rc, log_tail=tail[-3000:])
+        return out
+
+    # ------------------------------------------------------------------ the whole run
+    def run(self) -> RunReport:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        journal = storage.Journal(self.run_dir / "events.jsonl")
+        hw = self.hardware if self.hardware is not None else detect.detect()
+        config_dict = {**self.config.to_dict(),
+                       "data_source": predicted_data_source(self.config.data, self.config.dataset),
+                       "data_requested": self.config.data,
+                       "steps_per_epoch": self.config.steps_per_epoch, "val_steps": self.config.val_steps}
+        report = RunReport(run_id=self.run_id, status="running", config=config_dict, hardware=hw,
+                           software={"dlbench": __version__}, app_version=__version__,
+                           log_path=str(self.run_dir / "worker.log"),
+                           extra={"runner_pid": os.getpid(), "run_dir": str(self.run_dir)})
+        self._save(report)
+        self._emit({"type": "run_started", "run_id": self.run_id, "config": config_dict, "t": time.time()})
+        sampler = Sampler(on_sample=self.on_sample).start() if self.telemetry else None
+        state = {"report": report}
+
+        def on_epoch(epochs: list) -> None:
+            # An epoch finished is an epoch kept: the partial report is rewritten after every one.
+            state["report"] = state["report"].with_changes(timing={**state["report"].timing, "epochs": list(epochs)})
+            try:
+                self._save(state["report"])
+            except storage.DiskFullError:
+                pass  # the journal and the final save report it
+
+        try:
+            train = self._run_child("train", sampler, journal, on_epoch, self.task_extra)
+            infer = None
+            if train.status == "completed" and not self._stop.is_set():
+                infer = self._run_child("infer", sampler, journal, lambda e: None)
+            report = self._assemble(state["report"], train, infer, sampler)
+        except BaseException as exc:
+            report = state["report"].with_changes(
+                status="failed", finished_at=now_iso(),
+                error=make_error("crash", f"dlbench runner failed: {exc}", traceback=traceback.format_exc()))
+            raise
+        finally:
+            if sampler is not None:
+                sampler.stop()
+                report = report.with_changes(telemetry=sampler.stored(),
+                                             memory={**report.memory, "peak_child_rss_bytes": sampler.peak_child_rss_bytes})
+            journal.close()
+            try:
+                self._save(report)
+            except storage.DiskFullError as exc:
+                report = report.with_changes(status="failed", error=make_error("disk_full", str(exc)))
+            if not self.keep_checkpoint:
+                ckpt = self.run_dir / "best_model.keras"
+                if ckpt.exists():
+                    ckpt.unlink()
+            self._emit({"type": "run_finished", "run_id": self.run_id, "status": report.status, "t": time.time(),
+                        "report_path": str(self.report_path)})
+        return report
+
+    def _save(self, report: RunReport) -> None:
+        report.save(self.report_path)
+
+    def _assemble(self, report: RunReport, train: ChildOutcome, infer: ChildOutcome | None,
+                  sampler: Sampler | None) -> RunReport:
+        config = dict(report.config)
+        software = dict(report.software)
+        hello = (train.hello or {}).get("software") or {}
+        software.update(hello)
+        data = train.data or {}
+        if data.get("source"):
+            config["data_source"] = data["source"]
+        timing: dict[str, Any] = {"epochs": train.epochs}
+        result = train.result or {}
+        if result:
+            timing = dict(result["timing"])
+            for key in ("data_prep_s", "build_s", "compile_s"):
+                timing[key] = result[key]
+        elif train.epochs:
+            timing["train_time_s"] = sum(e["train_s"] + e.get("checkpoint_s", 0) for e in train.epochs)
+            timing["val_time_s"] = sum(e["val_s"] for e in train.epochs)
+            timing["execution_time_s"] = timing["train_time_s"] + timing["val_time_s"]
+            timing["note"] = "partial: the epochs that finished before the run ended"
+        error = train.error
+        status = train.status
+        memory = dict(report.memory)
+        if result.get("gpu_peak_bytes") is not None:
+            memory["gpu_peak_bytes"] = result["gpu_peak_bytes"]
+        if infer is not None:
+            if infer.status == "completed":
+                timing["inference"] = infer.result["inference"]
+                timing["inference_data_prep_s"] = infer.result.get("data_prep_s")
+            else:
+                status, error = infer.status, infer.error
+        estimate = None
+        if self.config.profile == "quick" and status == "completed":
+            protocol = {k: self.config.to_dict()[k] for k in
+                        ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
+            estimate = est.estimate(protocol, timing, timing.get("inference"))
+            estimate["protocol_is_published"] = self.config.is_published_protocol
+        model = result.get("model") or {}
+        efficiency = efficiency_of(model, timing, self.config.batch_size, report.hardware, software)
+        findings = findings_of(timing, sampler, train.epochs)
+        return report.with_changes(
+            status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
+            data=data, efficiency=efficiency, findings=findings, memory=memory, finished_at=now_iso(),
+            extra={**report.extra, "model": model, "step_times_s": result.get("step_times_s")},
+        )
+
+
+def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, software: dict) -> dict[str, Any]:
+    """FLOPs per step and per image, achieved FLOP/s in steady steps, against the device's theoretical peak."""
+    if not model.get("train_flops_per_image"):
+        return {}
+    per_step = model["train_flops_per_image"] * batch_size
+    steady = timing.get("steady_step_s")
+    achieved = per_step / steady if steady else None
+    on_gpu = bool(software.get("tf_gpus"))
+    gpus = (hardware.get("gpu") or {}).get("nvidia") or []
+    if on_gpu and gpus and gpus[0].get("peak_fp32_flops"):
+        device, peak, method = gpus[0]["name"], gpus[0]["peak_fp32_flops"], gpus[0]["peak_method"]
+    else:
+        cpu = hardware.get("cpu") or {}
+        device, peak, method = cpu.get("brand"), cpu.get("peak_fp32_flops"), cpu.get("peak_method")
+    return {
+        "train_flops_per_step": per_step,
+        "train_flops_per_image": model["train_flops_per_image"],
+        "inference_flops_per_image": model.get("forward_flops_per_image"),
+        "achieved_flops_per_s": achieved,
+        "device": device,
+        "peak_flops_per_s": peak,
+        "peak_method": method,
+        "utilisation": achieved / peak if achieved and peak else None,
+        "flops_method": model.get("method"),
+    }
+
+
+def findings_of(timing: dict, sampler: Sampler | None, epochs: list) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    drift = timing.get("step_drift")
+    if drift is not None:
+        out["sustained"] = {
+            "step_drift": drift,
+            "degraded": drift > 0.05,
+            "rule": "steady step time of the last tenth of the steps against the first tenth after warm-up; "
+                    "flagged when more than 5% slower",
+        }
+    if sampler is not None:
+        summary = sampler.summary()
+        gpus = summary.get("gpus") or []
+        if gpus:
+            g = gpus[0]
+            util = (g.get("util_percent") or {}).get("mean")
+            if util is not None and util < 50:
+                out["input_bound_hint"] = (f"the GPU was busy only {util:.0f}% of the time on average: the input "
+                                           "pipeline or the CPU may be the bottleneck")
+            if g.get("energy_j") is not None:
+                out["energy_j"] = g["energy_j"]
+                out["energy_method"] = g.get("energy_method")
+                if epochs:
+                    out["energy_per_epoch_j"] = g["energy_j"] / len(epochs)
+            if g.get("throttle_reasons_seen"):
+                out["throttle_reasons"] = g["throttle_reasons_seen"]
+    return out
+
+
+def recover_interrupted() -> list[Path]:
+    """Reports left 'running' by a dlbench that is gone are saved as failed/interrupted, epochs kept."""
+    import psutil
+
+    from ..core.report import ReportError, load_report
+
+    fixed = []
+    for path in storage.reports_dir().glob("*.json"):
+        try:
+            r = load_report(path)
+        except ReportError:
+            continue
+        if r.status != "running":
+            continue
+        pid = r.extra.get("runner_pid")
+        if pid and pid != os.getpid() and psutil.pid_exists(pid):
+            try:
+                if "python" in psutil.Process(pid).name().lower() or "dlbench" in psutil.Process(pid).name().lower():
+                    continue  # still being written by a live dlbench
+            except psutil.Error:
+                pass
+        if pid == os.getpid():
+            continue
+        events = storage.read_journal(Path(r.extra.get("run_dir", "")) / "events.jsonl") if r.extra.get("run_dir") else []
+        epochs = [{k: v for k, v in e.items() if k not in ("type", "t", "task", "epochs")}
+                  for e in events if e.get("type") == ev.EPOCH and e.get("task") == "train"]
+        timing = dict(r.timing)
+        if len(epochs) > len(timing.get("epochs") or []):
+            timing["epochs"] = epochs
+        fixed_report = r.with_changes(status="failed", timing=timing, finished_at=now_iso(),
+                                      error=make_error("interrupted", "dlbench stopped while this run was in progress; "
+                                                       f"{len(timing.get('epochs') or [])} finished epoch(s) kept"))
+        fixed_report.save(path)
+        fixed.append(path)
+    return fixed
+
+
+def cleanup_run_dir(report: RunReport) -> None:
+    d = report.extra.get("run_dir")
+    if d and Path(d).is_dir():
+        shutil.rmtree(d, ignore_errors=True)
