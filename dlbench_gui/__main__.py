@@ -11,9 +11,9 @@ def main() -> int:
         from .bench.worker import main as worker_main
 
         return worker_main()
-    from .cli import SUBCOMMANDS, main as cli_main
+    if args and (not args[0].startswith("-") or args[0] in ("-h", "--help", "--version")):
+        from .cli import main as cli_main  # a word is a CLI sub-command (or a mistyped one: a clear error)
 
-    if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
         return cli_main(args)
     from .gui.app import main as gui_main
 

@@ -152,6 +152,7 @@ def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epoc
             self.epoch_records: list[dict[str, Any]] = []
             self.step_times: list[list[float]] = []
             self.val_batch_times: list[list[float]] = []
+            self.step_log: list[list] = []
             self._pending: list[list[float]] = []
             self._last_flush = time.perf_counter()
             self._global_step = 0
@@ -172,6 +173,7 @@ def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epoc
             self.step_times[-1].append(dt)
             self._global_step += 1
             lg = _floats(logs)
+            self.step_log.append([self._global_step, lg.get("loss"), lg.get("accuracy")])
             self._pending.append([self._epoch + 1, batch + 1, round(dt, 6), lg.get("loss"), lg.get("accuracy")])
             if now - self._last_flush >= STEP_FLUSH_S:
                 self._flush()
@@ -220,6 +222,14 @@ def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epoc
             emitter.emit(ev.EPOCH, **record, epochs=epochs)
 
     return TimingCallback()
+
+
+def _thin(rows: list, limit: int = 500) -> list:
+    """At most `limit` rows, evenly spread, the last one kept: enough for a curve in a report."""
+    if len(rows) <= limit:
+        return rows
+    step = len(rows) / limit
+    return [rows[int(i * step)] for i in range(limit - 1)] + [rows[-1]]
 
 
 # ----------------------------------------------------------------------------------------------- tasks
@@ -318,7 +328,7 @@ def _protocol_training(config, model, data, emitter, stop, checkpoint_path, kera
         "best_epoch": best.get("epoch"),
         "best_val_accuracy": best["val_accuracy"] if best.get("epoch") else None,
     }
-    return {"timing": timing, "step_times_s": [round(s, 6) for s in all_steps]}
+    return {"timing": timing, "step_times_s": [round(s, 6) for s in all_steps], "step_log": _thin(cb.step_log)}
 
 
 def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
@@ -376,7 +386,7 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
         "epochs": [],
         "note": "quick profile: these are the measured parts; the full protocol's times are in 'estimate'",
     }
-    return {"timing": timing, "step_times_s": [round(s, 6) for s in steps],
+    return {"timing": timing, "step_times_s": [round(s, 6) for s in steps], "step_log": _thin(cb.step_log),
             "val_batch_times_s": [round(s, 6) for s in val_times]}
 
 

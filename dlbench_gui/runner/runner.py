@@ -94,7 +94,7 @@ class BenchmarkRunner:
                 traceback.print_exc()
 
     # ------------------------------------------------------------------ one child
-    def _run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
+    def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                    on_epoch: Callable[[list], None], extra: dict[str, Any] | None = None) -> ChildOutcome:
         request = {"task": task, "config": self.config.to_dict(),
                    "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
@@ -189,7 +189,8 @@ class BenchmarkRunner:
                            log_path=str(self.run_dir / "worker.log"),
                            extra={"runner_pid": os.getpid(), "run_dir": str(self.run_dir)})
         self._save(report)
-        self._emit({"type": "run_started", "run_id": self.run_id, "config": config_dict, "t": time.time()})
+        self._emit({"type": "run_started", "run_id": self.run_id, "config": config_dict, "t": time.time(),
+                    "log_path": report.log_path, "report_path": str(self.report_path)})
         sampler = Sampler(on_sample=self.on_sample).start() if self.telemetry else None
         state = {"report": report}
 
@@ -202,10 +203,10 @@ class BenchmarkRunner:
                 pass  # the journal and the final save report it
 
         try:
-            train = self._run_child("train", sampler, journal, on_epoch, self.task_extra)
+            train = self.run_child("train", sampler, journal, on_epoch, self.task_extra)
             infer = None
             if train.status == "completed" and not self._stop.is_set():
-                infer = self._run_child("infer", sampler, journal, lambda e: None)
+                infer = self.run_child("infer", sampler, journal, lambda e: None)
             report = self._assemble(state["report"], train, infer, sampler)
         except BaseException as exc:
             report = state["report"].with_changes(
@@ -276,7 +277,8 @@ class BenchmarkRunner:
         return report.with_changes(
             status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
             data=data, efficiency=efficiency, findings=findings, memory=memory, finished_at=now_iso(),
-            extra={**report.extra, "model": model, "step_times_s": result.get("step_times_s")},
+            extra={**report.extra, "model": model, "step_times_s": result.get("step_times_s"),
+                   "step_log": result.get("step_log")},
         )
 
 

@@ -1,0 +1,126 @@
+"""The published baseline, this machine's ratio to each setup, and a plain verdict with its rule shown."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .durations import format_duration
+from .report import RunReport
+from .resources import resource
+
+DEFAULT_BUDGET_H = 48.0
+FEASIBLE_RATIO = 2.0  # at most this many times the slowest published setup counts as plainly feasible
+
+VERDICT_RULE = (
+    "Not feasible as configured: the run hit a resource error (out of memory, driver, disk). "
+    "Feasible: the full-protocol time is at most {ratio:g}x the slowest published setup and within the time budget "
+    "({budget:g} h per model and dataset). Feasible but slow: within the budget, more than {ratio:g}x the slowest setup. "
+    "Not feasible in the time budget: longer than the budget. Estimates are judged as estimates, by their point value."
+)
+
+RESOURCE_KINDS = {"gpu_oom", "host_oom", "gpu_driver", "no_gpu_visible", "disk_full"}
+
+
+@lru_cache(maxsize=1)
+def load_baselines() -> dict[str, Any]:
+    return json.loads(resource("baselines.json").read_text(encoding="utf-8"))
+
+
+def setup_label(setup: str) -> str:
+    s = load_baselines()["setups"][setup]
+    gpu = s["gpu"].replace("NVIDIA GeForce ", "")
+    cpu = s["cpu"].replace("Intel Core ", "").split(" @")[0]
+    return f"{setup.replace('setup-', 'Setup ')} ({gpu}, {cpu})"
+
+
+def baseline_for(model: str, dataset: str) -> list[dict[str, Any]]:
+    """Each published setup's execution and inference time for this model and dataset."""
+    b = load_baselines()
+    rows: dict[str, dict[str, Any]] = {}
+    for r in b["publications"]["later"]["results"]:
+        if r["model"] != model:
+            continue
+        row = rows.setdefault(r["setup"], {"setup": r["setup"], "label": setup_label(r["setup"])})
+        if r["dataset"] == dataset and "execution_time_s" in r:
+            row["execution_time_s"] = r["execution_time_s"]
+        if "inference_time_s" in r:
+            row["inference_time_s"] = r["inference_time_s"]  # published on Fashion-MNIST only
+    return [rows[k] for k in sorted(rows)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: str  # feasible | slow | too_slow | not_feasible | incomplete | not_comparable
+    text: str
+    rule: str
+
+    @property
+    def rank(self) -> int:
+        return {"feasible": 0, "not_comparable": 1, "slow": 2, "incomplete": 3, "too_slow": 4, "not_feasible": 5}[self.level]
+
+
+def comparable(report: RunReport) -> bool:
+    c = report.config
+    return (c.get("epochs"), c.get("batch_size"), c.get("train_samples"), c.get("val_samples")) == (100, 64, 60000, 10000)
+
+
+def compare(report: RunReport) -> dict[str, Any]:
+    """Ratios of this run to each published setup (>1 = slower than that setup), labelled measured/estimated."""
+    h = report.headline
+    rows = []
+    for b in baseline_for(report.model, report.dataset):
+        ex = b.get("execution_time_s")
+        inf = b.get("inference_time_s")
+        rows.append({**b,
+                     "execution_ratio": h["execution_time_s"] / ex if ex and h["execution_time_s"] and comparable(report) else None,
+                     "inference_ratio": h["inference_time_s"] / inf if inf and h["inference_time_s"] and comparable(report) else None})
+    return {"kind": h["kind"], "comparable": comparable(report), "execution_time_s": h["execution_time_s"],
+            "execution_time_ci95_s": h["execution_time_ci95_s"], "inference_time_s": h["inference_time_s"], "setups": rows}
+
+
+def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
+    rule = VERDICT_RULE.format(ratio=FEASIBLE_RATIO, budget=budget_h)
+    if report.error and report.error.get("kind") in RESOURCE_KINDS:
+        bs = report.config.get("batch_size")
+        return Verdict("not_feasible", f"Not feasible as configured — {report.error.get('title', report.error['kind']).lower()} "
+                                       f"at batch {bs}", rule)
+    if report.status != "completed":
+        why = (report.error or {}).get("title", report.status)
+        return Verdict("incomplete", f"No verdict — the run did not complete ({why.lower()})", rule)
+    h = report.headline
+    t = h["execution_time_s"]
+    what = "estimated" if h["kind"] == "estimated" else "measured"
+    if not comparable(report):
+        if t is None:
+            return Verdict("not_comparable", "No verdict — nothing was timed", rule)
+        return Verdict("not_comparable", f"Custom protocol ({what} {format_duration(t)}) — not comparable with the "
+                                         "published baseline; no resource errors", rule)
+    rows = [b for b in baseline_for(report.model, report.dataset) if b.get("execution_time_s")]
+    slowest = max(rows, key=lambda b: b["execution_time_s"])
+    ratio = t / slowest["execution_time_s"]
+    gpu = load_baselines()["setups"][slowest["setup"]]["gpu"].replace("NVIDIA GeForce ", "")
+    about = f"about {format_duration(t)}"
+    if t > budget_h * 3600:
+        return Verdict("too_slow", f"Not feasible in the time budget — full protocol {about} ({what}), "
+                                   f"{ratio:.1f}x the slowest baseline; budget {budget_h:g} h", rule)
+    if ratio <= FEASIBLE_RATIO:
+        return Verdict("feasible", f"Feasible — no resource errors; full protocol {about} ({what}), "
+                                   f"{ratio:.1f}x the {gpu} setup", rule)
+    return Verdict("slow", f"Feasible but slow — full protocol {about} ({what}), {ratio:.0f}x the slowest baseline", rule)
+
+
+def overall(reports: list[RunReport], budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
+    """The worst verdict of the latest run of each model x dataset."""
+    latest: dict[tuple[str, str], RunReport] = {}
+    for r in sorted(reports, key=lambda r: r.created_at):
+        latest[(r.model, r.dataset)] = r
+    if not latest:
+        return Verdict("incomplete", "No runs yet", VERDICT_RULE.format(ratio=FEASIBLE_RATIO, budget=budget_h))
+    verdicts = [verdict(r, budget_h) for r in latest.values()]
+    worst = max(verdicts, key=lambda v: v.rank)
+    n_ok = sum(v.level == "feasible" for v in verdicts)
+    prefix = f"Overall ({len(verdicts)} model x dataset, {n_ok} plainly feasible): "
+    return Verdict(worst.level, prefix + worst.text, worst.rule)

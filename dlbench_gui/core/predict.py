@@ -1,0 +1,49 @@
+"""A predicted duration before anything starts: from this machine's own earlier runs when there are any,
+otherwise from the step costs the protocol page gives for a small 2-core CPU (labelled as rough)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import BenchmarkConfig
+from .report import RunReport
+
+# seed-protocol.md, "what one step costs on a small machine" (batch 64): per-image steady cost and first step.
+_FALLBACK = {"model_a": {"step_per_image_s": 0.16 / 64, "first_step_s": 1.5, "startup_s": 15.0, "save_s": 1.0, "load_s": 3.0},
+             "model_b": {"step_per_image_s": 1.35 / 64, "first_step_s": 50.0, "startup_s": 25.0, "save_s": 6.0, "load_s": 15.0}}
+VAL_COST_FRACTION = 0.35  # a validation batch costs about a third of a training step (forward only)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    seconds: float
+    basis: str  # words: where the figure comes from
+
+
+def _from_history(config: BenchmarkConfig, history: list[RunReport]) -> dict[str, float] | None:
+    for r in history:  # newest first
+        t = r.timing
+        if r.model == config.model and r.status == "completed" and t.get("steady_step_s") and r.config.get("batch_size"):
+            per_image = t["steady_step_s"] / r.config["batch_size"]
+            return {**_FALLBACK[config.model], "step_per_image_s": per_image,
+                    "first_step_s": t.get("first_step_s") or _FALLBACK[config.model]["first_step_s"]}
+    return None
+
+
+def predict(config: BenchmarkConfig, history: list[RunReport] | None = None) -> Prediction:
+    own = _from_history(config, history or [])
+    p = own or _FALLBACK[config.model]
+    basis = "from this machine's last run" if own else "rough: no run on this machine yet"
+    step = p["step_per_image_s"] * config.batch_size
+    val_step = VAL_COST_FRACTION * step
+    fixed = 2 * p["startup_s"] + p["first_step_s"] + p["load_s"]
+    if config.profile == "quick":
+        measured = min(config.quick_budget_s, max(24 * step, 60 * step))
+        val = 25 * val_step + p["first_step_s"] * 0.3
+        infer = 160 * p["step_per_image_s"] * VAL_COST_FRACTION * 10
+        return Prediction(fixed + 3 * step + measured + val + p["save_s"] + infer, basis)
+    train = (config.epochs * config.steps_per_epoch - 1) * step
+    val = config.epochs * config.val_steps * val_step
+    saves = min(config.epochs, 5) * p["save_s"]
+    infer = config.val_samples * p["step_per_image_s"] * VAL_COST_FRACTION
+    return Prediction(fixed + train + val + saves + infer, basis)

@@ -1,0 +1,85 @@
+"""The QThread side: one object that owns the runner, runs the selected benchmarks in turn, and speaks signals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.config import BenchmarkConfig
+from ..core.report import RunReport
+from ..runner.runner import BenchmarkRunner
+
+
+class RunController(QObject):
+    """Lives in a worker QThread. Signals carry plain data (dicts, reports), never widgets."""
+
+    started = Signal(int, int, dict)        # index, total, run_started event (run_id, config)
+    event_received = Signal(dict)           # every child event, as it arrives
+    sampled = Signal(dict)                  # one telemetry sample
+    finished = Signal(object)               # a RunReport that completed
+    failed = Signal(object)                 # a RunReport that failed or was cancelled
+    all_finished = Signal()
+
+    def __init__(self, hardware: dict[str, Any] | None = None):
+        super().__init__()
+        self._hardware = hardware
+        self._runner: BenchmarkRunner | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    @Slot(list)
+    def run_all(self, configs: list[BenchmarkConfig]) -> None:
+        self._stop.clear()
+        try:
+            for i, config in enumerate(configs):
+                if self._stop.is_set() or QThread.currentThread().isInterruptionRequested():
+                    break
+                runner = BenchmarkRunner(config, hardware=self._hardware,
+                                         on_event=lambda e, i=i, n=len(configs): self._on_event(e, i, n),
+                                         on_sample=self.sampled.emit)
+                with self._lock:
+                    self._runner = runner
+                if self._stop.is_set():
+                    runner.stop()
+                report = runner.run()
+                with self._lock:
+                    self._runner = None
+                (self.finished if report.status == "completed" else self.failed).emit(report)
+        finally:
+            self.all_finished.emit()
+
+    def _on_event(self, event: dict[str, Any], index: int, total: int) -> None:
+        if event["type"] == "run_started":
+            self.started.emit(index, total, event)
+        self.event_received.emit(event)
+
+    def stop(self) -> None:
+        """Thread-safe: may be called from the GUI thread while run_all blocks the worker thread."""
+        self._stop.set()
+        with self._lock:
+            runner = self._runner
+        if runner is not None:
+            runner.stop()
+
+
+class RunThread(QThread):
+    """The worker thread: runs `controller.run_all(configs)` and ends."""
+
+    def __init__(self, controller: RunController, configs: list[BenchmarkConfig]):
+        super().__init__()
+        self.controller = controller
+        self.configs = configs
+
+    def run(self) -> None:
+        self.controller.run_all(self.configs)
+
+    def stop_and_wait(self, timeout_s: float = 20.0) -> bool:
+        self.requestInterruption()
+        self.controller.stop()
+        deadline = time.monotonic() + timeout_s
+        while self.isRunning() and time.monotonic() < deadline:
+            self.wait(100)
+        return not self.isRunning()

@@ -1,0 +1,223 @@
+"""The left column: what this machine is, and what to run."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from ..core import datasources
+from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
+                           PROTOCOL_VAL_SAMPLES, BenchmarkConfig, expand_selection)
+from ..core.durations import format_bytes, format_duration
+
+NA = "not available"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+class MachinePanel(QGroupBox):
+    """Hardware facts read without TensorFlow; what only TensorFlow knows fills in with a child's first event."""
+
+    def __init__(self, hw: dict[str, Any], parent=None):
+        super().__init__("This machine", parent)
+        self.form = QFormLayout(self)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.labels: dict[str, QLabel] = {}
+        cpu, mem, disk, gpu, osi = hw["cpu"], hw["memory"], hw["disk"], hw["gpu"], hw["os"]
+        clock = cpu.get("max_clock_mhz") or cpu.get("base_clock_mhz") or cpu.get("current_clock_mhz")
+        self._row("CPU", cpu.get("brand") or NA)
+        self._row("Cores", f"{cpu.get('physical_cores') or NA} cores, {cpu.get('logical_cores') or NA} threads"
+                  + (f", {clock / 1000:.2f} GHz" if clock else ""))
+        self._row("Vector", ", ".join(cpu.get("vector_features") or []) or NA)
+        self._row("RAM", f"{format_bytes(mem.get('total_bytes'))} total, {format_bytes(mem.get('available_bytes'))} available")
+        if gpu["nvidia"]:
+            for g in gpu["nvidia"]:
+                self._row(f"GPU {g['index']}", f"{g['name']}, {format_bytes(g['memory_total_bytes'])}\n"
+                          f"driver {g['driver_version'] or NA}, CUDA {g['cuda_driver_version'] or NA}")
+        else:
+            w = self._row("GPU", "No NVIDIA GPU detected — TensorFlow will run on the CPU")
+            w.setStyleSheet("color: #b35900; font-weight: bold;")
+        self._row("Disk", f"{format_bytes(disk.get('free_bytes'))} free ({disk.get('kind') or 'type ' + NA})")
+        self._row("OS", f"{osi.get('system')} {osi.get('release')}")
+        self._row("Python", osi.get("python") or NA)
+        self._row("TensorFlow", _version("tensorflow"))
+        self._row("Keras", _version("keras"))
+        self._row("TF devices", "known when a run starts")
+        if (hw.get("power") or {}).get("warning"):
+            w = self._row("Power", hw["power"]["warning"])
+            w.setStyleSheet("color: #b35900;")
+
+    def _row(self, key: str, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow(f"{key}:", label)
+        self.labels[key] = label
+        return label
+
+    def update_from_worker(self, software: dict[str, Any]) -> None:
+        devices = software.get("tf_devices") or []
+        text = ", ".join(d["name"].replace("/physical_device:", "") for d in devices) or NA
+        label = self.labels["TF devices"]
+        label.setText(text)
+        if not any(d["type"] == "GPU" for d in devices) and "GPU 0" in self.labels:
+            label.setStyleSheet("color: #b00; font-weight: bold;")
+            label.setText(text + "\nTensorFlow sees no GPU although one is installed: it trains on the CPU")
+        self.labels["TensorFlow"].setText(software.get("tensorflow", self.labels["TensorFlow"].text()))
+        self.labels["Keras"].setText(software.get("keras", self.labels["Keras"].text()))
+
+    def text_of(self, key: str) -> str:
+        return self.labels[key].text()
+
+
+PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
+DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
+              ("synthetic", "Synthetic stand-in")]
+
+
+class SetupPanel(QGroupBox):
+    changed = Signal()
+    import_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Setup", parent)
+        layout = QVBoxLayout(self)
+        self.model_boxes = {m: QCheckBox(MODEL_NAMES[m]) for m in MODEL_NAMES}
+        self.dataset_boxes = {d: QCheckBox(DATASET_NAMES[d]) for d in DATASET_NAMES}
+        self.dataset_state = {d: QLabel() for d in DATASET_NAMES}
+        layout.addWidget(QLabel("<b>Models</b>"))
+        for box in self.model_boxes.values():
+            box.setChecked(True)
+            layout.addWidget(box)
+        layout.addWidget(QLabel("<b>Datasets</b>"))
+        for d, box in self.dataset_boxes.items():
+            box.setChecked(True)
+            layout.addWidget(box)
+            st = self.dataset_state[d]
+            st.setWordWrap(True)
+            st.setStyleSheet("color: #666; margin-left: 22px;")
+            layout.addWidget(st)
+        row = QHBoxLayout()
+        self.data_combo = QComboBox()
+        for key, text in DATA_ITEMS:
+            self.data_combo.addItem(text, key)
+        self.import_button = QPushButton("Import folder…")
+        self.import_button.setToolTip("Copy the four MNIST IDX .gz files (or a Keras .npz) into dlbench's data folder")
+        self.import_button.clicked.connect(self.import_requested)
+        row.addWidget(self.data_combo, 1)
+        row.addWidget(self.import_button)
+        layout.addWidget(QLabel("<b>Data source</b>"))
+        layout.addLayout(row)
+
+        layout.addWidget(QLabel("<b>Profile</b>"))
+        self.profile_combo = QComboBox()
+        for key, text in PROFILE_ITEMS:
+            self.profile_combo.addItem(text, key)
+        layout.addWidget(self.profile_combo)
+        form = QFormLayout()
+        self.epochs = self._spin(1, 10_000, PROTOCOL_EPOCHS)
+        self.batch = self._spin(1, 65_536, PROTOCOL_BATCH_SIZE)
+        self.train_samples = self._spin(1, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_TRAIN_SAMPLES, step=1000)
+        self.val_samples = self._spin(1, PROTOCOL_VAL_SAMPLES, PROTOCOL_VAL_SAMPLES, step=1000)
+        self.budget = self._spin(5, 3600, 60, step=10)
+        self.budget.setSuffix(" s")
+        form.addRow("Epochs:", self.epochs)
+        form.addRow("Batch size:", self.batch)
+        form.addRow("Training images:", self.train_samples)
+        form.addRow("Validation images:", self.val_samples)
+        form.addRow("Quick budget:", self.budget)
+        layout.addLayout(form)
+        self.prediction = QLabel()
+        self.prediction.setWordWrap(True)
+        self.prediction.setStyleSheet("font-weight: bold;")
+        layout.addWidget(self.prediction)
+        self.start_button = QPushButton("Start  (Ctrl+R)")
+        self.stop_button = QPushButton("Stop  (Esc)")
+        self.stop_button.setEnabled(False)
+        self.start_button.setStyleSheet("font-weight: bold; padding: 6px;")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
+            w.toggled.connect(self.changed)
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
+            w.valueChanged.connect(self.changed)
+        self.profile_combo.currentIndexChanged.connect(self._profile_changed)
+        self.data_combo.currentIndexChanged.connect(self.changed)
+        self._profile_changed()
+
+    def _spin(self, low: int, high: int, value: int, step: int = 1) -> QSpinBox:
+        s = QSpinBox()
+        s.setRange(low, high)
+        s.setValue(value)
+        s.setSingleStep(step)
+        s.setGroupSeparatorShown(True)
+        return s
+
+    def _profile_changed(self) -> None:
+        custom = self.profile == "custom"
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples):
+            w.setEnabled(custom)
+        self.budget.setEnabled(self.profile == "quick")
+        if not custom:
+            self.epochs.setValue(PROTOCOL_EPOCHS)
+            self.batch.setValue(PROTOCOL_BATCH_SIZE)
+            self.train_samples.setValue(PROTOCOL_TRAIN_SAMPLES)
+            self.val_samples.setValue(PROTOCOL_VAL_SAMPLES)
+        self.changed.emit()
+
+    @property
+    def profile(self) -> str:
+        return self.profile_combo.currentData()
+
+    @property
+    def data(self) -> str:
+        return self.data_combo.currentData()
+
+    def selected(self) -> list[tuple[str, str]]:
+        ms = [m for m, b in self.model_boxes.items() if b.isChecked()]
+        ds = [d for d, b in self.dataset_boxes.items() if b.isChecked()]
+        return expand_selection(ms, ds) if ms and ds else []
+
+    def configs(self) -> list[BenchmarkConfig]:
+        return [BenchmarkConfig(model=m, dataset=d, profile=self.profile, epochs=self.epochs.value(),
+                                batch_size=self.batch.value(), train_samples=self.train_samples.value(),
+                                val_samples=self.val_samples.value(), data=self.data,
+                                quick_budget_s=float(self.budget.value()))
+                for m, d in self.selected()]
+
+    def refresh_data_state(self) -> None:
+        for d, label in self.dataset_state.items():
+            _state, words = datasources.state(d, self.data)
+            label.setText(words)
+
+    def set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
+                  self.import_button):
+            w.setEnabled(not running)
+        if not running:
+            self._profile_changed()
+        else:
+            for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
+                w.setEnabled(False)
+
+    def show_prediction(self, seconds: float | None, basis: str, n: int) -> None:
+        if not n:
+            self.prediction.setText("Select at least one model and one dataset.")
+        else:
+            self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
+                                    f" ({basis})")

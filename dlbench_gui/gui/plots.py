@@ -1,0 +1,196 @@
+"""Live plots: producers fill ring buffers as events arrive; a QTimer redraws at 5 Hz with setData on existing curves."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget  # noqa: E402
+
+from ..core.durations import format_bytes  # noqa: E402
+
+REDRAW_HZ = 5
+CAPACITY = 50_000
+
+
+class RingBuffer:
+    """Fixed-capacity x/y series; the oldest points drop off once full."""
+
+    def __init__(self, capacity: int = CAPACITY):
+        self.capacity = capacity
+        self._x = np.zeros(capacity)
+        self._y = np.zeros(capacity)
+        self._n = 0
+        self._start = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, x: float, y: float) -> None:
+        i = (self._start + self._n) % self.capacity
+        self._x[i] = x
+        self._y[i] = y
+        if self._n < self.capacity:
+            self._n += 1
+        else:
+            self._start = (self._start + 1) % self.capacity
+
+    def clear(self) -> None:
+        self._n = 0
+        self._start = 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        idx = (self._start + np.arange(self._n)) % self.capacity
+        return self._x[idx], self._y[idx]
+
+
+def _plot(title: str, left: str, bottom: str = "step") -> pg.PlotWidget:
+    w = pg.PlotWidget(title=title)
+    w.setBackground("w")
+    w.showGrid(x=True, y=True, alpha=0.25)
+    w.setLabel("left", left)
+    w.setLabel("bottom", bottom)
+    w.addLegend(offset=(-10, 10))
+    w.setClipToView(True)
+    w.setDownsampling(auto=True, mode="peak")
+    w.setMenuEnabled(False)
+    return w
+
+
+class LivePlots(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False, foreground="#333")
+        self.loss_plot = _plot("Loss", "loss")
+        self.acc_plot = _plot("Accuracy", "accuracy")
+        self.speed_plot = _plot("Throughput", "images / s")
+        self.system_plot = _plot("System", "%", "time (s)")
+        self.system_plot.setYRange(0, 100)
+        self.gpu_label = QLabel("")
+        self.gpu_label.setStyleSheet("color: #555;")
+
+        pen = lambda c, w=1: pg.mkPen(c, width=w)  # noqa: E731
+        self.series = {name: RingBuffer() for name in
+                       ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", "gpu", "vram")}
+        self.curves = {
+            "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training (per step)", skipFiniteCheck=True),
+            "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation (per epoch)"),
+            "acc": self.acc_plot.plot(pen=pen("#1f77b4"), name="training (per step)", skipFiniteCheck=True),
+            "val_acc": self.acc_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation (per epoch)"),
+            "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="images/s (10-step mean)", skipFiniteCheck=True),
+            "cpu": self.system_plot.plot(pen=pen("#1f77b4", 2), name="CPU %"),
+            "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
+            "gpu": self.system_plot.plot(pen=pen("#2ca02c", 2), name="GPU util %"),
+            "vram": self.system_plot.plot(pen=pen("#ff7f0e", 2), name="VRAM %"),
+        }
+        self._epoch_lines: list[pg.InfiniteLine] = []
+        self._global_step = 0
+        self._recent: list[tuple[int, float]] = []
+        self._dirty = False
+        self.redraws = 0
+
+        grid = QGridLayout()
+        grid.addWidget(self.loss_plot, 0, 0)
+        grid.addWidget(self.acc_plot, 0, 1)
+        grid.addWidget(self.speed_plot, 1, 0)
+        grid.addWidget(self.system_plot, 1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addWidget(self.gpu_label)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(1000 / REDRAW_HZ))
+        self.timer.timeout.connect(self.redraw)
+
+    # ------------------------------------------------------------------ producers (cheap: append only)
+    def reset(self) -> None:
+        for s in self.series.values():
+            s.clear()
+        for marks in self._epoch_lines:
+            for plot, line in marks.copies.items():
+                plot.removeItem(line)
+        self._epoch_lines.clear()
+        self._global_step = 0
+        self._recent.clear()
+        self._dirty = True
+
+    def add_steps(self, steps: list[list], batch_size: int) -> None:
+        for _epoch, _batch, seconds, loss, acc in steps:
+            self._global_step += 1
+            g = self._global_step
+            if loss is not None:
+                self.series["loss"].append(g, loss)
+            if acc is not None:
+                self.series["acc"].append(g, acc)
+            self._recent.append((batch_size, seconds))
+            if len(self._recent) > 10:
+                self._recent.pop(0)
+            imgs = sum(b for b, _ in self._recent)
+            secs = sum(s for _, s in self._recent)
+            if g > 1 and secs > 0:  # the first step (tracing) would flatten the axis
+                self.series["speed"].append(g, imgs / secs)
+        self._dirty = True
+
+    def add_epoch(self, event: dict) -> None:
+        g = self._global_step
+        if event.get("val_loss") is not None:
+            self.series["val_loss"].append(g, event["val_loss"])
+        if event.get("val_accuracy") is not None:
+            self.series["val_acc"].append(g, event["val_accuracy"])
+        line = _EpochMarks(g, event.get("epoch"), (self.loss_plot, self.acc_plot, self.speed_plot))
+        self._epoch_lines.append(line)
+        self._dirty = True
+
+    def add_sample(self, s: dict) -> None:
+        t = s["t"]
+        if s.get("cpu_percent") is not None:
+            self.series["cpu"].append(t, s["cpu_percent"])
+        if s.get("ram_percent") is not None:
+            self.series["ram"].append(t, s["ram_percent"])
+        gpus = s.get("gpus") or []
+        if gpus:
+            g = gpus[0]
+            if g.get("util_percent") is not None:
+                self.series["gpu"].append(t, g["util_percent"])
+            parts = []
+            if g.get("vram_used_bytes") is not None:
+                parts.append(f"VRAM {format_bytes(g['vram_used_bytes'])}")
+            if g.get("temperature_c") is not None:
+                parts.append(f"{g['temperature_c']} °C")
+            if g.get("power_w") is not None:
+                parts.append(f"{g['power_w']:.0f} W")
+            if g.get("sm_clock_mhz") is not None:
+                parts.append(f"SM {g['sm_clock_mhz']} MHz")
+            self.gpu_label.setText("GPU 0: " + ", ".join(parts))
+        self._dirty = True
+
+    # ------------------------------------------------------------------ consumer (the timer)
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.redraws += 1
+        for name, curve in self.curves.items():
+            x, y = self.series[name].arrays()
+            curve.setData(x, y)
+
+    def point_count(self, name: str) -> int:
+        return len(self.series[name])
+
+
+class _EpochMarks:
+    """A dashed vertical line at an epoch boundary on each step-based plot."""
+
+    def __init__(self, step: int, epoch: int | None, plots):
+        self.copies = {}
+        for p in plots:
+            line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#999", style=pg.QtCore.Qt.PenStyle.DashLine),
+                                   label=f"epoch {epoch}" if epoch and p is plots[0] else None,
+                                   labelOpts={"position": 0.9, "color": "#777"})
+            p.addItem(line)
+            self.copies[p] = line

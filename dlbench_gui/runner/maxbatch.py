@@ -1,0 +1,89 @@
+"""The largest batch that fits: doubling, then bisection; each probe a fresh child running a few real steps."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from ..core import storage
+from ..core.config import BenchmarkConfig
+from ..hardware.telemetry import Sampler
+from .runner import BenchmarkRunner
+
+OOM_KINDS = {"host_oom", "gpu_oom"}
+
+
+def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
+          gpu_memory_limit_gb: float | None = None) -> dict[str, Any]:
+    """One probe: does `batch_size` train for a few steps? outcome fits | oom | error, with peak memory."""
+    config = BenchmarkConfig(model=model, dataset=dataset, profile="custom", epochs=1, batch_size=batch_size,
+                             train_samples=min(60_000, batch_size * steps), val_samples=64, data="synthetic",
+                             host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
+    runner = BenchmarkRunner(config, telemetry=False)
+    runner.run_dir.mkdir(parents=True, exist_ok=True)
+    sampler = Sampler(gpus=True).start()
+    journal = storage.Journal(runner.run_dir / "events.jsonl")
+    t0 = time.monotonic()
+    try:
+        out = runner.run_child("probe", sampler, journal, lambda e: None, {"steps": steps})
+    finally:
+        sampler.stop()
+        journal.close()
+    p = (out.result or {}).get("probe") or {}
+    kind = (out.error or {}).get("kind")
+    outcome = "fits" if out.status == "completed" else ("oom" if kind in OOM_KINDS else "error")
+    return {"batch_size": batch_size, "outcome": outcome, "error_kind": kind,
+            "error_message": (out.error or {}).get("message"), "seconds": time.monotonic() - t0,
+            "peak_rss_bytes": p.get("peak_rss_bytes") or sampler.peak_child_rss_bytes or None,
+            "gpu_peak_bytes": p.get("gpu_peak_bytes"), "log": str(runner.run_dir / "worker.log")}
+
+
+def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
+                   host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
+                   on_probe: Callable[[dict], None] | None = None,
+                   prober: Callable[..., dict[str, Any]] = probe) -> dict[str, Any]:
+    probes: list[dict[str, Any]] = []
+
+    def run(bs: int) -> bool:
+        p = prober(model, dataset, bs, host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
+        probes.append(p)
+        if on_probe:
+            on_probe(p)
+        if p["outcome"] == "error":
+            raise RuntimeError(f"probe at batch {bs} failed for a reason other than memory: "
+                               f"{p['error_kind']}: {p['error_message']}")
+        return p["outcome"] == "fits"
+
+    lo, hi = 0, None
+    bs = start
+    # doubling (downwards first if even the start does not fit)
+    if run(bs):
+        lo = bs
+        while bs * 2 <= limit:
+            bs *= 2
+            if run(bs):
+                lo = bs
+            else:
+                hi = bs
+                break
+    else:
+        hi = bs
+        while bs > 1:
+            bs //= 2
+            if run(bs):
+                lo = bs
+                break
+            hi = bs
+    # bisection to within 1/16 of the answer
+    if lo and hi:
+        while hi - lo > max(1, lo // 16):
+            mid = (lo + hi) // 2
+            if run(mid):
+                lo = mid
+            else:
+                hi = mid
+    return {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
+            "reached_limit": hi is None, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
+            "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes,
+            "method": "doubling from the start size, then bisection to within 1/16; each probe a fresh child "
+                      "training a few real steps on synthetic data"}

@@ -1,0 +1,116 @@
+"""Real children, real TensorFlow, real files: the engine end to end."""
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from dlbench_gui.core import events as ev
+from dlbench_gui.core.idx import write_idx
+from dlbench_gui.runner.child import live_children
+from dlbench_gui.runner.runner import BenchmarkRunner
+from tests.conftest import PY, ROOT, SHARED, children_alive, tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def check_contract(path, status="completed"):
+    out = subprocess.run([PY, str(SHARED / "tools" / "check_report.py"), str(path), status],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, dlbench_home):
+    path = tmp_path / "r.json"
+    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
+                          "custom", "--epochs", "2", "--train-samples", "320", "--val-samples", "128",
+                          "--data", "synthetic", "--output", str(path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "execution time (training + validation)" in out.stdout and "SYNTHETIC" in out.stdout
+    check_contract(path)
+    r = json.loads(path.read_text())
+    t = r["timing"]
+    assert len(t["epochs"]) == 2 and t["epochs"][0]["steps"] == 5
+    assert t["first_step_s"] > t["steady_step_s"]  # the first step carries graph tracing
+    assert t["inference"]["images"] == 128
+    assert r["software"]["tensorflow"].startswith("2.21") and r["software"]["tf_devices"]
+    assert r["data"]["synthetic"] is True and len(r["data"]["sha256"]) == 64
+    assert r["telemetry"]["samples"] and r["telemetry"]["summary"]["cpu_percent"]["max"] > 0
+    assert r["efficiency"]["train_flops_per_step"] > 0
+    # the history copy is the same run
+    saved = list((dlbench_home / "reports").glob("*.json"))
+    assert len(saved) == 1 and json.loads(saved[0].read_text())["run_id"] == r["run_id"]
+    assert not list((dlbench_home / "runs").glob("*/best_model.keras"))  # checkpoints are not hoarded
+
+
+def test_tiny_run_of_model_b_gives_a_valid_report(tmp_path):
+    report = BenchmarkRunner(tiny_config(model="model_b", train_samples=128, val_samples=64)).run()
+    assert report.status == "completed", report.error
+    path = report.save(tmp_path / "b.json")
+    check_contract(path)
+    assert report.timing["first_step_s"] > 5 * report.timing["steady_step_s"]
+
+
+def test_local_idx_files_are_used_and_reported_as_files(tmp_path):
+    rng = np.random.default_rng(3)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (128, 28, 28), dtype=np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, 128).astype(np.uint8))
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (64, 28, 28), dtype=np.uint8))
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 64).astype(np.uint8))
+    report = BenchmarkRunner(tiny_config(train_samples=128, data=str(folder))).run()
+    assert report.status == "completed", report.error
+    assert report.config["data_source"] == "files" and report.data["origin"] == str(folder)
+
+
+def test_a_corrupt_dataset_file_fails_the_run_with_the_file_named(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, shape in (("train-images-idx3-ubyte.gz", (128, 28, 28)), ("train-labels-idx1-ubyte.gz", (128,)),
+                        ("t10k-images-idx3-ubyte.gz", (64, 28, 28)), ("t10k-labels-idx1-ubyte.gz", (64,))):
+        write_idx(folder / name, np.zeros(shape, np.uint8))
+    victim = folder / "t10k-images-idx3-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:40])
+    report = BenchmarkRunner(tiny_config(train_samples=128, data=str(folder))).run()
+    assert report.status == "failed"
+    assert report.error["kind"] == "data_error"
+    assert "t10k-images-idx3-ubyte.gz" in report.error["message"]
+
+
+def test_auto_data_offline_falls_back_to_labelled_synthetic():
+    report = BenchmarkRunner(tiny_config(train_samples=64, data="auto")).run()
+    assert report.status == "completed", report.error
+    assert report.config["data_source"] == "synthetic"
+    assert any("Keras could not load" in a for a in report.data["attempts"])
+
+
+def test_stop_mid_training_cancels_within_10_seconds_and_leaves_no_child():
+    seen_steps = threading.Event()
+    pids = set()
+
+    def on_event(e):
+        if e["type"] == ev.STEP:
+            seen_steps.set()
+        if e["type"] == ev.HELLO:
+            pids.add(e["pid"])
+
+    runner = BenchmarkRunner(tiny_config(epochs=50, train_samples=1280), on_event=on_event)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(report=runner.run()))
+    thread.start()
+    assert seen_steps.wait(300), "training never started"
+    t0 = time.monotonic()
+    runner.stop()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert time.monotonic() - t0 < 10
+    report = result["report"]
+    assert report.status == "cancelled" and report.error["kind"] == "cancelled"
+    assert pids and not children_alive(pids)
+    assert not live_children()

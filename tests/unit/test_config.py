@@ -1,0 +1,48 @@
+import pytest
+
+from dlbench_gui.core.config import BenchmarkConfig, ConfigError, expand_selection
+
+
+def test_defaults_are_the_published_protocol_with_the_quick_profile():
+    c = BenchmarkConfig(model="model_a", dataset="mnist")
+    assert (c.profile, c.epochs, c.batch_size, c.train_samples, c.val_samples) == ("quick", 100, 64, 60000, 10000)
+    assert c.steps_per_epoch == 938 and c.val_steps == 157 and c.is_published_protocol
+
+
+@pytest.mark.parametrize("field,value,words", [
+    ("model", "model_c", "unknown model"),
+    ("dataset", "cifar10", "unknown dataset"),
+    ("epochs", 0, "epochs must be between"),
+    ("batch_size", 2.5, "whole number"),
+    ("train_samples", 70000, "train_samples must be between"),
+    ("val_samples", True, "whole number"),
+    ("data", "/no/such/folder", "auto, keras, synthetic or an existing folder"),
+    ("host_memory_limit_gb", -1, "host memory limit"),
+])
+def test_a_bad_value_is_a_clear_message(field, value, words):
+    values = dict(model="model_a", dataset="mnist", profile="custom")
+    values[field] = value
+    with pytest.raises(ConfigError, match=words):
+        BenchmarkConfig(**values)
+
+
+def test_full_profile_refuses_a_changed_protocol():
+    with pytest.raises(ConfigError, match="published protocol"):
+        BenchmarkConfig(model="model_a", dataset="mnist", profile="full", epochs=3)
+
+
+def test_batch_larger_than_the_data_is_refused():
+    with pytest.raises(ConfigError, match="larger than"):
+        BenchmarkConfig(model="model_a", dataset="mnist", profile="custom", batch_size=128, train_samples=64)
+
+
+def test_round_trip_ignores_unknown_fields():
+    c = BenchmarkConfig(model="model_b", dataset="fashion_mnist", profile="custom", epochs=2)
+    d = c.to_dict() | {"from_the_future": 1}
+    assert BenchmarkConfig.from_dict(d) == c
+
+
+def test_selection_expands_all_in_protocol_order():
+    assert expand_selection("all", "all") == [("model_a", "mnist"), ("model_a", "fashion_mnist"),
+                                              ("model_b", "mnist"), ("model_b", "fashion_mnist")]
+    assert expand_selection("model_b", "mnist") == [("model_b", "mnist")]

@@ -1,0 +1,41 @@
+import pytest
+
+from dlbench_gui.core.estimate import estimate, harmonic
+
+PROTOCOL = {"epochs": 2, "batch_size": 64, "train_samples": 6400, "val_samples": 640, "inference_batch_size": 32}
+TIMING = {
+    "first_step_s": 2.0,
+    "steady_step": {"mean": 0.1, "ci95_halfwidth": 0.002, "n": 40},
+    "first_val_batch_s": 0.5,
+    "val_batch": {"mean": 0.03, "ci95_halfwidth": 0.001},
+    "checkpoint_s": 0.4,
+    "step_drift": 0.0,
+}
+
+
+def test_execution_estimate_follows_the_stated_formula():
+    e = estimate(PROTOCOL, TIMING, None)
+    train = 2.0 + (2 * 100 - 1) * 0.1
+    val = (0.5 - 0.03) + 2 * 10 * 0.03
+    ckpt = harmonic(2) * 0.4
+    assert e["execution_time_s"] == pytest.approx(train + val + ckpt)
+    lo, hi = e["execution_time_ci95_s"]
+    assert lo < e["execution_time_s"] < hi
+    assert e["inputs"]["steady_steps_measured"] == 40 and "harmonic" in e["method"]
+
+
+def test_a_partial_last_batch_adds_one_retrace():
+    with_partial = estimate({**PROTOCOL, "train_samples": 6400 + 32}, TIMING, None)
+    without = estimate(PROTOCOL, TIMING, None)
+    # one more (partial) step per epoch, plus one retrace of the first-step overhead
+    assert with_partial["train_time_s"] - without["train_time_s"] == pytest.approx(2 * 0.1 + (2.0 - 0.1))
+
+
+def test_inference_estimate_extrapolates_the_steady_rate():
+    inf = {"load_s": 1.0, "first_batch_s": 0.3, "steady_s_per_image": 0.001, "steady_s_per_image_samples": [0.001] * 4}
+    e = estimate(PROTOCOL, TIMING, inf)
+    assert e["inference_time_s"] == pytest.approx(1.0 + 0.3 + (640 - 32) * 0.001)
+
+
+def test_harmonic_numbers():
+    assert harmonic(1) == 1.0 and harmonic(100) == pytest.approx(5.1874, abs=1e-3)

@@ -1,0 +1,62 @@
+import builtins
+import os
+import time
+
+from dlbench_gui.hardware import detect, nvml
+from dlbench_gui.hardware.telemetry import Sampler
+
+
+def test_detection_fills_cpu_ram_and_disk(tmp_path):
+    hw = detect.detect(tmp_path)
+    assert hw["cpu"]["logical_cores"] == os.cpu_count()
+    assert hw["cpu"]["brand"]
+    assert hw["memory"]["total_bytes"] > hw["memory"]["available_bytes"] > 0
+    assert hw["disk"]["free_bytes"] > 0 and hw["disk"]["path"] == str(tmp_path)
+    assert hw["os"]["python"]
+    if hw["cpu"]["vector_features"]:
+        assert hw["cpu"]["peak_fp32_flops"] > 1e9
+
+
+def test_no_nvidia_gpu_is_said_cleanly():
+    hw = detect.detect()
+    if not hw["gpu"]["nvidia"]:
+        assert hw["gpu"]["summary"] == "no NVIDIA GPU detected"
+        assert any("no NVIDIA GPU detected" in line for line in detect.summary_lines(hw))
+
+
+def test_nvml_missing_entirely_is_handled(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_pynvml(name, *args, **kwargs):
+        if name == "pynvml":
+            raise ImportError("No module named 'pynvml'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pynvml)
+    monkeypatch.setitem(nvml._state, "ready", None)
+    try:
+        assert nvml.static_info() == [] and nvml.handles() == []
+        assert "ImportError" in nvml.error()
+        assert detect.gpu_info()["summary"] == "no NVIDIA GPU detected"
+    finally:
+        nvml._state.update(ready=None, nvml=None, error=None)
+
+
+def test_cpu_peak_formula():
+    p = detect.cpu_peak(4, 3000.0, ["avx", "avx2", "fma"])
+    assert p["peak_fp32_flops"] == 4 * 3000e6 * 32 and "AVX2 FMA" in p["peak_method"]
+    assert detect.cpu_peak(None, 3000.0, ["avx2"])["peak_fp32_flops"] is None
+
+
+def test_sampler_records_a_series_with_marks():
+    s = Sampler(interval_s=0.05, gpus=False)
+    s.watch(os.getpid())
+    s.mark(phase="training", epoch=1)
+    s.start()
+    time.sleep(0.4)
+    s.stop()
+    assert len(s.samples) >= 4
+    assert s.samples[-1]["phase"] == "training" and s.samples[-1]["child_rss_bytes"] > 0
+    summary = s.summary()
+    assert summary["cpu_percent"]["max"] >= summary["cpu_percent"]["mean"]
+    assert s.peak_child_rss_bytes > 0
