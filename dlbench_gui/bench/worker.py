@@ -42,8 +42,8 @@ class Emitter:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def emit(self, kind: str, **fields: Any) -> None:
-        line = ev.encode(kind, **fields)
+    def emit(self, event_type: str, /, **fields: Any) -> None:
+        line = ev.encode(event_type, **fields)
         with self._lock:
             self._stream.write(line)
             self._stream.flush()
@@ -527,12 +527,12 @@ def main() -> int:
         return 0
     except BaseException as exc:  # every failure must reach the parent as an event, classified
         kind = classify_exception(type(exc).__name__, str(exc))
+        traceback.print_exc()  # to the run's log first: it must survive even if the wire is gone
         try:
             emitter.emit(ev.ERROR, kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],
                          traceback=traceback.format_exc()[-8000:])
         except Exception:
-            pass
-        traceback.print_exc()
+            traceback.print_exc()
         return 1
     finally:
         try:

@@ -38,10 +38,10 @@ class WireError(ValueError):
     """A line from the child is not a well-formed event."""
 
 
-def encode(kind: str, **fields: Any) -> str:
-    if kind not in EVENT_TYPES:
-        raise WireError(f"unknown event type {kind!r}")
-    payload = {"type": kind, "t": time.time(), **fields}
+def encode(event_type: str, /, **fields: Any) -> str:
+    if event_type not in EVENT_TYPES:
+        raise WireError(f"unknown event type {event_type!r}")
+    payload = {"type": event_type, "t": time.time(), **fields}
     return json.dumps(payload, separators=(",", ":"), default=_jsonable) + "\n"
 
 

@@ -16,9 +16,9 @@ from ..runner.runner import BenchmarkRunner
 class RunController(QObject):
     """Lives in a worker QThread. Signals carry plain data (dicts, reports), never widgets."""
 
-    started = Signal(int, int, dict)        # index, total, run_started event (run_id, config)
-    event_received = Signal(dict)           # every child event, as it arrives
-    sampled = Signal(dict)                  # one telemetry sample
+    started = Signal(int, int, object)        # index, total, run_started event (run_id, config)
+    event_received = Signal(object)           # every child event, as it arrives
+    sampled = Signal(object)                # one telemetry sample
     finished = Signal(object)               # a RunReport that completed
     failed = Signal(object)                 # a RunReport that failed or was cancelled
     all_finished = Signal()

@@ -71,9 +71,10 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(400)
 
-        self.plots = LivePlots()
+        self.plots = LivePlots(gpus=bool(self.hardware["gpu"]["nvidia"]))
         self.results = ResultsView()
         self.compare = CompareView()
         self.tabs = QTabWidget()
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         split.addWidget(scroll)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([400, 1000])
+        split.setSizes([420, 1000])
         self.setCentralWidget(split)
 
         self.status = QLabel("Ready")
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.eta)
         self.statusBar().addPermanentWidget(self.progress)
+        self.progress.setVisible(False)
 
         self._build_menus()
         self.setup.start_button.clicked.connect(self.start)
@@ -265,6 +267,8 @@ class MainWindow(QMainWindow):
         self.act_start.setEnabled(False)
         self.act_stop.setEnabled(True)
         self.tabs.setCurrentIndex(0)
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
         self.log.clear()
         self._queue_t0 = time.monotonic()
         self.status.setStyleSheet("")
@@ -280,7 +284,7 @@ class MainWindow(QMainWindow):
             self.status.setText("Stopping…")
             self.controller.stop()
 
-    @Slot(int, int, dict)
+    @Slot(int, int, object)
     def _on_started(self, index: int, total: int, event: dict) -> None:
         self._run_index, self._run_total = index, total
         self._current = self._configs[index]
@@ -292,7 +296,7 @@ class MainWindow(QMainWindow):
         self._phase_text = "starting"
         self._update_progress()
 
-    @Slot(dict)
+    @Slot(object)
     def _on_event(self, e: dict) -> None:
         kind = e["type"]
         if kind == ev.STEP:

@@ -58,11 +58,13 @@ def _plot(title: str, left: str, bottom: str = "step") -> pg.PlotWidget:
     w.setClipToView(True)
     w.setDownsampling(auto=True, mode="peak")
     w.setMenuEnabled(False)
+    for axis in ("left", "bottom"):
+        w.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" helps nobody
     return w
 
 
 class LivePlots(QWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, gpus: bool = True):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False, foreground="#333")
         self.loss_plot = _plot("Loss", "loss")
@@ -84,9 +86,12 @@ class LivePlots(QWidget):
             "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="images/s (10-step mean)", skipFiniteCheck=True),
             "cpu": self.system_plot.plot(pen=pen("#1f77b4", 2), name="CPU %"),
             "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
-            "gpu": self.system_plot.plot(pen=pen("#2ca02c", 2), name="GPU util %"),
-            "vram": self.system_plot.plot(pen=pen("#ff7f0e", 2), name="VRAM %"),
         }
+        if gpus:  # no GPU curves in the legend of a machine without one
+            self.curves["gpu"] = self.system_plot.plot(pen=pen("#2ca02c", 2), name="GPU util %")
+            self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2), name="VRAM %")
+        else:
+            self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
         self._epoch_lines: list[pg.InfiniteLine] = []
         self._global_step = 0
         self._recent: list[tuple[int, float]] = []
@@ -127,12 +132,14 @@ class LivePlots(QWidget):
                 self.series["loss"].append(g, loss)
             if acc is not None:
                 self.series["acc"].append(g, acc)
+            if g == 1:
+                continue  # the first step is graph tracing, not throughput
             self._recent.append((batch_size, seconds))
             if len(self._recent) > 10:
                 self._recent.pop(0)
             imgs = sum(b for b, _ in self._recent)
             secs = sum(s for _, s in self._recent)
-            if g > 1 and secs > 0:  # the first step (tracing) would flatten the axis
+            if secs > 0:
                 self.series["speed"].append(g, imgs / secs)
         self._dirty = True
 
@@ -157,6 +164,8 @@ class LivePlots(QWidget):
             g = gpus[0]
             if g.get("util_percent") is not None:
                 self.series["gpu"].append(t, g["util_percent"])
+            if g.get("vram_used_bytes") is not None and g.get("vram_total_bytes"):
+                self.series["vram"].append(t, 100.0 * g["vram_used_bytes"] / g["vram_total_bytes"])
             parts = []
             if g.get("vram_used_bytes") is not None:
                 parts.append(f"VRAM {format_bytes(g['vram_used_bytes'])}")
@@ -175,7 +184,7 @@ class LivePlots(QWidget):
             return
         self._dirty = False
         self.redraws += 1
-        for name, curve in self.curves.items():
+        for name, curve in self.curves.items():  # only the curves that exist (no GPU curves without a GPU)
             x, y = self.series[name].arrays()
             curve.setData(x, y)
 

@@ -117,6 +117,7 @@ def sample(h) -> dict[str, Any]:
         "util_percent": getattr(util, "gpu", None),
         "mem_util_percent": getattr(util, "memory", None),
         "vram_used_bytes": getattr(mem, "used", None),
+        "vram_total_bytes": getattr(mem, "total", None),
         "temperature_c": _q(lambda: nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU)),
         "power_w": power / 1000 if power is not None else None,
         "energy_mj": energy,

@@ -50,3 +50,10 @@ def test_binary_file_is_rejected(tmp_path):
     p.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ReportError, match="x.json"):
         load_report(p)
+
+
+def test_an_error_event_may_carry_a_field_called_kind():
+    from dlbench_gui.core import events as ev
+
+    e = ev.decode(ev.encode(ev.ERROR, kind="data_error", message="x.gz: truncated"))
+    assert e["type"] == "error" and e["kind"] == "data_error"

@@ -1,0 +1,133 @@
+"""The window as a person uses it: hardware shown, setup remembered, plots fed, real runs started and stopped."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from dlbench_gui.core import events as ev
+from dlbench_gui.core.config import BenchmarkConfig
+from dlbench_gui.core.report import RunReport
+from tests.conftest import children_alive
+from tests.gui.conftest import choose
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_window_opens_and_shows_this_machine(make_window):
+    w = make_window()
+    w.show()
+    assert w.windowTitle() == "dlbench"
+    assert w.machine.text_of("CPU") not in ("", "not available")
+    assert "GB" in w.machine.text_of("RAM") or "GiB" in w.machine.text_of("RAM")
+    if not w.hardware["gpu"]["nvidia"]:
+        assert "TensorFlow will run on the CPU" in w.machine.text_of("GPU")
+    assert w.machine.text_of("TensorFlow").startswith("2.21")
+    # the default setup: all four combinations, quick profile
+    assert len(w.setup.selected()) == 4 and w.setup.profile == "quick"
+    assert "Predicted: about" in w.setup.prediction.text()
+    assert [a.text() for a in w.menuBar().actions()] == ["&File", "&Run", "&View", "&Help"]
+    assert w.act_start.shortcut().toString() == "Ctrl+R" and w.act_stop.shortcut().toString() == "Esc"
+
+
+def test_selections_persist_across_window_instances(make_window):
+    w = make_window()
+    choose(w, models=("model_b",), datasets=("fashion_mnist",), epochs=7, train=640, val=320)
+    w.close()
+    w2 = make_window()
+    assert w2.setup.selected() == [("model_b", "fashion_mnist")]
+    assert w2.setup.profile == "custom" and w2.setup.epochs.value() == 7 and w2.setup.train_samples.value() == 640
+    assert w2.setup.data == "synthetic"
+
+
+def test_plots_draw_replayed_child_events(make_window, qtbot):
+    w = make_window()
+    w._configs = [BenchmarkConfig(model="model_a", dataset="mnist", profile="custom", epochs=3, train_samples=640,
+                                  val_samples=128, data="synthetic")]
+    w._current = w._configs[0]
+    w._predictions = [60.0]
+    events = [json.loads(line) for line in (DATA / "model_a_train_events.jsonl").read_text().splitlines()]
+    for e in events:
+        e["task"] = "train"
+        w._on_event(e)
+    steps = sum(len(e["steps"]) for e in events if e["type"] == ev.STEP)
+    assert w.plots.point_count("loss") == steps == 30
+    assert w.plots.point_count("val_acc") == 3  # one validation point per epoch
+    assert len(w.plots._epoch_lines) == 3
+    w.plots.timer.start()
+    qtbot.waitUntil(lambda: w.plots.redraws > 0, timeout=2000)
+    w.plots.timer.stop()
+    x, y = w.plots.curves["loss"].getData()
+    assert len(x) == 30 and y[0] > y[-1]  # the loss fell, and the curve shows it
+    assert w.machine.text_of("TF devices") == "CPU:0"
+
+
+def test_import_rejects_a_malformed_report_and_names_the_problem(make_window, tmp_path, monkeypatch):
+    w = make_window()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 1, "run_id": "x", "status": "completed", "config": {"model": "model_a"}}')
+    good = tmp_path / "good.json"
+    RunReport(run_id="imported-1", status="completed", config={"model": "model_a", "dataset": "mnist", "profile": "custom"},
+              timing={"execution_time_s": 5.0}).save(good)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    problems = w.import_report_files([str(bad), str(good)])
+    assert problems and "bad.json" in problems[0] and "config lacks 'dataset'" in problems[0]
+    assert shown and "bad.json" in shown[0]
+    assert any(r.run_id == "imported-1" for r in w.results.reports)
+
+
+def test_corrupt_history_file_is_skipped_with_a_visible_warning(make_window, dlbench_home):
+    (dlbench_home / "reports").mkdir(parents=True)
+    (dlbench_home / "reports" / "broken.json").write_text("{ not json")
+    w = make_window()
+    assert "1 unreadable file(s) skipped" in w.status.text()
+    assert "broken.json" in w.status.toolTip()
+
+
+@pytest.mark.slow
+def test_a_real_tiny_run_started_with_start_finishes_and_adds_a_row(make_window, qtbot):
+    w = make_window()
+    choose(w)
+    w.act_start.trigger()
+    assert w.running and not w.setup.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=300_000)
+    assert w.results.table.rowCount() == 1
+    assert w.results.table.item(0, 4).text() == "completed"
+    r = w.results.reports[0]
+    assert r.status == "completed" and r.timing["execution_time_s"] > 0 and r.timing["inference"]["total_s"] > 0
+    assert w.plots.point_count("loss") == 2 and w.plots.point_count("cpu") > 0
+    assert "Finished: 1 completed" in w.status.text()
+    assert w.tabs.currentIndex() == 1  # results are shown when the run ends
+
+
+@pytest.mark.slow
+def test_stop_during_a_real_run_cancels_it_and_leaves_no_child(make_window, qtbot):
+    w = make_window()
+    choose(w, epochs=50, train=1280)
+    pids = []
+    w.act_start.trigger()
+    w.controller.event_received.connect(lambda e: pids.append(e["pid"]) if e["type"] == ev.HELLO else None)
+    qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0, timeout=300_000)
+    t0 = time.monotonic()
+    w.act_stop.trigger()  # the Esc shortcut's action (offscreen windows get no key focus)
+    qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=15_000)
+    assert time.monotonic() - t0 < 10
+    assert w.results.reports[0].status == "cancelled"
+    assert pids and not children_alive(pids)
+
+
+@pytest.mark.slow
+def test_closing_during_a_run_asks_then_stops_cleanly(make_window, qtbot, monkeypatch):
+    w = make_window()
+    choose(w, epochs=50, train=1280)
+    w.act_start.trigger()
+    qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0 or w._phase_text == "training", timeout=300_000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    assert w.close()
+    assert asked and "running" in asked[0]
+    assert not w.running

@@ -1,0 +1,67 @@
+"""Screenshot the real window during a real run: start it as a person would (the Start action), then grab it.
+
+    python tools/screenshot.py --out shots/running.png --after 40 [--tab results] [--custom 4 1920 640]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from dlbench_gui.gui.main_window import MainWindow  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--after", type=float, default=30)
+    ap.add_argument("--tab", choices=["live", "results", "compare"], default="live")
+    ap.add_argument("--no-run", action="store_true")
+    ap.add_argument("--models", default="model_a")
+    ap.add_argument("--datasets", default="mnist")
+    ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
+    ap.add_argument("--log", action="store_true")
+    a = ap.parse_args()
+    app = QApplication([])
+    w = MainWindow()
+    w.resize(1500, 940)
+    for k, b in w.setup.model_boxes.items():
+        b.setChecked(k in a.models.split(","))
+    for k, b in w.setup.dataset_boxes.items():
+        b.setChecked(k in a.datasets.split(","))
+    w.setup.data_combo.setCurrentIndex(w.setup.data_combo.findData("synthetic"))
+    if a.custom:
+        w.setup.profile_combo.setCurrentIndex(w.setup.profile_combo.findData("custom"))
+        w.setup.epochs.setValue(a.custom[0])
+        w.setup.train_samples.setValue(a.custom[1])
+        w.setup.val_samples.setValue(a.custom[2])
+    if a.log:
+        w.log_toggle.setChecked(True)
+    w.show()
+    if not a.no_run:
+        QTimer.singleShot(500, w.act_start.trigger)
+    t0 = time.monotonic()
+
+    def shoot():
+        if a.tab != "live":
+            w.tabs.setCurrentIndex({"results": 1, "compare": 2}[a.tab])
+            if a.tab == "results" and w.results.table.rowCount():
+                w.results.table.selectRow(0)
+        app.processEvents()
+        w.grab().save(a.out)
+        print(f"saved {a.out} after {time.monotonic() - t0:.0f} s; status: {w.status.text()}")
+        w.shutdown()
+        app.quit()
+
+    QTimer.singleShot(int(a.after * 1000), shoot)
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
