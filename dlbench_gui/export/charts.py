@@ -60,7 +60,7 @@ def bar_chart(rows: list[tuple[str, float, bool]], title: str, ci: tuple[float, 
 
 
 def line_chart(series: list[tuple[str, list[float], list[float]]], title: str, x_label: str, y_label: str,
-               w: int = W, h: int = H) -> QImage:
+               w: int = W, h: int = H, y_range: tuple[float, float] | None = None) -> QImage:
     img, p = _canvas(w, h)
     p.drawText(QRectF(0, 0, w, 50), Qt.AlignmentFlag.AlignCenter, title)
     xs = [x for _, sx, _ in series for x in sx]
@@ -73,7 +73,7 @@ def line_chart(series: list[tuple[str, list[float], list[float]]], title: str, x
     x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
     y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1
     pad = (y1 - y0) * 0.05
-    y0, y1 = y0 - pad, y1 + pad
+    y0, y1 = y_range if y_range else (y0 - pad, y1 + pad)
     sx = lambda x: left + (x - x0) / (x1 - x0) * (right - left)  # noqa: E731
     sy = lambda y: bottom - (y - y0) / (y1 - y0) * (bottom - top)  # noqa: E731
     p.setPen(QPen(QColor("#999"), 2))

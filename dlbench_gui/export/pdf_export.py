@@ -60,7 +60,7 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
     parts.append("<h2>Results</h2>" + _table(summary, ("run", "profile", "status", "execution", "inference", "verdict")))
     parts.append("<h2>Hardware and software</h2>" + _table(_hardware_rows(first)))
     for i, r in enumerate(reports):
-        parts.append("<h2 style='page-break-before: always'>" + escape(title_of(r)) + "</h2>")
+        parts.append("<p style='page-break-before: always'></p>")
         parts.append(detail_html(r))
         h = r.headline
         if comparison.comparable(r) and h["execution_time_s"]:
@@ -81,7 +81,7 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
             t = [s["t"] for s in tel]
             images[f"tel{i}"] = charts.line_chart(
                 [("CPU %", t, [s.get("cpu_percent") for s in tel]), ("RAM %", t, [s.get("ram_percent") for s in tel])],
-                "System during the run", "time (s)", "%")
+                "System during the run", "time (s)", "%", y_range=(0.0, 100.0))
             summ = r.telemetry.get("summary") or {}
             rows = []
             for key, label, fmt in (("cpu_percent", "CPU", lambda v: f"{v:.0f}%"),

@@ -83,7 +83,7 @@ def baseline_rows(r: RunReport) -> list[tuple[str, str, str, str, str]]:
 
 def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> str:
     c = r.config
-    parts = [f"<h3>{escape(title_of(r))}</h3>", verdict_html(r, budget_h)]
+    parts = [f"<h2>{escape(title_of(r))}</h2>", verdict_html(r, budget_h)]
     parts.append(f"<p>{escape(r.profile)} profile · {c.get('epochs')} epochs × {c.get('train_samples', 0):,} images · "
                  f"batch {c.get('batch_size')} · validation {c.get('val_samples', 0):,} · data: <b>{escape(str(c.get('data_source')))}</b>"
                  f" · {escape(r.created_at[:19].replace('T', ' '))}</p>")

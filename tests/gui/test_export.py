@@ -1,0 +1,94 @@
+"""Exports a person hands on: the PDF renders with the figures in it, the CSV round-trips, JSON is the report."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlbench_gui.core.comparison import verdict
+from dlbench_gui.core.durations import format_duration
+from dlbench_gui.core.report import RunReport, load_report
+from dlbench_gui.export import export_reports
+from dlbench_gui.export.csv_export import COLUMNS, read_csv, row_of
+from tests.conftest import ROOT
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def real_report():
+    return load_report(DATA / "report_model_a_custom.json")
+
+
+@pytest.fixture
+def quick_report(real_report):
+    # the same run presented as a quick estimate of the published protocol, as a quick run records it
+    cfg = {**real_report.config, "profile": "quick", "epochs": 100, "train_samples": 60000, "val_samples": 10000}
+    est = {"execution_time_s": 30_000.0, "execution_time_ci95_s": [29_000.0, 31_000.0], "inference_time_s": 20.0,
+           "method": "test", "inputs": {}}
+    return real_report.with_changes(run_id="quick-1", config=cfg, estimate=est)
+
+
+def test_pdf_has_the_pages_and_the_key_figures(real_report, quick_report, tmp_path):
+    from pypdf import PdfReader
+
+    path = export_reports([quick_report, real_report], "pdf", tmp_path / "r.pdf")
+    reader = PdfReader(str(path))
+    assert len(reader.pages) >= 4  # cover, one section per run, method notes
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())  # pypdf separates words with tabs
+    assert "dlbench report" in text
+    assert verdict(quick_report).text.split(" — ")[0] in text
+    assert format_duration(30_000.0) in text  # the estimate
+    assert format_duration(real_report.timing["execution_time_s"]) in text  # the measured time
+    assert "Setup 1" in text and "RTX 2060" in text  # the baseline
+    assert "Method notes" in text and "estimate" in text
+    assert "Synthetic data" in text
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) not installed")
+def test_pdf_pages_render(real_report, tmp_path):
+    path = export_reports([real_report], "pdf", tmp_path / "r.pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2 and all(p.stat().st_size > 2000 for p in pages)
+
+
+def test_csv_round_trips(real_report, quick_report, tmp_path):
+    path = export_reports([real_report, quick_report], "csv", tmp_path / "r.csv")
+    rows = read_csv(path)
+    assert list(rows[0]) == COLUMNS and len(rows) == 2
+    for got, report in zip(rows, [real_report, quick_report]):
+        want = row_of(report)
+        for key in COLUMNS:
+            if want[key] is None:
+                assert got[key] == ""
+            elif isinstance(want[key], float):
+                assert float(got[key]) == pytest.approx(want[key])
+            else:
+                assert got[key] == str(want[key])
+    assert rows[1]["figures"] == "estimated" and rows[0]["figures"] == "measured"
+
+
+def test_json_export_is_the_full_report(real_report, tmp_path):
+    path = export_reports([real_report], "json", tmp_path / "r.json")
+    assert RunReport.from_dict(json.loads(path.read_text())) == real_report
+
+
+def test_cli_export_writes_a_pdf(tmp_path):
+    out = tmp_path / "cli.pdf"
+    p = subprocess.run([sys.executable, "-m", "dlbench_gui", "export", str(DATA / "report_model_a_custom.json"),
+                        "--format", "pdf", "--output", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes()[:5] == b"%PDF-"
+
+
+def test_cli_export_rejects_a_malformed_report_in_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2, 3]")
+    p = subprocess.run([sys.executable, "-m", "dlbench_gui", "export", str(bad), "--format", "csv", "--output",
+                        str(tmp_path / "x.csv")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stderr.strip().count("\n") == 0 and "bad.json: holds a list" in p.stderr
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,117 @@
+"""Resource failures provoked for real — memory ceilings, SIGKILL, a corrupt model, a full disk — and survived."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import uuid
+
+import pytest
+
+from dlbench_gui.core import events as ev
+from dlbench_gui.core import storage
+from dlbench_gui.core.report import RunReport, load_report
+from dlbench_gui.runner.maxbatch import find_max_batch, probe
+from dlbench_gui.runner.runner import BenchmarkRunner, recover_interrupted
+from tests.conftest import tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_host_oom_under_a_memory_ceiling_is_classified_and_the_report_saved():
+    # Model A needs about 1.2 GB of private memory to train at batch 64; a 0.9 GB ceiling cannot hold it.
+    runner = BenchmarkRunner(tiny_config(host_memory_limit_gb=0.9))
+    report = runner.run()
+    assert report.status == "failed"
+    assert report.error["kind"] == "host_oom", report.error
+    assert report.config["host_memory_limit_gb"] == 0.9
+    saved = load_report(runner.report_path)  # the parent survived and saved it
+    assert saved.error["kind"] == "host_oom" and saved.error["suggestion"]
+
+
+def test_a_child_killed_mid_run_keeps_its_finished_epochs():
+    epochs_seen = []
+    pid = {}
+    done = threading.Event()
+
+    def on_event(e):
+        if e["type"] == ev.HELLO:
+            pid["train"] = pid.get("train") or e["pid"]
+        if e["type"] == ev.EPOCH:
+            epochs_seen.append(e["epoch"])
+            if len(epochs_seen) == 2:
+                os.kill(pid["train"], signal.SIGKILL)
+        if e["type"] == "run_finished":
+            done.set()
+
+    runner = BenchmarkRunner(tiny_config(epochs=6, train_samples=320), on_event=on_event)
+    report = runner.run()
+    assert report.status == "failed" and report.error["kind"] == "crash"
+    assert "SIGKILL" in report.error["message"]
+    assert [e["epoch"] for e in report.timing["epochs"]] == [1, 2]
+    assert report.timing["execution_time_s"] > 0  # the partial figures of what finished
+    assert len(load_report(runner.report_path).timing["epochs"]) == 2
+
+
+def test_a_corrupt_saved_model_gives_a_clear_error_at_inference():
+    runner = BenchmarkRunner(tiny_config())
+    runner.run_dir.mkdir(parents=True)
+    (runner.run_dir / "best_model.keras").write_bytes(b"PK\x03\x04 definitely not a keras archive")
+    journal = storage.Journal(runner.run_dir / "events.jsonl")
+    out = runner.run_child("infer", None, journal, lambda e: None)
+    journal.close()
+    assert out.status == "failed" and out.error["kind"] == "model_error"
+    assert "best_model.keras" in out.error["message"] and "cannot be loaded" in out.error["message"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    mount = tmp_path / "tiny-disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40M", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)])
+
+
+def test_a_full_disk_while_saving_the_checkpoint_is_reported_as_disk_full(tiny_disk, monkeypatch):
+    # A real 40 MB disk: Model A's checkpoint (about 160 MB with its optimizer state) cannot fit.
+    monkeypatch.setenv("DLBENCH_HOME", str(tiny_disk / "home"))
+    report_home = tiny_disk.parent / "reports-elsewhere"
+    runner = BenchmarkRunner(tiny_config())
+    runner.report_path = report_home / "r.json"  # so the report itself has room; the checkpoint does not
+    report = runner.run()
+    assert report.status == "failed"
+    assert report.error["kind"] == "disk_full", report.error
+    assert load_report(runner.report_path).error["kind"] == "disk_full"
+
+
+def test_the_app_killed_mid_run_is_found_at_next_start_and_kept_as_interrupted(dlbench_home):
+    run_dir = storage.runs_dir() / "r-interrupted"
+    journal = storage.Journal(run_dir / "events.jsonl")
+    for i in (1, 2):
+        journal.append({"type": "epoch", "task": "train", "epoch": i, "train_s": 1.0, "val_s": 0.1, "loss": 2.0,
+                        "accuracy": 0.1, "val_loss": 2.0, "val_accuracy": 0.1}, sync=True)
+    journal.close()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    RunReport(run_id="r-interrupted", status="running", config={"model": "model_a", "dataset": "mnist"},
+              extra={"runner_pid": dead.pid, "run_dir": str(run_dir)}).save(storage.reports_dir() / "r-interrupted.json")
+    fixed = recover_interrupted()
+    r = load_report(fixed[0])
+    assert r.status == "failed" and r.error["kind"] == "interrupted"
+    assert [e["epoch"] for e in r.timing["epochs"]] == [1, 2]
+
+
+def test_the_batch_finder_under_a_host_ceiling_returns_a_size_and_the_next_size_up_really_fails(tmp_path):
+    limit = 2.0
+    result = find_max_batch("model_a", start=256, limit=8192, host_memory_limit_gb=limit)
+    best, failing = result["max_batch_size"], result["smallest_failing_batch_size"]
+    assert best and failing and best < failing
+    assert all(p["peak_rss_bytes"] for p in result["probes"] if p["outcome"] == "fits")
+    assert all(p["outcome"] in ("fits", "oom") for p in result["probes"])
+    # run the boundary again, fresh: the answer fits, the next size up does not
+    assert probe("model_a", "mnist", best, host_memory_limit_gb=limit)["outcome"] == "fits"
+    assert probe("model_a", "mnist", failing, host_memory_limit_gb=limit)["outcome"] == "oom"
+    json.dumps(result)  # what `dlbench maxbatch --output` writes

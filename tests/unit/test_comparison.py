@@ -1,0 +1,56 @@
+import pytest
+
+from dlbench_gui.core import comparison
+from dlbench_gui.core.report import RunReport
+
+PUBLISHED = {"model": "model_a", "dataset": "mnist", "profile": "full", "epochs": 100, "batch_size": 64,
+             "train_samples": 60000, "val_samples": 10000}
+
+
+def report(t, **kw):
+    return RunReport(run_id="r", status=kw.pop("status", "completed"), config=kw.pop("config", PUBLISHED),
+                     timing={"execution_time_s": t, "inference": {"total_s": 9.0}}, **kw)
+
+
+def test_baseline_has_the_four_published_setups():
+    rows = comparison.baseline_for("model_a", "mnist")
+    assert [r["execution_time_s"] for r in rows] == [2317, 1021, 1661, 1718]
+    assert [r["inference_time_s"] for r in rows] == [9.01, 8.72, 27.46, 11.61]
+    assert "RTX 2060" in rows[0]["label"]
+
+
+def test_ratios_to_each_setup():
+    c = comparison.compare(report(2317.0 * 2))
+    assert c["setups"][0]["execution_ratio"] == pytest.approx(2.0)
+    assert c["setups"][1]["execution_ratio"] == pytest.approx(4634 / 1021)
+    assert c["kind"] == "measured"
+
+
+@pytest.mark.parametrize("seconds,level,words", [
+    (2317 * 1.9, "feasible", "Feasible — no resource errors"),
+    (28 * 3600, "slow", "Feasible but slow — full protocol about 28 h"),
+    (60 * 3600, "too_slow", "Not feasible in the time budget"),
+])
+def test_verdict_levels(seconds, level, words):
+    v = comparison.verdict(report(seconds))
+    assert v.level == level and v.text.startswith(words) and "Rule" not in v.text and v.rule
+
+
+def test_resource_error_is_not_feasible_as_configured():
+    r = report(None, status="failed", error={"kind": "gpu_oom", "title": "GPU out of memory"})
+    assert comparison.verdict(r).text == "Not feasible as configured — gpu out of memory at batch 64"
+
+
+def test_budget_is_adjustable_and_custom_protocols_are_not_compared():
+    assert comparison.verdict(report(28 * 3600), budget_h=24).level == "too_slow"
+    custom = report(100.0, config={**PUBLISHED, "epochs": 2})
+    assert comparison.verdict(custom).level == "not_comparable"
+    assert comparison.compare(custom)["setups"][0]["execution_ratio"] is None
+
+
+def test_overall_is_the_worst_of_the_latest_runs():
+    a = report(2000.0)
+    b = RunReport(run_id="b", status="failed", config={**PUBLISHED, "model": "model_b"},
+                  error={"kind": "host_oom", "title": "Out of system memory"})
+    v = comparison.overall([a, b])
+    assert v.level == "not_feasible" and "1 plainly feasible" in v.text
