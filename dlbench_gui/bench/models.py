@@ -32,23 +32,6 @@ def _base(factory, weights: str, **kwargs):
         raise
 
 
-def _he_initialise(model, seed: int = 0) -> None:
-    """He-normal kernels, zero biases, for a frozen random VGG19 base.
-
-    Keras builds VGG19 with Glorot-uniform kernels, which halve the activation variance at every ReLU: after
-    16 convolutions the frozen base's output is ~1e-4 of its input and the trainable head cannot learn from it.
-    He-normal keeps the scale (it is how VGG-style networks are initialised when trained from scratch). Same
-    layers, same parameter count, same cost per step — only the values of the frozen random weights differ.
-    """
-    import keras
-
-    init = keras.initializers.HeNormal(seed=seed)
-    for layer in model.layers:
-        if type(layer).__name__ == "Conv2D":
-            layer.kernel.assign(init(layer.kernel.shape))
-            layer.bias.assign(keras.ops.zeros(layer.bias.shape))
-
-
 def build_model_a(weights: str = "random"):
     """Modified VGG19 after Deitsch et al. (2019): frozen VGG19 base + 4 conv + regularised dense head."""
     import keras
@@ -56,8 +39,6 @@ def build_model_a(weights: str = "random"):
 
     inputs = keras.Input((32, 32, 3), name="image")
     base = _base(keras.applications.VGG19, weights, input_shape=(32, 32, 3))
-    if weights == "random":
-        _he_initialise(base)
     base.trainable = False
     x = base(inputs)
     for i in range(4):
