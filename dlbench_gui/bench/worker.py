@@ -500,6 +500,7 @@ def main() -> int:
     out = _claim_stdout()
     emitter = Emitter(out)
     stop = threading.Event()
+    config = None
     try:
         line = sys.stdin.readline()
         if not line:
@@ -526,7 +527,8 @@ def main() -> int:
         emitter.emit(ev.CANCELLED, message="stopped on request")
         return 0
     except BaseException as exc:  # every failure must reach the parent as an event, classified
-        kind = classify_exception(type(exc).__name__, str(exc))
+        limit = getattr(config, "host_memory_limit_gb", None)
+        kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit))
         traceback.print_exc()  # to the run's log first: it must survive even if the wire is gone
         try:
             emitter.emit(ev.ERROR, kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],

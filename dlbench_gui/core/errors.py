@@ -65,9 +65,16 @@ _DRIVER = re.compile(
     r"|could not load dynamic library|DNN library is not found)", re.IGNORECASE)
 
 
-def classify_exception(type_name: str, message: str) -> str:
+# How a failed allocation surfaces under a host memory ceiling (RLIMIT_DATA): oneDNN cannot build a kernel's
+# scratch space, the C++ allocator throws, or the OS refuses the mapping.
+HOST_ALLOCATION_FAILURES = ("could not create a primitive", "bad_alloc", "Cannot allocate memory", "failed to allocate")
+
+
+def classify_exception(type_name: str, message: str, under_host_limit: bool = False) -> str:
     """An exception raised inside the worker, by class name and message, to an error kind."""
     text = f"{type_name}: {message}"
+    if under_host_limit and any(p in text for p in HOST_ALLOCATION_FAILURES):
+        return "host_oom"
     if type_name in ("ResourceExhaustedError",) or "OOM when allocating" in text or "out of memory" in text.lower():
         if _GPU_DEVICE.search(text):
             return "gpu_oom"

@@ -19,7 +19,7 @@ from ..core import events as ev
 from ..core import stats, storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
-from ..core.errors import classify_exit, describe, exit_description
+from ..core.errors import HOST_ALLOCATION_FAILURES, classify_exit, describe, exit_description
 from ..core.report import RunReport, new_run_id, now_iso
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
@@ -163,8 +163,7 @@ class BenchmarkRunner:
             peak = sampler.peak_child_rss_bytes if sampler is not None else 0
             last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
             near = bool(limit and peak >= 0.5 * limit * 2**30) or (last.get("ram_percent") or 0) >= 95
-            if limit and any(p in tail for p in ("bad_alloc", "could not create a primitive", "Cannot allocate memory",
-                                                 "MemoryError", "failed to allocate", "OOM")):
+            if limit and any(p in tail for p in (*HOST_ALLOCATION_FAILURES, "MemoryError", "OOM")):
                 near = True
             kind = classify_exit(rc, near_memory_limit=near, hung=hung, stderr_tail=tail)
             message = {

@@ -31,3 +31,9 @@ def test_every_kind_has_words_and_advice():
     for k in KINDS.values():
         assert k.title and k.explanation.endswith(".") and k.suggestion
     assert describe("no_such_kind").kind == "crash"
+
+
+def test_a_failed_onednn_allocation_is_host_oom_only_under_a_host_ceiling():
+    msg = "Operation received an exception:Status: 1, message: could not create a primitive, in file mkl_conv_ops.cc"
+    assert classify_exception("UnknownError", msg, under_host_limit=True) == "host_oom"
+    assert classify_exception("UnknownError", msg, under_host_limit=False) == "crash"
