@@ -4,18 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-fast install benchmarks package package-test clean
+.PHONY: run test test-fast install benchmarks clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,package]"
+	$(PY) -m pip install --quiet -e ".[test]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
+	@bash tools/ensure_qt_libs.sh
 	$(VENV)/bin/dlbench-gui
 
 test: $(STAMP)

@@ -2,12 +2,13 @@
 of a training step. Prints the steady seconds per step of the second epoch (the first carries the tracing)."""
 
 import json
+import os
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, ".")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 
 from dlbench_gui.bench.models import build_model, compile_model  # noqa: E402  (same layers, same compile)

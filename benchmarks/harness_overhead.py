@@ -9,12 +9,15 @@ import tempfile
 import time
 
 STEPS = int(os.environ.get("STEPS", 60))
-ROUNDS = int(os.environ.get("ROUNDS", 3))
+ROUNDS = int(os.environ.get("ROUNDS", 4))
 PY = sys.executable
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
 
 def bare() -> float:
-    out = subprocess.run([PY, "benchmarks/bare_keras.py", str(STEPS)], capture_output=True, text=True, check=True)
+    out = subprocess.run([PY, os.path.join(HERE, "bare_keras.py"), str(STEPS)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])["steady_step_s"]
 
 
@@ -24,7 +27,7 @@ def dlbench() -> float:
         env = {**os.environ, "DLBENCH_HOME": tmp}
         subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile", "custom",
                         "--epochs", "2", "--train-samples", str(STEPS * 64), "--val-samples", "64", "--data", "synthetic",
-                        "--quiet", "--output", path], check=True, env=env, capture_output=True)
+                        "--quiet", "--output", path], check=True, env=env, capture_output=True, cwd=ROOT)
         r = json.load(open(path))
         e2 = r["timing"]["epochs"][1]
         # the same quantity the bare script reports: wall of the second epoch's training steps / steps

@@ -26,19 +26,22 @@ def idle():
     time.sleep(SECONDS)
 
 
+# The watched child is started before either arm, so the two arms differ by the sampler alone.
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+sampler = Sampler(interval_s=0.5)
+sampler.watch(child.pid)
+
+
 def sampling():
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-    s = Sampler(interval_s=0.5)
-    s.watch(child.pid)
-    s.start()
+    sampler.start()
     time.sleep(SECONDS)
-    s.stop()
-    child.kill()
-    sampling.n = len(s.samples)
+    sampler.stop()
+    sampling.n = len(sampler.samples)
 
 
 base = cpu_of(idle)
 with_sampler = cpu_of(sampling)
+child.kill()
 share = (with_sampler - base) / SECONDS
 print(json.dumps({"seconds": SECONDS, "samples": sampling.n, "cpu_idle_s": round(base, 4),
                   "cpu_with_sampler_s": round(with_sampler, 4), "share_of_one_core_pct": round(100 * share, 3)}))

@@ -83,3 +83,24 @@ class RunThread(QThread):
         while self.isRunning() and time.monotonic() < deadline:
             self.wait(100)
         return not self.isRunning()
+
+
+class MaxBatchThread(QThread):
+    """The largest-batch finder off the GUI thread; each probe is a fresh child, as from the CLI."""
+
+    probed = Signal(object)
+    found = Signal(object)
+    failed_with = Signal(str)
+
+    def __init__(self, model: str, dataset: str, host_memory_limit_gb: float | None = None):
+        super().__init__()
+        self.model, self.dataset, self.limit = model, dataset, host_memory_limit_gb
+
+    def run(self) -> None:
+        from ..runner.maxbatch import find_max_batch
+
+        try:
+            self.found.emit(find_max_batch(self.model, self.dataset, host_memory_limit_gb=self.limit,
+                                           on_probe=self.probed.emit))
+        except Exception as exc:  # a probe that failed for another reason than memory
+            self.failed_with.emit(str(exc))

@@ -151,6 +151,8 @@ class MainWindow(QMainWindow):
         self.act_start = self._action(run_menu, "&Start", self.start, "Ctrl+R")
         self.act_stop = self._action(run_menu, "S&top", self.stop, "Esc")
         self.act_stop.setEnabled(False)
+        run_menu.addSeparator()
+        self.act_maxbatch = self._action(run_menu, "Find largest &batch…", self.find_max_batch, "Ctrl+B")
         view_menu = m.addMenu("&View")
         self._action(view_menu, "&Live", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
         self._action(view_menu, "&Results", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
@@ -379,6 +381,38 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(1)
         self._setup_changed()
 
+    def find_max_batch(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from ..core.storage import atomic_write_json, data_dir
+        from .controller import MaxBatchThread
+
+        if self.running or getattr(self, "_maxbatch", None) is not None:
+            return
+        models = [m for m, b in self.setup.model_boxes.items() if b.isChecked()] or ["model_a"]
+        limit, ok = QInputDialog.getDouble(self, "Find largest batch",
+                                           f"{MODEL_NAMES[models[0]]}: host memory ceiling in GB (0 = none).\n"
+                                           "Each probe trains a few steps in a fresh process.", 0.0, 0.0, 4096.0, 1)
+        if not ok:
+            return
+        t = MaxBatchThread(models[0], "mnist", limit or None)
+        self._maxbatch = t
+        t.probed.connect(lambda p: self.status.setText(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
+
+        def found(result):
+            atomic_write_json(data_dir() / "maxbatch" / f"{result['model']}.json", result)
+            self.status.setText(f"Largest batch that fits for {MODEL_NAMES[result['model']]}: {result['max_batch_size']}")
+            QMessageBox.information(self, "Largest batch", f"{MODEL_NAMES[result['model']]}: the largest batch that "
+                                    f"fits is {result['max_batch_size']} ({len(result['probes'])} probes"
+                                    + (f"; {result['smallest_failing_batch_size']} ran out of memory" if result['smallest_failing_batch_size'] else "")
+                                    + ").")
+
+        t.found.connect(found)
+        t.failed_with.connect(lambda msg: QMessageBox.warning(self, "Largest batch", msg))
+        t.finished.connect(lambda: setattr(self, "_maxbatch", None))
+        self.status.setText("Finding the largest batch…")
+        t.start()
+
     # ------------------------------------------------------------------ log
     def _toggle_log(self, shown: bool) -> None:
         self.log.setVisible(shown)
@@ -515,6 +549,9 @@ class MainWindow(QMainWindow):
         """Stop the run and wait for it: no QThread and no child outlives the window."""
         if self.thread is not None:
             self.thread.stop_and_wait(30)
-        stop_all()
+        stop_all()  # also ends the batch finder's probe child, so its thread returns
+        mb = getattr(self, "_maxbatch", None)
+        if mb is not None:
+            mb.wait(30_000)
         for timer in (self.plots.timer, self.log_timer, self.clock):
             timer.stop()

@@ -1,0 +1,30 @@
+"""Run every benchmark in sequence (nothing else should be running) and print one JSON line each."""
+
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SCRIPTS = [
+    ("harness_overhead", ["harness_overhead.py"]),
+    ("data_prep", ["data_prep.py"]),
+    ("sampler_overhead", ["sampler_overhead.py"]),
+    ("history_load", ["history_load.py"]),
+    ("estimate_accuracy_model_a", ["estimate_accuracy.py", "model_a"]),
+    ("quick_all_four", ["quick_all_four.py"]),
+    ("gui_perf", ["gui_perf.py"]),
+    ("estimate_accuracy_model_b", ["estimate_accuracy.py", "model_b"]),
+]
+
+only = sys.argv[1:]
+for name, cmd in SCRIPTS:
+    if only and name not in only:
+        continue
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, *cmd], cwd=HERE, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": ROOT, "QT_QPA_PLATFORM": "offscreen"})
+    last = (p.stdout.strip().splitlines() or [""])[-1]
+    print(f"{name} ({time.perf_counter() - t:.0f} s, rc {p.returncode}): {p.stdout.strip() if p.returncode == 0 else p.stderr[-2000:]}",
+          flush=True)
