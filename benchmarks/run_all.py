@@ -25,6 +25,6 @@ for name, cmd in SCRIPTS:
     t = time.perf_counter()
     p = subprocess.run([sys.executable, *cmd], cwd=HERE, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": ROOT, "QT_QPA_PLATFORM": "offscreen"})
-    last = (p.stdout.strip().splitlines() or [""])[-1]
-    print(f"{name} ({time.perf_counter() - t:.0f} s, rc {p.returncode}): {p.stdout.strip() if p.returncode == 0 else p.stderr[-2000:]}",
-          flush=True)
+        print(f"{name} ({time.perf_counter() - t:.0f} s, rc {p.returncode}): {p.stdout.strip()}", flush=True)
+    if p.returncode != 0:
+        print(p.stderr[-2000:], flush=True)
