@@ -21,9 +21,6 @@ from .core.durations import format_bytes, format_duration
 from .core.report import ReportError, RunReport, load_report
 from .core.storage import atomic_write_json
 
-SUBCOMMANDS = ("run", "models", "hw", "export", "maxbatch", "history")
-
-
 class UsageError(Exception):
     pass
 

@@ -16,11 +16,9 @@ from ..core import comparison  # noqa: E402
 from ..core.config import DATASET_NAMES, MODEL_NAMES  # noqa: E402
 from ..core.durations import format_duration  # noqa: E402
 from ..core.report import RunReport  # noqa: E402
-from ..export.text import detail_html  # noqa: E402
+from ..export.text import VERDICT_COLOURS, detail_html  # noqa: E402
 
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Error"]
-VERDICT_COLOURS = {"feasible": "#1a7f37", "slow": "#9a6700", "too_slow": "#cf222e", "not_feasible": "#cf222e",
-                   "incomplete": "#57606a", "not_comparable": "#57606a"}
 
 
 class BaselineChart(pg.PlotWidget):

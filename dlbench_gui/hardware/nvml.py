@@ -71,12 +71,8 @@ def static_info() -> list[dict[str, Any]]:
         power_limit = _q(lambda: nv.nvmlDeviceGetPowerManagementLimit(h))
         sm_clock = _q(lambda: nv.nvmlDeviceGetMaxClockInfo(h, nv.NVML_CLOCK_SM))
         cores = _q(lambda: nv.nvmlDeviceGetNumGpuCores(h))
-        sm_count = None
-        if cores is None and cc is not None:
-            # Without a core count from NVML we cannot know the SM count; the peak stays unknown.
-            pass
-        elif cores is not None and cc is not None and tuple(cc) in _CORES_PER_SM:
-            sm_count = cores // _CORES_PER_SM[tuple(cc)]
+        # Without a core count from NVML the SM count and the peak stay unknown.
+        sm_count = cores // _CORES_PER_SM[tuple(cc)] if cores and cc and tuple(cc) in _CORES_PER_SM else None
         peak = 2.0 * cores * sm_clock * 1e6 if cores and sm_clock else None
         out.append({
             "index": i,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import threading
 import time
 import traceback
@@ -156,8 +155,15 @@ class BenchmarkRunner:
             out.status = "cancelled"
             out.error = make_error("cancelled", "stopped on request")
         elif final is not None and final["type"] == ev.ERROR:
-            out.error = make_error(final.get("kind", "crash"), final.get("message", ""),
-                                   exception=final.get("exception"), traceback=final.get("traceback"))
+            kind, message = final.get("kind", "crash"), final.get("message", "")
+            limit = self.config.host_memory_limit_gb
+            peak = sampler.peak_child_rss_bytes if sampler is not None else 0
+            if kind == "crash" and limit and peak >= 0.5 * limit * 2**30:
+                # Under an artificial ceiling an allocation can fail in many words; near the ceiling, it is the ceiling.
+                kind = "host_oom"
+                message = (f"{message.splitlines()[0][:300] if message else 'failed'} — at {peak / 2**30:.2f} GB "
+                           f"peak RSS under the {limit} GB host memory ceiling")
+            out.error = make_error(kind, message, exception=final.get("exception"), traceback=final.get("traceback"))
         else:
             limit = self.config.host_memory_limit_gb
             peak = sampler.peak_child_rss_bytes if sampler is not None else 0
@@ -372,9 +378,3 @@ def recover_interrupted() -> list[Path]:
         fixed_report.save(path)
         fixed.append(path)
     return fixed
-
-
-def cleanup_run_dir(report: RunReport) -> None:
-    d = report.extra.get("run_dir")
-    if d and Path(d).is_dir():
-        shutil.rmtree(d, ignore_errors=True)

@@ -112,6 +112,8 @@ def test_the_batch_finder_under_a_host_ceiling_returns_a_size_and_the_next_size_
     assert all(p["peak_rss_bytes"] for p in result["probes"] if p["outcome"] == "fits")
     assert all(p["outcome"] in ("fits", "oom") for p in result["probes"])
     # run the boundary again, fresh: the answer fits, the next size up does not
-    assert probe("model_a", "mnist", best, host_memory_limit_gb=limit)["outcome"] == "fits"
-    assert probe("model_a", "mnist", failing, host_memory_limit_gb=limit)["outcome"] == "oom"
+    again = probe("model_a", "mnist", best, host_memory_limit_gb=limit)
+    assert again["outcome"] == "fits", again
+    above = probe("model_a", "mnist", failing, host_memory_limit_gb=limit)
+    assert above["outcome"] == "oom", (above["error_kind"], above["error_message"])
     json.dumps(result)  # what `dlbench maxbatch --output` writes
