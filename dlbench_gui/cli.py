@@ -120,13 +120,9 @@ class Progress:
             return
         kind = event["type"]
         if kind == ev.PHASE:
-            words = ev.PHASE_WORDS.get(event["phase"], event["phase"])
-            if event["phase"] == "training" and self.config.profile != "quick":
-                words += f" epoch {event['epoch']}/{event['epochs']}"
-            elif event["phase"] in ("training", "validating"):
-                if self.config.profile == "quick" and event["phase"] == "training" and event.get("epoch", 1) > 1:
-                    return
-            self._print(f"  [{event['task']}] {words}")
+            if self.config.profile == "quick" and event["phase"] == "training" and event.get("epoch", 1) > 1:
+                return
+            self._print(f"  [{event['task']}] {ev.phase_text(event, self.config.profile)}")
         elif kind == ev.STEP:
             self._steps_done += len(event["steps"])
             now = time.monotonic()

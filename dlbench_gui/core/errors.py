@@ -70,6 +70,16 @@ _DRIVER = re.compile(
 HOST_ALLOCATION_FAILURES = ("could not create a primitive", "bad_alloc", "Cannot allocate memory", "failed to allocate")
 
 
+def near_host_ceiling(limit_gb: float | None, peak_rss_bytes: float, text: str = "") -> bool:
+    """Did a child under a host memory ceiling fail because of it? Near an RLIMIT_DATA ceiling an allocation fails
+    in many forms (SIGSEGV, SIGABRT, oneDNN messages, other exception texts): a failure with the peak RSS at half the
+    ceiling or more, or with an allocation failure in its words, is the ceiling."""
+    if not limit_gb:
+        return False
+    return peak_rss_bytes >= 0.5 * limit_gb * 2**30 or any(
+        p in text for p in (*HOST_ALLOCATION_FAILURES, "MemoryError", "OOM"))
+
+
 def classify_exception(type_name: str, message: str, under_host_limit: bool = False) -> str:
     """An exception raised inside the worker, by class name and message, to an error kind."""
     text = f"{type_name}: {message}"

@@ -34,6 +34,14 @@ PHASE_WORDS = {
 STOP_COMMAND = "stop"
 
 
+def phase_text(event: dict[str, Any], profile: str) -> str:
+    """A phase event in words; a protocol run names its epoch (a quick run's epochs are not the protocol's)."""
+    words = PHASE_WORDS.get(event["phase"], event["phase"])
+    if event["phase"] == "training" and profile != "quick" and event.get("epoch"):
+        words += f" epoch {event['epoch']}/{event['epochs']}"
+    return words
+
+
 class WireError(ValueError):
     """A line from the child is not a well-formed event."""
 

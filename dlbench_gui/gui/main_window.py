@@ -308,10 +308,7 @@ class MainWindow(QMainWindow):
         elif kind == ev.EPOCH and e.get("task") == "train":
             self.plots.add_epoch(e)
         elif kind == ev.PHASE:
-            words = ev.PHASE_WORDS.get(e["phase"], e["phase"])
-            if e["phase"] == "training" and self._current is not None and self._current.profile != "quick":
-                words += f" epoch {e['epoch']}/{e['epochs']}"
-            self._phase_text = words
+            self._phase_text = ev.phase_text(e, self._current.profile if self._current is not None else "quick")
             self._update_progress()
         elif kind == ev.HELLO:
             self.machine.update_from_worker(e.get("software") or {})

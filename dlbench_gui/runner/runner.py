@@ -18,7 +18,7 @@ from ..core import events as ev
 from ..core import stats, storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
-from ..core.errors import HOST_ALLOCATION_FAILURES, classify_exit, describe, exit_description
+from ..core.errors import classify_exit, describe, exit_description, near_host_ceiling
 from ..core.report import RunReport, new_run_id, now_iso
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
@@ -149,6 +149,8 @@ class BenchmarkRunner:
             tail = child.stderr_tail()
             child.close()
             self._child = None
+        limit = self.config.host_memory_limit_gb
+        peak = sampler.peak_child_rss_bytes if sampler is not None else 0
         if final is not None and final["type"] == ev.RESULT:
             out.status, out.result = "completed", final
         elif final is not None and final["type"] == ev.CANCELLED or (self._stop.is_set() and not hung):
@@ -156,21 +158,14 @@ class BenchmarkRunner:
             out.error = make_error("cancelled", "stopped on request")
         elif final is not None and final["type"] == ev.ERROR:
             kind, message = final.get("kind", "crash"), final.get("message", "")
-            limit = self.config.host_memory_limit_gb
-            peak = sampler.peak_child_rss_bytes if sampler is not None else 0
-            if kind == "crash" and limit and peak >= 0.5 * limit * 2**30:
-                # Under an artificial ceiling an allocation can fail in many words; near the ceiling, it is the ceiling.
+            if kind == "crash" and near_host_ceiling(limit, peak, message):
                 kind = "host_oom"
                 message = (f"{message.splitlines()[0][:300] if message else 'failed'} — at {peak / 2**30:.2f} GB "
                            f"peak RSS under the {limit} GB host memory ceiling")
             out.error = make_error(kind, message, exception=final.get("exception"), traceback=final.get("traceback"))
         else:
-            limit = self.config.host_memory_limit_gb
-            peak = sampler.peak_child_rss_bytes if sampler is not None else 0
             last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
-            near = bool(limit and peak >= 0.5 * limit * 2**30) or (last.get("ram_percent") or 0) >= 95
-            if limit and any(p in tail for p in (*HOST_ALLOCATION_FAILURES, "MemoryError", "OOM")):
-                near = True
+            near = near_host_ceiling(limit, peak, tail) or (last.get("ram_percent") or 0) >= 95
             kind = classify_exit(rc, near_memory_limit=near, hung=hung, stderr_tail=tail)
             message = {
                 "hang": f"no event for {self.config.watchdog_s:.0f} s; the child was killed",
