@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-fast install benchmarks clean
+.PHONY: run test test-fast install benchmarks package package-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,20 @@ test-fast: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The packaged app: dist/dlbench/dlbench (one folder, PyInstaller; see build.spec and README "Building").
+PKG_STAMP := $(VENV)/.package-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(PKG_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[package]"
+	rm -f $(VENV)/.package-*
+	touch $(PKG_STAMP)
+
+package: $(PKG_STAMP)
+	$(PY) tools/timed.py build/package-build.json -- $(VENV)/bin/pyinstaller --noconfirm --log-level WARN build.spec
+
+package-test: package
+	$(PY) packaging/smoke_test.py
 
 clean:
 	rm -rf build dist .pytest_cache

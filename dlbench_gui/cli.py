@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
     r.add_argument("--watchdog", type=_positive_float, default=900.0, metavar="SECONDS",
                    help="stop a run that sends no progress for this long")
+    r.add_argument("--require-gpu", action="store_true",
+                   help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--keep-checkpoint", action="store_true")
     r.add_argument("--output", "-o", help="report file (one run) or folder (several)")
@@ -101,7 +103,8 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
               "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
     return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights, seed=a.seed,
                             quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
-                            gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog, **values)
+                            gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
+                            require_gpu=a.require_gpu, **values)
             for m, d in expand_selection(a.model, a.dataset)]
 
 
@@ -116,9 +119,12 @@ class Progress:
         self._steps_done = 0
 
     def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == ev.LOG and event.get("level") == "warning":  # shown even with --quiet
+            self._print(f"dlbench: warning: {event.get('message')}")
+            return
         if self.quiet:
             return
-        kind = event["type"]
         if kind == ev.PHASE:
             if self.config.profile == "quick" and event["phase"] == "training" and event.get("epoch", 1) > 1:
                 return
@@ -313,7 +319,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_maxbatch(a: argparse.Namespace) -> int:
-    from .runner.maxbatch import find_max_batch
+    from .runner.maxbatch import find_max_batch, save_result
 
     result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch,
                             host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
@@ -321,6 +327,8 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
                                                      + (f", peak RSS {format_bytes(p.get('peak_rss_bytes'))}" if p.get('peak_rss_bytes') else ""),
                                                      file=sys.stderr, flush=True))
     print(f"largest batch that fits: {result['max_batch_size']}")
+    if result["max_batch_size"]:
+        save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     if a.output:
         atomic_write_json(a.output, result)
     return 0 if result["max_batch_size"] else 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -82,6 +82,21 @@ def compare(report: RunReport) -> dict[str, Any]:
 
 
 def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
+    """The verdict on timing and errors, with the largest batch that fits (when one was found) added to it."""
+    v = _timing_verdict(report, budget_h)
+    largest = (report.memory or {}).get("max_batch_size")
+    bs = report.config.get("batch_size")
+    if not largest or not bs:
+        return v
+    if bs > largest and v.rank < 5:
+        return Verdict("not_feasible", f"Not feasible as configured — batch {bs} is larger than the largest batch "
+                                       f"that fits in memory ({largest})", v.rule)
+    if v.level in ("feasible", "slow", "too_slow", "not_comparable"):
+        return replace(v, text=f"{v.text}; largest batch that fits: {largest} ({largest / bs:.2g}x the batch of {bs})")
+    return v
+
+
+def _timing_verdict(report: RunReport, budget_h: float) -> Verdict:
     rule = VERDICT_RULE.format(ratio=FEASIBLE_RATIO, budget=budget_h)
     if report.error and report.error.get("kind") in RESOURCE_KINDS:
         bs = report.config.get("batch_size")

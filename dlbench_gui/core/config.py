@@ -49,6 +49,7 @@ class BenchmarkConfig:
     host_memory_limit_gb: float | None = None
     gpu_memory_limit_gb: float | None = None
     watchdog_s: float = 900.0
+    require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
 
     def __post_init__(self) -> None:
         self.validate()
@@ -80,6 +81,8 @@ class BenchmarkConfig:
             )
         if not (isinstance(self.quick_budget_s, (int, float)) and 5 <= self.quick_budget_s <= 3600):
             raise ConfigError(f"quick time budget must be 5–3600 s, got {self.quick_budget_s!r}")
+        if not isinstance(self.require_gpu, bool):
+            raise ConfigError(f"require_gpu must be true or false, got {self.require_gpu!r}")
         if not (isinstance(self.watchdog_s, (int, float)) and self.watchdog_s >= 10):
             raise ConfigError(f"watchdog must be at least 10 s, got {self.watchdog_s!r}")
         for name in ("host_memory_limit_gb", "gpu_memory_limit_gb"):

@@ -59,6 +59,18 @@ def describe(kind: str) -> ErrorKind:
     return KINDS.get(kind, KINDS["crash"])
 
 
+def gpu_visibility_problem(hardware: dict | None, tf_gpus: list | None) -> str | None:
+    """A warning when the machine has an NVIDIA GPU (by NVML or the driver's device files) but TensorFlow lists
+    none: the run would silently train on the CPU. None when there is no such GPU or TensorFlow sees one."""
+    gpu = (hardware or {}).get("gpu") or {}
+    cards = gpu.get("nvidia") or []
+    if tf_gpus is None or tf_gpus or not (cards or gpu.get("driver_device_files")):
+        return None
+    what = ", ".join(c.get("name") or "NVIDIA GPU" for c in cards) or "an NVIDIA GPU (driver device files present)"
+    return (f"this machine has {what}, but TensorFlow sees no GPU: the run will train on the CPU. "
+            + KINDS["no_gpu_visible"].suggestion)
+
+
 _GPU_DEVICE = re.compile(r"device:GPU|/GPU:\d|GPU_\d_bfc|gpu_bfc|cuda", re.IGNORECASE)
 _DRIVER = re.compile(
     r"(libcudart|libcudnn|libcublas|cuda driver version is insufficient|CUDA_ERROR|cuDNN|failed call to cuInit"

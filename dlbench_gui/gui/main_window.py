@@ -27,6 +27,7 @@ from ..core.resources import resource
 from ..core.storage import reports_dir
 from ..hardware import detect
 from ..runner.child import stop_all
+from ..runner.maxbatch import save_result
 from ..runner.runner import recover_interrupted
 from .compare import CompareView
 from .controller import RunController, RunThread
@@ -312,6 +313,9 @@ class MainWindow(QMainWindow):
             self._update_progress()
         elif kind == ev.HELLO:
             self.machine.update_from_worker(e.get("software") or {})
+        elif kind == ev.LOG and e.get("level") == "warning":
+            self._append_log(f"WARNING: {e.get('message')}")
+            self.status.setText(f"Warning: {e.get('message')}")
         elif kind == ev.ERROR:
             self._append_log(f"[{e.get('task')}] {e.get('kind')}: {e.get('message')}")
 
@@ -381,7 +385,6 @@ class MainWindow(QMainWindow):
     def find_max_batch(self) -> None:
         from PySide6.QtWidgets import QInputDialog
 
-        from ..core.storage import atomic_write_json, data_dir
         from .controller import MaxBatchThread
 
         if self.running or getattr(self, "_maxbatch", None) is not None:
@@ -392,12 +395,14 @@ class MainWindow(QMainWindow):
                                            "Each probe trains a few steps in a fresh process.", 0.0, 0.0, 4096.0, 1)
         if not ok:
             return
-        t = MaxBatchThread(models[0], "mnist", limit or None)
+        datasets = [d for d, b in self.setup.dataset_boxes.items() if b.isChecked()] or ["mnist"]
+        t = MaxBatchThread(models[0], datasets[0], limit or None)
         self._maxbatch = t
         t.probed.connect(lambda p: self.status.setText(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
 
         def found(result):
-            atomic_write_json(data_dir() / "maxbatch" / f"{result['model']}.json", result)
+            if result["max_batch_size"]:
+                save_result(result)
             self.status.setText(f"Largest batch that fits for {MODEL_NAMES[result['model']]}: {result['max_batch_size']}")
             QMessageBox.information(self, "Largest batch", f"{MODEL_NAMES[result['model']]}: the largest batch that "
                                     f"fits is {result['max_batch_size']} ({len(result['probes'])} probes"

@@ -18,7 +18,7 @@ from ..core import events as ev
 from ..core import stats, storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
-from ..core.errors import classify_exit, describe, exit_description, near_host_ceiling
+from ..core.errors import classify_exit, describe, exit_description, gpu_visibility_problem, near_host_ceiling
 from ..core.report import RunReport, new_run_id, now_iso
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
@@ -70,6 +70,7 @@ class BenchmarkRunner:
         self.task_extra = task_extra or {}
         self._stop = threading.Event()
         self._child: ChildProcess | None = None
+        self.gpu_warning: str | None = None  # NVIDIA GPU present, TensorFlow sees none (from the child's hello)
         self.run_id = new_run_id(config.model, config.dataset)
         self.run_dir = storage.runs_dir() / self.run_id
         self.report_path = storage.reports_dir() / f"{self.run_id}.json"
@@ -106,6 +107,7 @@ class BenchmarkRunner:
         out = ChildOutcome(status="failed")
         final: dict[str, Any] | None = None
         hung = False
+        forced_error: dict[str, Any] | None = None
         stop_deadline: float | None = None
         try:
             while True:
@@ -130,6 +132,17 @@ class BenchmarkRunner:
                     journal.append(event, sync=important)
                 if kind == ev.HELLO:
                     out.hello = event
+                    problem = gpu_visibility_problem(self.hardware, (event.get("software") or {}).get("tf_gpus"))
+                    if problem and task == "train":
+                        self.gpu_warning = problem
+                        warning = {"type": ev.LOG, "t": time.time(), "task": task, "level": "warning",
+                                   "kind": "no_gpu_visible", "message": problem}
+                        journal.append(warning, sync=True)
+                        self._emit(warning)
+                    if problem and self.config.require_gpu:
+                        forced_error = make_error("no_gpu_visible", problem)
+                        child.request_stop()
+                        stop_deadline = time.monotonic() + STOP_GRACE_S
                 elif kind == ev.PHASE and sampler is not None:
                     sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
                 elif kind == ev.EPOCH:
@@ -151,7 +164,9 @@ class BenchmarkRunner:
             self._child = None
         limit = self.config.host_memory_limit_gb
         peak = sampler.peak_child_rss_bytes if sampler is not None else 0
-        if final is not None and final["type"] == ev.RESULT:
+        if forced_error is not None:
+            out.error = forced_error
+        elif final is not None and final["type"] == ev.RESULT:
             out.status, out.result = "completed", final
         elif final is not None and final["type"] == ev.CANCELLED or (self._stop.is_set() and not hung):
             out.status = "cancelled"
@@ -179,7 +194,7 @@ class BenchmarkRunner:
     def run(self) -> RunReport:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         journal = storage.Journal(self.run_dir / "events.jsonl")
-        hw = self.hardware if self.hardware is not None else detect.detect()
+        hw = self.hardware = self.hardware if self.hardware is not None else detect.detect()
         config_dict = {**self.config.to_dict(),
                        "data_source": predicted_data_source(self.config.data, self.config.dataset),
                        "data_requested": self.config.data,
@@ -259,6 +274,13 @@ class BenchmarkRunner:
         memory = dict(report.memory)
         if result.get("gpu_peak_bytes") is not None:
             memory["gpu_peak_bytes"] = result["gpu_peak_bytes"]
+        from .maxbatch import saved_result  # the largest batch found earlier under the same ceilings
+
+        found = saved_result(self.config.model, self.config.dataset, self.config.host_memory_limit_gb,
+                             self.config.gpu_memory_limit_gb)
+        if found:
+            memory["max_batch_size"] = found["max_batch_size"]
+            memory["max_batch"] = found
         if infer is not None:
             if infer.status == "completed":
                 timing["inference"] = infer.result["inference"]
@@ -274,6 +296,8 @@ class BenchmarkRunner:
         model = result.get("model") or {}
         efficiency = efficiency_of(model, timing, self.config.batch_size, report.hardware, software)
         findings = findings_of(timing, sampler, train.epochs)
+        if self.gpu_warning:
+            findings["no_gpu_visible"] = self.gpu_warning
         return report.with_changes(
             status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
             data=data, efficiency=efficiency, findings=findings, memory=memory, finished_at=now_iso(),

@@ -26,6 +26,10 @@ def check_contract(path, status="completed"):
 
 def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, dlbench_home):
     path = tmp_path / "r.json"
+    from dlbench_gui.runner.maxbatch import save_result
+
+    save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
+                 "gpu_memory_limit_gb": None, "probes": []})  # as `dlbench maxbatch` leaves it
     out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
                           "custom", "--epochs", "2", "--train-samples", "320", "--val-samples", "128",
                           "--data", "synthetic", "--output", str(path)],
@@ -42,6 +46,8 @@ def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, 
     assert r["data"]["synthetic"] is True and len(r["data"]["sha256"]) == 64
     assert r["telemetry"]["samples"] and r["telemetry"]["summary"]["cpu_percent"]["max"] > 0
     assert r["efficiency"]["train_flops_per_step"] > 0
+    assert r["memory"]["max_batch_size"] == 1024 and r["memory"]["peak_child_rss_bytes"] > 0
+    assert "no_gpu_visible" not in r["findings"]  # no NVIDIA GPU here: training on the CPU is expected
     # the history copy is the same run
     saved = list((dlbench_home / "reports").glob("*.json"))
     assert len(saved) == 1 and json.loads(saved[0].read_text())["run_id"] == r["run_id"]

@@ -117,3 +117,34 @@ def test_the_batch_finder_under_a_host_ceiling_returns_a_size_and_the_next_size_
     above = probe("model_a", "mnist", failing, host_memory_limit_gb=limit)
     assert above["outcome"] == "oom", (above["error_kind"], above["error_message"])
     json.dumps(result)  # what `dlbench maxbatch --output` writes
+
+
+def _machine_with_an_nvidia_gpu():
+    # The facts NVML would give on a GPU machine; the child's TensorFlow really sees no GPU here (CPU-only).
+    from dlbench_gui.hardware import detect
+
+    hw = detect.detect()
+    hw["gpu"] = {**hw["gpu"], "nvidia": [{"index": 0, "name": "NVIDIA GeForce RTX 3060", "memory_total_bytes": 12 << 30}],
+                 "summary": "NVIDIA GeForce RTX 3060"}
+    return hw
+
+
+def test_nvidia_gpu_unseen_by_tensorflow_warns_before_training_or_fails_when_required():
+    events = []
+    runner = BenchmarkRunner(tiny_config(require_gpu=True), hardware=_machine_with_an_nvidia_gpu(),
+                             on_event=events.append, telemetry=False)
+    report = runner.run()
+    assert report.status == "failed" and report.error["kind"] == "no_gpu_visible", report.error
+    assert "RTX 3060" in report.error["message"] and report.error["suggestion"]
+    assert not any(e["type"] == ev.EPOCH for e in events)  # stopped before any training was done
+    warnings = [e for e in events if e["type"] == ev.LOG and e.get("level") == "warning"]
+    assert warnings and warnings[0]["kind"] == "no_gpu_visible"
+    phases = [e.get("phase") for e in events if e["type"] == ev.PHASE]
+    assert "training" not in phases
+
+
+def test_nvidia_gpu_unseen_by_tensorflow_is_a_finding_of_a_completed_cpu_run():
+    runner = BenchmarkRunner(tiny_config(), hardware=_machine_with_an_nvidia_gpu(), telemetry=False)
+    report = runner.run()
+    assert report.status == "completed"
+    assert "TensorFlow sees no GPU" in report.findings["no_gpu_visible"]

@@ -54,3 +54,28 @@ def test_overall_is_the_worst_of_the_latest_runs():
                   error={"kind": "host_oom", "title": "Out of system memory"})
     v = comparison.overall([a, b])
     assert v.level == "not_feasible" and "1 plainly feasible" in v.text
+
+
+def test_largest_batch_that_fits_enters_the_verdict():
+    roomy = report(2000.0, memory={"max_batch_size": 1024})
+    v = comparison.verdict(roomy)
+    assert v.level == "feasible" and v.text.endswith("largest batch that fits: 1024 (16x the batch of 64)")
+    tight = report(2000.0, config={**PUBLISHED, "batch_size": 128}, memory={"max_batch_size": 96})
+    v = comparison.verdict(tight)
+    assert v.level == "not_feasible" and "batch 128 is larger than the largest batch that fits in memory (96)" in v.text
+    assert comparison.verdict(report(2000.0)).text.count("largest batch") == 0
+
+
+def test_saved_largest_batch_is_matched_by_model_dataset_and_ceilings(tmp_path, monkeypatch):
+    from dlbench_gui.runner import maxbatch
+
+    monkeypatch.setenv("DLBENCH_HOME", str(tmp_path))
+    maxbatch.save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024,
+                          "smallest_failing_batch_size": 1088, "host_memory_limit_gb": 2.0,
+                          "gpu_memory_limit_gb": None, "probes": [{}, {}, {}]})
+    found = maxbatch.saved_result("model_a", "mnist", 2.0, None)
+    assert found["max_batch_size"] == 1024 and found["probes"] == 3 and found["found_at"]
+    assert maxbatch.saved_result("model_a", "mnist", None, None) is None  # other ceiling: another answer
+    assert maxbatch.saved_result("model_a", "fashion_mnist", 2.0, None) is None
+    maxbatch.result_path("model_b", "mnist").write_text("{not json")
+    assert maxbatch.saved_result("model_b", "mnist", None, None) is None

@@ -37,3 +37,14 @@ def test_a_failed_onednn_allocation_is_host_oom_only_under_a_host_ceiling():
     msg = "Operation received an exception:Status: 1, message: could not create a primitive, in file mkl_conv_ops.cc"
     assert classify_exception("UnknownError", msg, under_host_limit=True) == "host_oom"
     assert classify_exception("UnknownError", msg, under_host_limit=False) == "crash"
+
+
+def test_gpu_visibility_problem_only_when_an_nvidia_gpu_is_present_and_tensorflow_sees_none():
+    from dlbench_gui.core.errors import gpu_visibility_problem
+
+    card = {"gpu": {"nvidia": [{"name": "NVIDIA H200"}]}}
+    assert "NVIDIA H200" in gpu_visibility_problem(card, [])
+    assert gpu_visibility_problem(card, [{"name": "/physical_device:GPU:0", "type": "GPU"}]) is None
+    assert gpu_visibility_problem({"gpu": {"nvidia": []}}, []) is None  # no GPU: CPU training is expected
+    assert gpu_visibility_problem(card, None) is None  # TensorFlow's view not known yet
+    assert "driver device files" in gpu_visibility_problem({"gpu": {"nvidia": [], "driver_device_files": True}}, [])

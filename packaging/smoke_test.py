@@ -1,0 +1,93 @@
+"""Smoke test of the packaged app (`make package-test`): the frozen executable, not the source tree.
+
+(a) A tiny real benchmark through `dist/dlbench/dlbench run …` (its own worker child, frozen too), headless;
+    the report it writes must load and hold measured, positive times and the app's version.
+(b) The frozen GUI started offscreen must log that it reached its event loop, with no import error.
+Exit 0 when both pass; otherwise one line per failure and exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_benchmark(exe: Path, home: Path) -> list[str]:
+    out = home / "smoke-report.json"
+    cmd = [str(exe), "run", "--model", "model_a", "--dataset", "mnist", "--profile", "custom", "--data", "synthetic",
+           "--epochs", "1", "--train-samples", "128", "--val-samples", "64", "--output", str(out)]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, env={**os.environ, "DLBENCH_HOME": str(home)}, capture_output=True, text=True,
+                          timeout=900)
+    print(f"(a) frozen CLI run: exit {proc.returncode} in {time.perf_counter() - t:.1f} s")
+    if proc.returncode != 0:
+        return [f"frozen `dlbench run` exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"]
+    problems = []
+    report = json.loads(out.read_text())
+    if report.get("status") != "completed":
+        problems.append(f"report status is {report.get('status')!r}, not 'completed': {report.get('error')}")
+    timing = report.get("timing") or {}
+    measured = {"execution_time_s": timing.get("execution_time_s"),
+                "inference total_s": (timing.get("inference") or {}).get("total_s")}
+    for key, value in measured.items():
+        if not (isinstance(value, (int, float)) and value > 0):
+            problems.append(f"report timing {key} is {value!r}")
+    from dlbench_gui import __version__
+
+    if report.get("app_version") != __version__:
+        problems.append(f"report app_version {report.get('app_version')!r} != {__version__}")
+    if report.get("software", {}).get("tensorflow") in (None, "", "unknown"):
+        problems.append("report does not name the TensorFlow version (package metadata missing from the bundle?)")
+    checker = ROOT.parent / "shared" / "tools" / "check_report.py"
+    if checker.exists():
+        chk = subprocess.run([sys.executable, str(checker), str(out)], capture_output=True, text=True)
+        print(f"    check_report.py: exit {chk.returncode} {chk.stdout.strip()[-300:]}")
+        if chk.returncode != 0:
+            problems.append(f"check_report.py rejects the frozen app's report: {chk.stdout}{chk.stderr}")
+    print(f"    measured: execution {measured['execution_time_s']} s, inference {measured['inference total_s']} s")
+    return problems
+
+
+def run_gui(exe: Path, home: Path) -> list[str]:
+    env = {**os.environ, "DLBENCH_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "DLBENCH_QUIT_AFTER_S": "1"}
+    t = time.perf_counter()
+    proc = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=120)
+    print(f"(b) frozen GUI offscreen: exit {proc.returncode} in {time.perf_counter() - t:.1f} s")
+    log_path = home / "logs" / "gui.log"
+    log = log_path.read_text() if log_path.exists() else ""
+    problems = []
+    if proc.returncode != 0:
+        problems.append(f"frozen GUI exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+    if "event loop running (tensorflow imported: False)" not in log:
+        problems.append(f"the GUI log never says 'event loop running (tensorflow imported: False)':\n{log}\n"
+                        f"{proc.stderr[-2000:]}")
+    for bad in ("ImportError", "ModuleNotFoundError", "Traceback", "CRITICAL"):
+        if bad in log or bad in proc.stderr:
+            problems.append(f"'{bad}' in the frozen GUI's output:\n{log}\n{proc.stderr[-2000:]}")
+    print("    " + "\n    ".join(line.split(": ", 1)[-1] for line in log.splitlines()))
+    return problems
+
+
+def main() -> int:
+    exe = ROOT / "dist" / "dlbench" / ("dlbench.exe" if os.name == "nt" else "dlbench")
+    if not exe.exists():
+        print(f"no packaged executable at {exe}: run `make package` first")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="dlbench-smoke-") as tmp:
+        home = Path(tmp)
+        problems = run_benchmark(exe, home / "cli") + run_gui(exe, home / "gui")
+    for p in problems:
+        print("FAIL:", p)
+    print("package smoke test:", "FAILED" if problems else "passed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
