@@ -90,19 +90,23 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
     return np.eye(10, dtype=np.float32)[labels.astype(np.int64)]
 
 
-def prepare(config: BenchmarkConfig, test_only: bool = False) -> PreparedData:
+def prepare(config: BenchmarkConfig, test_only: bool = False, max_train: int | None = None,
+            max_val: int | None = None) -> PreparedData:
+    """The model-ready arrays of the configured sample counts (or fewer: a quick profile's sample of them)."""
     raw, attempts = load_raw(config)
     if len(raw.x_train) < config.train_samples:
         raise DatasetError(f"{raw.origin}: has {len(raw.x_train):,} training images, the run needs {config.train_samples:,}")
     if len(raw.x_test) < config.val_samples:
         raise DatasetError(f"{raw.origin}: has {len(raw.x_test):,} test images, the run needs {config.val_samples:,}")
     digest = raw.sha256()
-    x_te = to_model_input(raw.x_test[: config.val_samples])
-    y_te = one_hot(raw.y_test[: config.val_samples])
+    n_val = min(config.val_samples, max_val or config.val_samples)
+    n_train = min(config.train_samples, max_train or config.train_samples)
+    x_te = to_model_input(raw.x_test[:n_val])
+    y_te = one_hot(raw.y_test[:n_val])
     if test_only:
         x_tr = np.empty((0, 32, 32, 3), np.float32)
         y_tr = np.empty((0, 10), np.float32)
     else:
-        x_tr = to_model_input(raw.x_train[: config.train_samples])
-        y_tr = one_hot(raw.y_train[: config.train_samples])
+        x_tr = to_model_input(raw.x_train[:n_train])
+        y_tr = one_hot(raw.y_train[:n_train])
     return PreparedData(x_tr, y_tr, x_te, y_te, raw.source, raw.origin, digest, tuple(attempts))

@@ -11,9 +11,10 @@ METHOD = (
     "train = first_step + (epochs*steps_per_epoch - 1)*steady_step_mean [+ one retrace of the partial last batch]; "
     "val = (first_val_batch - val_batch_mean) [x2 with a partial last batch] + epochs*val_steps*val_batch_mean; "
     "checkpoint = expected best-so-far saves (harmonic number H_epochs, bounded 1..epochs) x one measured save; "
-    "execution = train + val + checkpoint. Interval: 95% Student-t half-widths of the step and validation means "
+    "boundary = (epochs-1) x (first step after validation + save - steady_step_mean), measured once; "
+    "execution = train + val + checkpoint + boundary. Interval: 95% Student-t half-widths of the step and validation means "
     "scaled to the protocol and added in quadrature, plus the drift seen during measurement, plus the "
-    "checkpoint-count bounds. inference = load + first predict batch + remaining images x steady s/image."
+    "checkpoint-count bounds, plus the boundary term (a single measurement) as its own uncertainty. inference = load + first predict batch + remaining images x steady s/image."
 )
 
 
@@ -49,13 +50,16 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     save_s = timing.get("checkpoint_s") or 0.0
     saves = min(float(E), harmonic(E))
     ckpt = saves * save_s
-    execution = train + val + ckpt
+    after = timing.get("epoch_boundary_steps_s") or []
+    boundary_step = max(0.0, after[0] - step_mean) if after else 0.0
+    boundary = (E - 1) * boundary_step
+    execution = train + val + ckpt + boundary
 
     statistical = math.hypot((E * S - 1) * step_hw, E * V * val_hw)
     drift = abs(timing.get("step_drift") or 0.0) * train
     retrace_unc = 0.5 * trace_train if partial_train else 0.0
-    low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s
-    high = execution + statistical + drift + retrace_unc + (E - saves) * save_s
+    low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s - boundary
+    high = execution + statistical + drift + retrace_unc + (E - saves) * save_s + boundary
 
     out: dict[str, Any] = {
         "execution_time_s": execution,
@@ -63,6 +67,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "train_time_s": train,
         "val_time_s": val,
         "checkpoint_time_s": ckpt,
+        "epoch_boundary_time_s": boundary,
         "method": METHOD,
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
@@ -70,7 +75,8 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
             "first_step_s": first_step, "steady_step_mean_s": step_mean, "steady_step_ci95_halfwidth_s": step_hw,
             "steady_steps_measured": step.get("n"), "first_val_batch_s": first_val,
             "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
-            "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves, "step_drift": timing.get("step_drift"),
+            "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves,
+            "epoch_boundary_step_s": after[0] if after else None, "epoch_boundary_extra_s": boundary_step, "step_drift": timing.get("step_drift"),
         },
     }
     if inference:

@@ -141,8 +141,7 @@ class BenchmarkRunner:
                         self._emit(warning)
                     if problem and self.config.require_gpu:
                         forced_error = make_error("no_gpu_visible", problem)
-                        child.request_stop()
-                        stop_deadline = time.monotonic() + STOP_GRACE_S
+                        child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
                 elif kind == ev.PHASE and sampler is not None:
                     sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
                 elif kind == ev.EPOCH:

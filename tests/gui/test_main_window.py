@@ -45,6 +45,7 @@ def test_selections_persist_across_window_instances(make_window):
 
 def test_plots_draw_replayed_child_events(make_window, qtbot):
     w = make_window()
+    w.show()  # hidden plots are not drawn
     w._configs = [BenchmarkConfig(model="model_a", dataset="mnist", profile="custom", epochs=3, train_samples=640,
                                   val_samples=128, data="synthetic")]
     w._current = w._configs[0]
@@ -131,3 +132,26 @@ def test_closing_during_a_run_asks_then_stops_cleanly(make_window, qtbot, monkey
     assert w.close()
     assert asked and "running" in asked[0]
     assert not w.running
+
+
+def test_redraw_touches_only_changed_curves_and_nothing_while_hidden(make_window, qtbot):
+    w = make_window()
+    w.show()
+    plots = w.plots
+    w.tabs.setCurrentWidget(plots)
+    qtbot.waitUntil(plots.isVisible, timeout=2000)
+    plots.add_steps([[1, 1, 0.3, 2.0, 0.1], [1, 2, 0.3, 1.9, 0.2]], 64)
+    plots.redraw()
+    first = plots.curve_updates
+    assert first >= 3  # loss, accuracy, throughput (and the empty ones, once)
+    plots.add_sample({"t": 1.0, "cpu_percent": 50.0, "ram_percent": 20.0})
+    plots.redraw()
+    assert plots.curve_updates - first == 2  # CPU and RAM only; the step curves did not change
+    plots.hide()
+    plots.add_steps([[1, 3, 0.3, 1.8, 0.3]], 64)
+    redraws = plots.redraws
+    plots.redraw()
+    assert plots.redraws == redraws  # hidden: nothing drawn
+    plots.show()
+    qtbot.waitUntil(lambda: plots.redraws == redraws + 1, timeout=2000)  # shown again: it catches up
+    assert len(plots.curves["loss"].getData()[0]) == 3

@@ -39,3 +39,14 @@ def test_inference_estimate_extrapolates_the_steady_rate():
 
 def test_harmonic_numbers():
     assert harmonic(1) == 1.0 and harmonic(100) == pytest.approx(5.1874, abs=1e-3)
+
+
+def test_each_later_epoch_pays_the_measured_boundary_cost():
+    base = estimate({**PROTOCOL, "epochs": 5}, TIMING, None)
+    slow_start = estimate({**PROTOCOL, "epochs": 5}, {**TIMING, "epoch_boundary_steps_s": [0.6, 0.1, 0.1]}, None)
+    assert slow_start["epoch_boundary_time_s"] == pytest.approx(4 * (0.6 - 0.1))
+    assert slow_start["execution_time_s"] - base["execution_time_s"] == pytest.approx(2.0)
+    lo, hi = slow_start["execution_time_ci95_s"]
+    assert hi - lo == pytest.approx(base["execution_time_ci95_s"][1] - base["execution_time_ci95_s"][0] + 4.0)
+    # a boundary step no slower than a steady one costs nothing extra
+    assert estimate(PROTOCOL, {**TIMING, "epoch_boundary_steps_s": [0.09]}, None)["epoch_boundary_time_s"] == 0
