@@ -8,7 +8,8 @@ from typing import Any
 from . import stats
 
 METHOD = (
-    "train = first_step + (epochs*steps_per_epoch - 1)*steady_step_mean [+ one retrace of the partial last batch]; "
+    "train = first_step + (epochs*steps_per_epoch - 1)*steady_step_mean (after the warm-up and an MSER-5 cut of the "
+    "transient) [+ one retrace of the partial last batch]; "
     "val = (first_val_batch - val_batch_mean) [x2 with a partial last batch] + epochs*val_steps*val_batch_mean; "
     "checkpoint = expected best-so-far saves (harmonic number H_epochs, bounded 1..epochs) x one measured save; "
     "boundary = (epochs-1) x (first step after validation + save - steady_step_mean), measured once; "

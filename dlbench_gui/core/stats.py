@@ -101,3 +101,23 @@ def drift(values: Sequence[float]) -> float:
     k = max(2, n // 10)
     head, tail = mean(values[:k]), mean(values[-k:])
     return (tail - head) / head if head else 0.0
+
+
+def mser_truncation(values: Sequence[float], batch: int = 5, keep_at_least: int = 10) -> int:
+    """How many leading values to drop as initial transient: the MSER-5 rule (White 1997) — batch means of 5,
+    then the cut d minimising the squared standard error of the remaining mean, var(rest) / len(rest)^2 —
+    searched over the first half only, and never leaving fewer than `keep_at_least` values."""
+    k = len(values) // batch
+    if k < 4:
+        return 0
+    means = [mean(values[i * batch:(i + 1) * batch]) for i in range(k)]
+    best_d, best = 0, math.inf
+    for d in range(0, k // 2 + 1):
+        rest = means[d:]
+        if (k - d) * batch < keep_at_least:
+            break
+        m = mean(rest)
+        mse = math.fsum((b - m) ** 2 for b in rest) / len(rest) ** 2
+        if mse < best:
+            best_d, best = d, mse
+    return best_d * batch

@@ -39,3 +39,15 @@ def test_warmup_split_and_drift():
     assert stats.drift([1.0] * 50 + [1.2] * 50) == pytest.approx(0.2)
     assert stats.drift([1.0] * 5) == 0.0
     assert math.isinf(stats.ci95_halfwidth([1.0]))
+
+
+def test_mser_drops_a_decaying_start_and_nothing_from_a_stationary_series():
+    from dlbench_gui.core.stats import mser_truncation
+
+    rng = random.Random(1)
+    flat = [0.30 + rng.gauss(0, 0.003) for _ in range(60)]
+    assert mser_truncation(flat) <= 5
+    decaying = [0.30 + 0.03 * math.exp(-i / 8) + rng.gauss(0, 0.003) for i in range(60)]
+    cut = mser_truncation(decaying)
+    assert 10 <= cut <= 30
+    assert mser_truncation(decaying[:12]) == 0  # too short to judge

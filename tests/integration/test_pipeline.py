@@ -1,0 +1,30 @@
+"""The input pipeline dlbench hands to Keras gives what fit/evaluate/predict on arrays would, minus the stall."""
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_pipeline_matches_keras_on_arrays_including_a_partial_last_batch():
+    import keras
+
+    from dlbench_gui.bench.datasets import pipeline
+
+    rng = np.random.default_rng(0)
+    x = rng.random((650, 32, 32, 3), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 650)]
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    on_arrays = model.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)
+    on_pipeline = model.evaluate(pipeline(x, y, 64, shuffle=False), verbose=0, return_dict=True)
+    assert on_pipeline == pytest.approx(on_arrays)  # same samples, counted once (650 = 10 x 64 + 10)
+    assert np.allclose(model.predict(pipeline(x, None, 32, shuffle=False), verbose=0),
+                       model.predict(x, batch_size=32, verbose=0), atol=1e-6)
+    ds = pipeline(x, y, 64, shuffle=True)
+    assert int(ds.cardinality()) == 11 and ds.options().autotune.enabled is False
+    first = [np.argmax(b[1], 1).tolist() for b in ds]
+    second = [np.argmax(b[1], 1).tolist() for b in ds]
+    assert sorted(sum(first, [])) == sorted(np.argmax(y, 1).tolist())  # every sample once per epoch
+    assert first != second  # reshuffled for the next epoch
