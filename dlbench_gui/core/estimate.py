@@ -8,8 +8,8 @@ from typing import Any
 from . import stats
 
 METHOD = (
-    "train = first_step + (epochs*steps_per_epoch - 1)*steady_step_mean (after the warm-up and an MSER-5 cut of the "
-    "transient) [+ one retrace of the partial last batch]; "
+    "train = first_step + the warm-up steps as measured + (epochs*steps_per_epoch - 1 - warm-up steps)*steady_step_mean "
+    "(the mean after an MSER-5 cut of the transient) [+ one retrace of the partial last batch]; "
     "val = (first_val_batch - val_batch_mean) [x2 with a partial last batch] + epochs*val_steps*val_batch_mean; "
     "checkpoint = expected best-so-far saves (harmonic number H_epochs, bounded 1..epochs) x one measured save; "
     "boundary = (epochs-1) x (first step after validation + save - steady_step_mean), measured once; "
@@ -35,8 +35,9 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     step = timing["steady_step"]
     step_mean, step_hw = step["mean"], step.get("ci95_halfwidth") or 0.0
     first_step = timing["first_step_s"]
+    warmup = list(timing.get("warmup_steps_s") or [])[: max(0, E * S - 1)]  # paid once, as measured
     trace_train = max(0.0, first_step - step_mean)
-    train = first_step + (E * S - 1) * step_mean + (trace_train if partial_train else 0.0)
+    train = first_step + math.fsum(warmup) + (E * S - 1 - len(warmup)) * step_mean + (trace_train if partial_train else 0.0)
 
     vb = timing.get("val_batch") or {}
     val_mean = vb.get("mean")
@@ -56,7 +57,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     boundary = (E - 1) * boundary_step
     execution = train + val + ckpt + boundary
 
-    statistical = math.hypot((E * S - 1) * step_hw, E * V * val_hw)
+    statistical = math.hypot((E * S - 1 - len(warmup)) * step_hw, E * V * val_hw)
     drift = abs(timing.get("step_drift") or 0.0) * train
     retrace_unc = 0.5 * trace_train if partial_train else 0.0
     low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s - boundary
@@ -73,7 +74,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
             "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,
-            "first_step_s": first_step, "steady_step_mean_s": step_mean, "steady_step_ci95_halfwidth_s": step_hw,
+            "first_step_s": first_step, "warmup_steps_s": warmup, "steady_step_mean_s": step_mean, "steady_step_ci95_halfwidth_s": step_hw,
             "steady_steps_measured": step.get("n"), "first_val_batch_s": first_val,
             "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
             "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves,

@@ -50,3 +50,11 @@ def test_each_later_epoch_pays_the_measured_boundary_cost():
     assert hi - lo == pytest.approx(base["execution_time_ci95_s"][1] - base["execution_time_ci95_s"][0] + 4.0)
     # a boundary step no slower than a steady one costs nothing extra
     assert estimate(PROTOCOL, {**TIMING, "epoch_boundary_steps_s": [0.09]}, None)["epoch_boundary_time_s"] == 0
+
+
+def test_measured_warmup_steps_are_paid_once_not_extrapolated():
+    base = estimate(PROTOCOL, TIMING, None)
+    warm = estimate(PROTOCOL, {**TIMING, "warmup_steps_s": [0.5, 0.2, 0.1]}, None)
+    # three steps move from the steady mean (0.1 each) to their measured cost (0.8 in all)
+    assert warm["train_time_s"] - base["train_time_s"] == pytest.approx(0.8 - 0.3)
+    assert warm["inputs"]["warmup_steps_s"] == [0.5, 0.2, 0.1]
