@@ -155,3 +155,20 @@ def test_redraw_touches_only_changed_curves_and_nothing_while_hidden(make_window
     plots.show()
     qtbot.waitUntil(lambda: plots.redraws == redraws + 1, timeout=2000)  # shown again: it catches up
     assert len(plots.curves["loss"].getData()[0]) == 3
+
+
+def test_view_ranges_move_in_jumps_not_with_every_point(make_window, qtbot):
+    w = make_window()
+    w.show()
+    plots = w.plots
+    qtbot.waitUntil(plots.isVisible, timeout=2000)
+    changes = []
+    plots.loss_plot.getViewBox().sigXRangeChanged.connect(lambda *a: changes.append(1))
+    for i in range(300):
+        plots.add_steps([[1, i + 1, 0.3, 2.0 * 0.995 ** i, 0.1]], 64)
+        plots.redraw()
+    assert len(changes) <= 25  # not 300: ranges grow geometrically (30% jumps), so O(log n) axis repaints
+    lo, hi = plots.loss_plot.getViewBox().viewRange()[0]
+    assert lo <= 1 and hi >= 300  # and every point is in view
+    x, _ = plots.curves["loss"].getData()
+    assert len(x) == 300
