@@ -16,6 +16,7 @@ SCRIPTS = [
     ("quick_all_four", ["quick_all_four.py"]),
     ("gui_perf", ["gui_perf.py"]),
     ("estimate_accuracy_model_b", ["estimate_accuracy.py", "model_b"]),
+    ("epoch_effect", ["epoch_effect.py", "100", "3", "val+save", "val+save+noat"]),
 ]
 
 only = sys.argv[1:]
@@ -25,6 +26,6 @@ for name, cmd in SCRIPTS:
     t = time.perf_counter()
     p = subprocess.run([sys.executable, *cmd], cwd=HERE, capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": ROOT, "QT_QPA_PLATFORM": "offscreen"})
-        print(f"{name} ({time.perf_counter() - t:.0f} s, rc {p.returncode}): {p.stdout.strip()}", flush=True)
+    print(f"{name} ({time.perf_counter() - t:.0f} s, rc {p.returncode}): {p.stdout.strip()}", flush=True)
     if p.returncode != 0:
         print(p.stderr[-2000:], flush=True)
