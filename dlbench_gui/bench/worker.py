@@ -71,9 +71,9 @@ def _watch_stdin(stop: threading.Event) -> None:
 
 def software_info(tf) -> dict[str, Any]:
     import keras
+    import numpy as np
 
     from .datasets import PIPELINE
-    import numpy as np
 
     try:
         build = {k: str(v) for k, v in tf.sysconfig.get_build_info().items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import platform
 import re
@@ -142,8 +143,6 @@ def os_info() -> dict[str, Any]:
 
 def gpu_info() -> dict[str, Any]:
     gpus = nvml.static_info()
-    import glob
-
     # The kernel driver's files show an NVIDIA GPU even when NVML (the user-space library) is missing.
     device_files = bool(glob.glob("/proc/driver/nvidia/gpus/*") or glob.glob("/dev/nvidia[0-9]*"))
     return {"nvidia": gpus, "nvml_error": None if gpus else nvml.error(), "driver_device_files": device_files,
