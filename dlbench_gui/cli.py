@@ -269,8 +269,13 @@ def repeat_summary(group: list[RunReport]) -> str:
     if not vals:
         return "  repeats: no completed run"
     runs = ", ".join(format_duration(v) for v in vals)
-    return (f"  {len(vals)} runs ({group[0].headline['kind']} execution time): mean {format_duration(stats.mean(vals))}, "
+    m = stats.mean(vals)
+    text = (f"  {len(vals)} runs ({group[0].headline['kind']} execution time): mean {format_duration(m)}, "
             f"standard deviation {format_duration(stats.stdev(vals))}; each: {runs}")
+    if len(vals) > 1:  # separate processes: this interval includes the spread between them, one run's cannot
+        hw = stats.ci95_halfwidth(vals)
+        text += f"\n  95% interval of the mean across runs: {format_duration(max(0.0, m - hw))} – {format_duration(m + hw)}"
+    return text
 
 
 def cmd_models(a: argparse.Namespace) -> int:

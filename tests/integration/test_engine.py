@@ -120,3 +120,18 @@ def test_stop_mid_training_cancels_within_10_seconds_and_leaves_no_child():
     assert report.status == "cancelled" and report.error["kind"] == "cancelled"
     assert pids and not children_alive(pids)
     assert not live_children()
+
+
+def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbench_home):
+    out = tmp_path / "reports"
+    proc = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
+                           "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
+                           "--data", "synthetic", "--repeat", "2", "--output", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reports = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    assert len(reports) == 2 and len({r["run_id"] for r in reports}) == 2
+    assert reports[0]["run_dir"] != reports[1]["run_dir"]  # each run its own folder, log and child
+    assert all(r["status"] == "completed" for r in reports)
+    assert "2 runs (measured execution time): mean" in proc.stdout
+    assert "95% interval of the mean across runs" in proc.stdout

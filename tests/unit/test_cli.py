@@ -40,3 +40,20 @@ def test_hw_json_has_cpu_ram_disk_and_says_no_gpu_plainly():
     assert hw["gpu"]["summary"] == "no NVIDIA GPU detected"
     text = dlbench("hw").stdout
     assert "no NVIDIA GPU detected" in text and "RAM:" in text
+
+
+def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval():
+    from dlbench_gui.cli import repeat_summary
+    from dlbench_gui.core.report import RunReport
+
+    def run(t, status="completed"):
+        return RunReport(run_id=f"r{t}", status=status, config={"model": "model_a", "dataset": "mnist",
+                                                                 "profile": "custom"},
+                         timing={"execution_time_s": t})
+
+    text = repeat_summary([run(100.0), run(110.0), run(120.0), run(5.0, status="failed")])
+    assert "3 runs (measured execution time): mean 1 min 50 s" in text
+    assert "standard deviation 10 s" in text and "each: 1 min 40 s, 1 min 50 s, 2 min 00 s" in text
+    # t(2) = 4.303: 110 ± 4.303 x 10 / sqrt(3) = 110 ± 24.8 s
+    assert "95% interval of the mean across runs: 1 min 25 s – 2 min 15 s" in text
+    assert repeat_summary([run(5.0, status="failed")]) == "  repeats: no completed run"
