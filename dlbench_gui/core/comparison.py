@@ -88,9 +88,11 @@ def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
     bs = report.config.get("batch_size")
     if not largest or not bs:
         return v
-    if bs > largest and v.rank < 5:
+    if bs > largest and report.status != "completed" and v.rank < 5:
         return Verdict("not_feasible", f"Not feasible as configured — batch {bs} is larger than the largest batch "
                                        f"that fits in memory ({largest})", v.rule)
+    if bs > largest:  # it ran, so it fits: the earlier search was conservative (noise, or other load then)
+        return replace(v, text=f"{v.text}; batch {bs} fitted although an earlier search found {largest} the largest")
     if v.level in ("feasible", "slow", "too_slow", "not_comparable"):
         return replace(v, text=f"{v.text}; largest batch that fits: {largest} ({largest / bs:.2g}x the batch of {bs})")
     return v

@@ -60,9 +60,12 @@ def test_largest_batch_that_fits_enters_the_verdict():
     roomy = report(2000.0, memory={"max_batch_size": 1024})
     v = comparison.verdict(roomy)
     assert v.level == "feasible" and v.text.endswith("largest batch that fits: 1024 (16x the batch of 64)")
-    tight = report(2000.0, config={**PUBLISHED, "batch_size": 128}, memory={"max_batch_size": 96})
+    tight = report(None, status="failed", config={**PUBLISHED, "batch_size": 128}, memory={"max_batch_size": 96},
+                   error={"kind": "crash", "title": "The benchmark process crashed"})
     v = comparison.verdict(tight)
     assert v.level == "not_feasible" and "batch 128 is larger than the largest batch that fits in memory (96)" in v.text
+    ran = comparison.verdict(report(2000.0, config={**PUBLISHED, "batch_size": 128}, memory={"max_batch_size": 96}))
+    assert ran.level != "not_feasible" and "batch 128 fitted although an earlier search found 96" in ran.text
     assert comparison.verdict(report(2000.0)).text.count("largest batch") == 0
 
 
