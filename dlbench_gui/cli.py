@@ -324,7 +324,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_maxbatch(a: argparse.Namespace) -> int:
-    from .runner.maxbatch import find_max_batch, save_result
+    from .runner.maxbatch import find_max_batch
 
     result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch,
                             host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
@@ -332,8 +332,6 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
                                                      + (f", peak RSS {format_bytes(p.get('peak_rss_bytes'))}" if p.get('peak_rss_bytes') else ""),
                                                      file=sys.stderr, flush=True))
     print(f"largest batch that fits: {result['max_batch_size']}")
-    if result["max_batch_size"]:
-        save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     if a.output:
         atomic_write_json(a.output, result)
     return 0 if result["max_batch_size"] else 1

@@ -21,6 +21,8 @@ from ..core import events as ev
 from ..core import stats
 from ..core.config import BenchmarkConfig
 from ..core.errors import classify_exception
+from . import datasets
+from .datasets import PIPELINE, pipeline
 
 STEP_FLUSH_S = 0.1  # step events are batched: at most one line every ~100 ms
 QUICK_WARMUP_STEPS = 3
@@ -72,8 +74,6 @@ def _watch_stdin(stop: threading.Event) -> None:
 def software_info(tf) -> dict[str, Any]:
     import keras
     import numpy as np
-
-    from .datasets import PIPELINE
 
     try:
         build = {k: str(v) for k, v in tf.sysconfig.get_build_info().items()}
@@ -240,8 +240,6 @@ def _thin(rows: list, limit: int = 500) -> list:
 
 # ----------------------------------------------------------------------------------------------- tasks
 def _prepare_data(config: BenchmarkConfig, emitter: Emitter, test_only: bool = False):
-    from . import datasets
-
     emitter.emit(ev.PHASE, phase="preparing_data")
     t = time.perf_counter()
     limits = {}
@@ -309,8 +307,6 @@ def _protocol_training(config, model, data, emitter, stop, checkpoint_path, kera
 
     cb = make_timing_callback(keras, emitter, stop, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
                               checkpoint=checkpoint)
-    from .datasets import pipeline
-
     train = pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True)
     val = pipeline(data.x_test, data.y_test, config.batch_size, shuffle=False)
     t0 = time.perf_counter()
@@ -375,8 +371,6 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
     max_epochs = 10_000
     cb = make_timing_callback(keras, emitter, stop, epochs=max_epochs, steps_per_epoch=config.steps_per_epoch,
                               on_step=on_step)
-    from .datasets import pipeline
-
     train = pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True)
     t0 = time.perf_counter()
     model.fit(train, epochs=max_epochs, shuffle=False, verbose=0, callbacks=[cb])  # the pipeline reshuffles
@@ -432,8 +426,6 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
 def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
     """Cold inference in a fresh process: load the saved model, then predict the test set."""
     import keras
-
-    from .datasets import pipeline
 
     data, data_prep_s, data_info = _prepare_data(config, emitter, test_only=True)
     path = request["checkpoint_path"]

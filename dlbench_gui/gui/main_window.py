@@ -27,7 +27,6 @@ from ..core.resources import resource
 from ..core.storage import reports_dir
 from ..hardware import detect
 from ..runner.child import stop_all
-from ..runner.maxbatch import save_result
 from ..runner.runner import recover_interrupted
 from .compare import CompareView
 from .controller import RunController, RunThread
@@ -401,8 +400,6 @@ class MainWindow(QMainWindow):
         t.probed.connect(lambda p: self.status.setText(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
 
         def found(result):
-            if result["max_batch_size"]:
-                save_result(result)
             self.status.setText(f"Largest batch that fits for {MODEL_NAMES[result['model']]}: {result['max_batch_size']}")
             QMessageBox.information(self, "Largest batch", f"{MODEL_NAMES[result['model']]}: the largest batch that "
                                     f"fits is {result['max_batch_size']} ({len(result['probes'])} probes"

@@ -112,8 +112,11 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                 lo = mid
             else:
                 hi = mid
-    return {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
-            "reached_limit": hi is None, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
-            "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes,
-            "method": "doubling from the start size, then bisection to within 1/16; each probe a fresh child "
-                      "training a few real steps on synthetic data"}
+    result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
+              "reached_limit": hi is None, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
+              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes,
+              "method": "doubling from the start size, then bisection to within 1/16; each probe a fresh child "
+                        "training a few real steps on synthetic data"}
+    if result["max_batch_size"]:
+        save_result(result)  # later runs of this model and dataset carry it in their report and verdict
+    return result

@@ -139,9 +139,9 @@ class BenchmarkRunner:
                                    "kind": "no_gpu_visible", "message": problem}
                         journal.append(warning, sync=True)
                         self._emit(warning)
-                    if problem and self.config.require_gpu:
-                        forced_error = make_error("no_gpu_visible", problem)
-                        child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
+                        if self.config.require_gpu:
+                            forced_error = make_error("no_gpu_visible", problem)
+                            child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
                 elif kind == ev.PHASE and sampler is not None:
                     sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
                 elif kind == ev.EPOCH:
