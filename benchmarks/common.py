@@ -36,3 +36,21 @@ def cli_run_many(*args: str) -> tuple[list[dict], float]:
     wall = _dlbench_run(args, out, home)
     reports = [json.load(open(os.path.join(out, f))) for f in sorted(os.listdir(out))]
     return reports, wall
+
+
+_PROBE = """
+import sys, time, numpy as np
+a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32); b = a.T.copy()
+n, t0 = 0, time.perf_counter()
+while time.perf_counter() - t0 < float(sys.argv[1]):
+    a @ b; n += 1
+print(n / (time.perf_counter() - t0))
+"""
+
+
+def machine_speed(seconds: float = 6.0) -> float:
+    """A fixed CPU workload (1024x1024 float32 matrix products, numpy's threads) in a fresh process: products per
+    second. This machine's speed drifts by several percent over minutes (other tenants); probing it before and
+    after a run says how much of a difference between two runs is the machine's own."""
+    out = subprocess.run([PY, "-c", _PROBE, str(seconds)], capture_output=True, text=True, check=True).stdout
+    return float(out.strip())

@@ -1,10 +1,19 @@
 """Is the quick profile's estimate right? Estimate a protocol from a quick run, then run that protocol for real.
-Passes when the estimate is within ±5% of the measured execution time and its 95% interval contains it."""
+Passes when the estimate is within ±5% of the measured execution time and its 95% interval contains it.
 
+`python benchmarks/estimate_accuracy.py [--bracket] [--keep DIR] [case ...]`
+
+--bracket runs a second quick run after the real one, so each real run is judged against an estimate made
+before it and one made after it (each judged on its own). Around every run a fixed CPU workload is timed
+(`machine_speed`): its change says how much faster or slower the machine itself was during the real run than
+during the quick one. --keep DIR keeps every report (quick and real) for later analysis."""
+
+import argparse
 import json
+import os
 import sys
 
-from common import cli_run
+from common import cli_run, machine_speed
 
 CASES = {
     # Model A: 2 epochs x 100 steps of 64 images, validation 640 images (10 batches)
@@ -20,30 +29,58 @@ CASES = {
 }
 
 
-def main(which: list[str]) -> int:
+def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float, speed_real: float) -> dict:
+    e = quick["estimate"]
+    measured = real["timing"]["execution_time_s"]
+    lo, hi = e["execution_time_ci95_s"]
+    err = e["execution_time_s"] / measured - 1
+    inside = lo <= measured <= hi
+    inf_est = e.get("inference_time_s")
+    inf_real = real["timing"]["inference"]["total_s"]
+    return {"case": name, "estimate": label, "estimate_s": round(e["execution_time_s"], 2),
+            "ci95_s": [round(lo, 2), round(hi, 2)], "measured_s": round(measured, 2), "error_pct": round(100 * err, 2),
+            "interval_contains": inside,
+            "inference_estimate_s": round(inf_est, 2) if inf_est else None, "inference_measured_s": round(inf_real, 2),
+            "steady_step_quick_s": round(quick["timing"]["steady_step"]["mean"], 4),
+            "steady_step_real_s": round(real["timing"]["steady_step"]["mean"], 4),
+            "first_step_quick_s": round(quick["timing"]["first_step_s"], 2),
+            "first_step_real_s": round(real["timing"]["first_step_s"], 2),
+            # > 0: the machine was slower during the real run than during the quick one, by this much
+            "machine_slower_during_real_pct": round(100 * (speed_quick / speed_real - 1), 2),
+            "passed": abs(err) <= 0.05 and inside}
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bracket", action="store_true", help="a second quick run after the real one")
+    ap.add_argument("--keep", help="folder to keep every report in")
+    ap.add_argument("cases", nargs="*", default=["model_a", "model_b"], help=", ".join(CASES))
+    args = ap.parse_args(argv)
+    unknown = [c for c in args.cases if c not in CASES]
+    if unknown:
+        ap.error(f"unknown case(s) {unknown}; the cases are {list(CASES)}")
     ok = True
-    rows = []
-    for name in which:
-        quick, quick_wall = cli_run(*CASES[name], "--profile", "quick")
-        real, real_wall = cli_run(*CASES[name], "--profile", "custom")
-        e = quick["estimate"]
-        measured = real["timing"]["execution_time_s"]
-        lo, hi = e["execution_time_ci95_s"]
-        err = e["execution_time_s"] / measured - 1
-        inside = lo <= measured <= hi
-        inf_est = e.get("inference_time_s")
-        inf_real = real["timing"]["inference"]["total_s"]
-        passed = abs(err) <= 0.05 and inside
-        ok &= passed
-        row = {"model": name, "estimate_s": round(e["execution_time_s"], 2), "ci95_s": [round(lo, 2), round(hi, 2)],
-               "measured_s": round(measured, 2), "error_pct": round(100 * err, 2), "interval_contains": inside,
-               "inference_estimate_s": round(inf_est, 2) if inf_est else None, "inference_measured_s": round(inf_real, 2),
-               "quick_wall_s": round(quick_wall, 1), "real_wall_s": round(real_wall, 1),
-               "steady_steps_measured": e["inputs"]["steady_steps_measured"], "passed": passed}
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+    for name in args.cases:
+        runs = ["quick", "real"] + (["quick_after"] if args.bracket else [])
+        reports, speeds = {}, {}
+        before = machine_speed()
+        for label in runs:
+            report, wall = cli_run(*CASES[name], "--profile", "custom" if label == "real" else "quick")
+            after = machine_speed()
+            reports[label], speeds[label] = report, (before + after) / 2  # the machine around this run
+            before = after
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                with open(os.path.join(args.keep, f"{name}-{label}.json"), "w") as f:
+                    json.dump(report, f)
+        for label in runs:
+            if label == "real":
+                continue
+            row = judge(name, label, reports[label], reports["real"], speeds[label], speeds["real"])
+            ok &= row["passed"]
+            print(json.dumps(row), flush=True)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["model_a", "model_b"]))
+    sys.exit(main(sys.argv[1:]))

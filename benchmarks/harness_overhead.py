@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 STEPS = int(os.environ.get("STEPS", 60))
 ROUNDS = int(os.environ.get("ROUNDS", 4))

@@ -189,6 +189,8 @@ def summary_text(r: RunReport) -> str:
         what = "the published protocol" if e.get("protocol_is_published") else "this protocol"
         lines.append(f"  ESTIMATE for {what}: execution {format_duration(e['execution_time_s'])} "
                      f"(95% interval {format_duration(lo)} – {format_duration(hi)})")
+        if e.get("interval_covers"):
+            lines.append(f"    the interval covers {e['interval_covers']}")
         if e.get("inference_time_s"):
             lines.append(f"  ESTIMATE inference: {format_duration(e['inference_time_s'])}")
     eff = r.efficiency

@@ -10,7 +10,6 @@ class WeightsUnavailable(RuntimeError):
 
 
 def _regularised_dense(units: int, name: str):
-    import keras
     from keras import layers, regularizers
 
     return layers.Dense(

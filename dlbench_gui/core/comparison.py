@@ -63,7 +63,7 @@ class Verdict:
 
 
 def comparable(report: RunReport) -> bool:
-    c = report.config
+    c = report.protocol
     return (c.get("epochs"), c.get("batch_size"), c.get("train_samples"), c.get("val_samples")) == (100, 64, 60000, 10000)
 
 

@@ -15,16 +15,50 @@ METHOD = (
     "boundary = (epochs-1) x (first step after validation + save - steady_step_mean), measured once; "
     "execution = train + val + checkpoint + boundary. Interval: 95% Student-t half-widths of the step and validation means "
     "scaled to the protocol and added in quadrature, plus the drift seen during measurement, plus the "
-    "checkpoint-count bounds, plus the boundary term (a single measurement) as its own uncertainty. inference = load + first predict batch + remaining images x steady s/image."
+    "checkpoint-count bounds, plus the boundary term (a single measurement) as its own uncertainty. "
+    "Where at least 3 earlier runs of the same model and batch size on this machine are in the history, the "
+    "spread of their steady-step means (relative SD s over n runs) is added in quadrature as a between-run term, "
+    "t(n-1) x s x sqrt(2) x execution: the machine's speed differs between runs, and this run's speed is one such "
+    "draw; without that history the interval covers the uncertainty within this run only. "
+    "inference = load + first predict batch + remaining images x steady s/image."
 )
+
+MIN_HISTORY_RUNS = 3  # earlier runs needed before their spread counts as the machine's between-run variation
+
+
+def machine_key(hardware: dict[str, Any]) -> tuple:
+    """What makes two reports 'the same machine' for timing purposes: CPU model and threads, the GPUs' names."""
+    cpu = hardware.get("cpu") or {}
+    gpus = (hardware.get("gpu") or {}).get("nvidia") or []
+    return cpu.get("brand"), cpu.get("logical_cores"), tuple(sorted(str(g.get("name")) for g in gpus))
+
+
+def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str, Any], on_gpu: bool) -> dict[str, Any]:
+    """The relative spread of steady-step means over earlier completed runs of this model and batch size on this
+    machine and device kind (`reports`: RunReport-like, with config, hardware, software, timing, status).
+    Returns {runs, relative_sd, steady_step_means_s} — relative_sd is None with fewer than MIN_HISTORY_RUNS runs."""
+    key = machine_key(hardware)
+    means = []
+    for r in reports:
+        step = (r.timing or {}).get("steady_step") or {}
+        if (r.status != "completed" or r.config.get("model") != model or r.config.get("batch_size") != batch_size
+                or machine_key(r.hardware or {}) != key or bool((r.software or {}).get("tf_gpus")) != on_gpu
+                or not step.get("mean")):
+            continue
+        means.append(float(step["mean"]))
+    sd = stats.stdev(means) / stats.mean(means) if len(means) >= MIN_HISTORY_RUNS else None
+    return {"runs": len(means), "relative_sd": sd, "steady_step_means_s": means}
+
 
 
 def harmonic(n: int) -> float:
     return math.fsum(1.0 / k for k in range(1, n + 1))
 
 
-def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[str, Any] | None) -> dict[str, Any]:
-    """`protocol`: epochs, batch_size, train_samples, val_samples, inference_batch_size; `timing`: a quick run's."""
+def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[str, Any] | None,
+             between_runs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`protocol`: epochs, batch_size, train_samples, val_samples, inference_batch_size; `timing`: a quick run's;
+    `between_runs`: what `between_run_spread` found in the history (None: not looked at)."""
     E = protocol["epochs"]
     B = protocol["batch_size"]
     S = -(-protocol["train_samples"] // B)
@@ -58,6 +92,9 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     execution = train + val + ckpt + boundary
 
     statistical = math.hypot((E * S - 1 - len(warmup)) * step_hw, E * V * val_hw)
+    sd = (between_runs or {}).get("relative_sd")
+    between = stats.t975(between_runs["runs"] - 1) * sd * math.sqrt(2) * execution if sd is not None else 0.0
+    statistical = math.hypot(statistical, between)
     drift = abs(timing.get("step_drift") or 0.0) * train
     retrace_unc = 0.5 * trace_train if partial_train else 0.0
     low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s - boundary
@@ -71,6 +108,9 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "checkpoint_time_s": ckpt,
         "epoch_boundary_time_s": boundary,
         "method": METHOD,
+        "interval_covers": (f"this run and the spread of {between_runs['runs']} earlier runs of this model here"
+                            if sd is not None else "this run's measurements only (the spread between runs counts "
+                            f"once {MIN_HISTORY_RUNS} earlier runs of this model are in the history)"),
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
             "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,
@@ -79,6 +119,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
             "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
             "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves,
             "epoch_boundary_step_s": after[0] if after else None, "epoch_boundary_extra_s": boundary_step, "step_drift": timing.get("step_drift"),
+            "between_runs": between_runs, "between_run_term_s": between,
         },
     }
     if inference:

@@ -83,6 +83,13 @@ class RunReport:
         return (self.timing.get("inference") or {}).get("total_s")
 
     @property
+    def protocol(self) -> dict[str, Any]:
+        """The protocol the headline figure is for: the one estimated (quick profile) or the one run."""
+        if self.estimate and self.estimate.get("protocol"):
+            return dict(self.estimate["protocol"])
+        return {k: self.config.get(k) for k in ("epochs", "batch_size", "train_samples", "val_samples")}
+
+    @property
     def headline(self) -> dict[str, Any]:
         """The figure to compare with the baseline: measured for full/custom, estimated for quick."""
         if self.estimate:

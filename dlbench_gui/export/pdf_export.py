@@ -12,7 +12,7 @@ from ..core.durations import format_bytes, format_duration
 from ..core.estimate import METHOD as ESTIMATE_METHOD
 from ..core.report import RunReport
 from ..core.storage import atomic_write_bytes
-from .text import _table, detail_html, title_of, verdict_html
+from .text import _table, detail_html, title_of
 
 
 def _ensure_app():

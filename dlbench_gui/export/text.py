@@ -46,7 +46,8 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
     if e:
         lo, hi = e["execution_time_ci95_s"]
         add("Execution time, full protocol", e["execution_time_s"],
-            f"estimated; 95% interval {format_duration(lo)} – {format_duration(hi)}")
+            f"estimated; 95% interval {format_duration(lo)} – {format_duration(hi)}"
+            + (f" (it covers {e['interval_covers']})" if e.get("interval_covers") else ""))
         add("Inference time (load + predict)", e.get("inference_time_s"), "estimated")
     add("Training + validation" + (" (measured part)" if e else ""), t.get("execution_time_s"))
     add("  of which training", t.get("train_time_s"))
@@ -82,10 +83,11 @@ def baseline_rows(r: RunReport) -> list[tuple[str, str, str, str, str]]:
 
 
 def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> str:
-    c = r.config
+    c, p = r.config, r.protocol
+    what = "estimated: " if r.estimate else ""
     parts = [f"<h2>{escape(title_of(r))}</h2>", verdict_html(r, budget_h)]
-    parts.append(f"<p>{escape(r.profile)} profile · {c.get('epochs')} epochs × {c.get('train_samples', 0):,} images · "
-                 f"batch {c.get('batch_size')} · validation {c.get('val_samples', 0):,} · data: <b>{escape(str(c.get('data_source')))}</b>"
+    parts.append(f"<p>{escape(r.profile)} profile · {what}{p.get('epochs')} epochs × {p.get('train_samples') or 0:,} images · "
+                 f"batch {p.get('batch_size')} · validation {p.get('val_samples') or 0:,} · data: <b>{escape(str(c.get('data_source')))}</b>"
                  f" · {escape(r.created_at[:19].replace('T', ' '))}</p>")
     if c.get("data_source") == "synthetic":
         parts.append("<p style='color:#9a6700'><b>Synthetic data</b>: random images with the real shapes. "

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.config import BenchmarkConfig
-from ..core.report import RunReport
 from ..runner.runner import BenchmarkRunner
 
 

@@ -15,10 +15,12 @@ from typing import Any, Callable
 from .. import __version__
 from ..core import estimate as est
 from ..core import events as ev
-from ..core import stats, storage
+from ..core import storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
 from ..core.errors import classify_exit, describe, exit_description, gpu_visibility_problem, near_host_ceiling
+from ..core.history import load_history
+from ..core.maxbatch_store import saved_result
 from ..core.report import RunReport, new_run_id, now_iso
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
@@ -273,8 +275,6 @@ class BenchmarkRunner:
         memory = dict(report.memory)
         if result.get("gpu_peak_bytes") is not None:
             memory["gpu_peak_bytes"] = result["gpu_peak_bytes"]
-        from .maxbatch import saved_result  # the largest batch found earlier under the same ceilings
-
         found = saved_result(self.config.model, self.config.dataset, self.config.host_memory_limit_gb,
                              self.config.gpu_memory_limit_gb)
         if found:
@@ -290,8 +290,17 @@ class BenchmarkRunner:
         if self.config.profile == "quick" and status == "completed":
             protocol = {k: self.config.to_dict()[k] for k in
                         ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
-            estimate = est.estimate(protocol, timing, timing.get("inference"))
+            history, _ = load_history()  # the machine's own between-run spread, if it has run this model before
+            spread = est.between_run_spread(history, self.config.model, self.config.batch_size, report.hardware,
+                                            bool(software.get("tf_gpus")))
+            estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
+            estimate["protocol"] = protocol
             estimate["protocol_is_published"] = self.config.is_published_protocol
+            measured = (timing.get("epochs") or [{}])[0]
+            if measured.get("measured_pass"):  # the config says what ran; the protocol estimated is estimate.protocol
+                config.update(epochs=1, train_samples=measured["images"], val_samples=measured["val_images"],
+                              note="quick profile: epochs, train_samples and val_samples are what was measured; "
+                                   "the protocol estimated is estimate.protocol")
         model = result.get("model") or {}
         efficiency = efficiency_of(model, timing, self.config.batch_size, report.hardware, software)
         findings = findings_of(timing, sampler, train.epochs)

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from dlbench_gui.core import events as ev

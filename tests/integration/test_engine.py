@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import sys
 import threading
 import time
 
@@ -26,7 +25,7 @@ def check_contract(path, status="completed"):
 
 def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, dlbench_home):
     path = tmp_path / "r.json"
-    from dlbench_gui.runner.maxbatch import save_result
+    from dlbench_gui.core.maxbatch_store import save_result
 
     save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
                  "gpu_memory_limit_gb": None, "probes": []})  # as `dlbench maxbatch` leaves it
@@ -135,3 +134,43 @@ def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbe
     assert all(r["status"] == "completed" for r in reports)
     assert "2 runs (measured execution time): mean" in proc.stdout
     assert "95% interval of the mean across runs" in proc.stdout
+
+
+def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_runs(tmp_path, dlbench_home):
+    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.storage import reports_dir
+    from dlbench_gui.hardware.detect import detect
+
+    hardware = detect()
+    for i, step in enumerate([0.30, 0.33, 0.29]):  # three earlier runs of Model A on this machine, as history keeps them
+        RunReport(run_id=f"earlier-{i}", status="completed",
+                  config={"model": "model_a", "dataset": "mnist", "profile": "custom", "batch_size": 64},
+                  hardware=hardware, timing={"steady_step": {"mean": step}}).save(reports_dir() / f"earlier-{i}.json")
+    path = tmp_path / "q.json"
+    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
+                          "quick", "--quick-budget", "5", "--epochs", "3", "--train-samples", "6400",
+                          "--val-samples", "640", "--data", "synthetic", "--output", str(path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    check_contract(path)
+    r = json.loads(path.read_text())
+    t, e = r["timing"], r["estimate"]
+    assert t["steady_step"]["n"] >= 5 and len(t["warmup_steps_s"]) == 3
+    assert len(t["epoch_boundary_steps_s"]) == 3 and t["checkpoint_s"] > 0 and t["val_batches_measured"] == 10
+    # timing keeps what was measured: one pass (the steps, then a validation sample), which the config describes;
+    # the protocol asked for is what the estimate is for
+    (measured,) = t["epochs"]
+    assert measured["measured_pass"] and measured["steps"] == len(r["step_times_s"]) and measured["val_images"] == 640
+    assert measured["images"] == measured["steps"] * 64 and measured["val_accuracy"] is not None
+    assert (r["config"]["epochs"], r["config"]["train_samples"], r["config"]["val_samples"]) == (1, measured["images"], 640)
+    assert e["protocol"] == {"epochs": 3, "batch_size": 64, "train_samples": 6400, "val_samples": 640,
+                             "inference_batch_size": 32} and e["protocol_is_published"] is False
+    inputs = e["inputs"]
+    assert (inputs["epochs"], inputs["steps_per_epoch"], inputs["val_steps"]) == (3, 100, 10)
+    # the estimate covers the whole protocol: 300 steps at the measured steady pace at least
+    assert e["execution_time_s"] > 300 * t["steady_step"]["mean"] > t["execution_time_s"]
+    lo, hi = e["execution_time_ci95_s"]
+    assert lo < e["execution_time_s"] < hi
+    assert inputs["between_runs"]["runs"] == 3 and inputs["between_run_term_s"] > 0
+    assert "3 earlier runs" in e["interval_covers"] and "the interval covers" in out.stdout
+    assert "ESTIMATE for this protocol" in out.stdout

@@ -48,6 +48,20 @@ def test_budget_is_adjustable_and_custom_protocols_are_not_compared():
     assert comparison.compare(custom)["setups"][0]["execution_ratio"] is None
 
 
+def test_a_quick_run_is_compared_by_the_protocol_it_estimates_not_the_pass_it_measured():
+    measured_pass = {**PUBLISHED, "profile": "quick", "epochs": 1, "train_samples": 1536, "val_samples": 768}
+    published = {"epochs": 100, "batch_size": 64, "train_samples": 60000, "val_samples": 10000, "inference_batch_size": 32}
+    quick = report(50.0, config=measured_pass, estimate={"execution_time_s": 2317.0 * 2, "protocol": published,
+                                                         "execution_time_ci95_s": [4000.0, 5000.0]})
+    assert quick.protocol == published and comparison.comparable(quick)
+    assert comparison.compare(quick)["setups"][0]["execution_ratio"] == pytest.approx(2.0)
+    custom = report(50.0, config=measured_pass, estimate={"execution_time_s": 99.0, "protocol": {**published, "epochs": 3}})
+    assert not comparison.comparable(custom) and comparison.verdict(custom).level == "not_comparable"
+    # reports written before the estimate named its protocol kept it in the config
+    old = report(50.0, config={**PUBLISHED, "profile": "quick"}, estimate={"execution_time_s": 2317.0 * 2})
+    assert old.protocol["epochs"] == 100 and comparison.comparable(old)
+
+
 def test_overall_is_the_worst_of_the_latest_runs():
     a = report(2000.0)
     b = RunReport(run_id="b", status="failed", config={**PUBLISHED, "model": "model_b"},
@@ -70,7 +84,7 @@ def test_largest_batch_that_fits_enters_the_verdict():
 
 
 def test_saved_largest_batch_is_matched_by_model_dataset_and_ceilings(tmp_path, monkeypatch):
-    from dlbench_gui.runner import maxbatch
+    from dlbench_gui.core import maxbatch_store as maxbatch
 
     monkeypatch.setenv("DLBENCH_HOME", str(tmp_path))
     maxbatch.save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024,

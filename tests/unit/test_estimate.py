@@ -1,6 +1,10 @@
 import pytest
 
-from dlbench_gui.core.estimate import estimate, harmonic
+import math
+
+from dlbench_gui.core import stats
+from dlbench_gui.core.estimate import between_run_spread, estimate, harmonic
+from dlbench_gui.core.report import RunReport
 
 PROTOCOL = {"epochs": 2, "batch_size": 64, "train_samples": 6400, "val_samples": 640, "inference_batch_size": 32}
 TIMING = {
@@ -58,3 +62,41 @@ def test_measured_warmup_steps_are_paid_once_not_extrapolated():
     # three steps move from the steady mean (0.1 each) to their measured cost (0.8 in all)
     assert warm["train_time_s"] - base["train_time_s"] == pytest.approx(0.8 - 0.3)
     assert warm["inputs"]["warmup_steps_s"] == [0.5, 0.2, 0.1]
+
+
+HW = {"cpu": {"brand": "Intel(R) Xeon(R) Processor", "logical_cores": 2}, "gpu": {"nvidia": []}}
+
+
+def _past(step_mean, model="model_b", batch=64, hardware=HW, status="completed", gpus=None):
+    return RunReport(run_id="r", status=status, config={"model": model, "batch_size": batch}, hardware=hardware,
+                     software={"tf_gpus": gpus or []}, timing={"steady_step": {"mean": step_mean}})
+
+
+def test_between_run_spread_counts_only_comparable_completed_runs():
+    other_cpu = {"cpu": {"brand": "AMD EPYC", "logical_cores": 2}, "gpu": {"nvidia": []}}
+    reports = [_past(2.0), _past(2.2), _past(1.9), _past(9.0, model="model_a"), _past(9.0, batch=32),
+               _past(9.0, hardware=other_cpu), _past(9.0, status="failed"), _past(9.0, gpus=["/GPU:0"]),
+               RunReport(run_id="x", status="completed", config={"model": "model_b", "batch_size": 64},
+                         hardware=HW, timing={})]
+    spread = between_run_spread(reports, "model_b", 64, HW, on_gpu=False)
+    assert spread["runs"] == 3 and spread["steady_step_means_s"] == [2.0, 2.2, 1.9]
+    assert spread["relative_sd"] == pytest.approx(stats.stdev([2.0, 2.2, 1.9]) / stats.mean([2.0, 2.2, 1.9]))
+    # fewer than three earlier runs: the spread is not known
+    assert between_run_spread(reports[:2], "model_b", 64, HW, on_gpu=False)["relative_sd"] is None
+
+
+def test_the_machines_between_run_spread_widens_the_interval_and_is_stated():
+    alone = estimate(PROTOCOL, TIMING, None)
+    assert "only" in alone["interval_covers"] and alone["inputs"]["between_run_term_s"] == 0.0
+    spread = {"runs": 5, "relative_sd": 0.05, "steady_step_means_s": [1.0] * 5}
+    e = estimate(PROTOCOL, TIMING, None, between_runs=spread)
+    assert e["execution_time_s"] == pytest.approx(alone["execution_time_s"])  # the point estimate does not move
+    term = stats.t975(4) * 0.05 * math.sqrt(2) * e["execution_time_s"]
+    assert e["inputs"]["between_run_term_s"] == pytest.approx(term)
+    within = math.hypot(199 * 0.002, 20 * 0.001)  # the step and validation means' half-widths, scaled
+    widen = math.hypot(within, term) - within
+    assert e["execution_time_ci95_s"][1] - alone["execution_time_ci95_s"][1] == pytest.approx(widen)
+    assert "5 earlier runs" in e["interval_covers"]
+    # too little history: nothing added, and the report says so
+    few = estimate(PROTOCOL, TIMING, None, between_runs={"runs": 2, "relative_sd": None, "steady_step_means_s": [1, 1]})
+    assert few["execution_time_ci95_s"] == alone["execution_time_ci95_s"] and "only" in few["interval_covers"]
