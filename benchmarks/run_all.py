@@ -8,14 +8,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCRIPTS = [
+    ("machine_noise", ["machine_noise.py", "120"]),
     ("harness_overhead", ["harness_overhead.py"]),
     ("data_prep", ["data_prep.py"]),
     ("sampler_overhead", ["sampler_overhead.py"]),
     ("history_load", ["history_load.py"]),
-    ("estimate_accuracy_model_a", ["estimate_accuracy.py", "model_a"]),
+    ("estimate_accuracy_model_a", ["estimate_accuracy.py", "--bracket", "model_a"]),
     ("quick_all_four", ["quick_all_four.py"]),
     ("gui_perf", ["gui_perf.py"]),
-    ("estimate_accuracy_model_b", ["estimate_accuracy.py", "model_b"]),
+    ("estimate_accuracy_model_b", ["estimate_accuracy.py", "--bracket", "model_b", "model_b_2x20"]),
     ("epoch_effect", ["epoch_effect.py", "100", "3", "val+save", "val+save+noat"]),
 ]
 
