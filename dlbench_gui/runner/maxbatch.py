@@ -12,6 +12,7 @@ from ..hardware.telemetry import Sampler
 from .runner import BenchmarkRunner
 
 OOM_KINDS = {"host_oom", "gpu_oom"}
+MAX_CONFIRMATIONS = 3  # re-runs of a borderline answer before the search gives up confirming
 
 
 def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
@@ -45,8 +46,10 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                    prober: Callable[..., dict[str, Any]] = probe) -> dict[str, Any]:
     probes: list[dict[str, Any]] = []
 
-    def run(bs: int) -> bool:
+    def run(bs: int, confirmation: bool = False) -> bool:
         p = prober(model, dataset, bs, host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
+        if confirmation:
+            p = {**p, "confirmation": True}
         probes.append(p)
         if on_probe:
             on_probe(p)
@@ -54,6 +57,26 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
             raise RuntimeError(f"probe at batch {bs} failed for a reason other than memory: "
                                f"{p['error_kind']}: {p['error_message']}")
         return p["outcome"] == "fits"
+
+    def down_from(bs: int) -> tuple[int, int]:
+        """Halve from a size that does not fit until one does: (fits or 0, the smallest failing)."""
+        hi = bs
+        while bs > 1:
+            bs //= 2
+            if run(bs):
+                return bs, hi
+            hi = bs
+        return 0, hi
+
+    def bisect(lo: int, hi: int) -> tuple[int, int]:
+        """To within 1/16 of the answer."""
+        while hi - lo > max(1, lo // 16):
+            mid = (lo + hi) // 2
+            if run(mid):
+                lo = mid
+            else:
+                hi = mid
+        return lo, hi
 
     lo, hi = 0, None
     bs = start
@@ -68,26 +91,29 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                 hi = bs
                 break
     else:
-        hi = bs
-        while bs > 1:
-            bs //= 2
-            if run(bs):
-                lo = bs
-                break
-            hi = bs
-    # bisection to within 1/16 of the answer
+        lo, hi = down_from(bs)
     if lo and hi:
-        while hi - lo > max(1, lo // 16):
-            mid = (lo + hi) // 2
-            if run(mid):
-                lo = mid
-            else:
-                hi = mid
+        lo, hi = bisect(lo, hi)
+    # Near a ceiling a process's memory differs a little from the last one's, so a size that fitted once can
+    # fail the next time. The answer must fit again in a fresh child; one that does not counts as failing and
+    # the search goes on below it.
+    confirmed = hi is None  # the size limit was reached, no ceiling near
+    for _ in range(MAX_CONFIRMATIONS):
+        if confirmed or not lo:
+            break
+        if run(lo, confirmation=True):
+            confirmed = True
+            break
+        fitted_below = [p["batch_size"] for p in probes if p["outcome"] == "fits" and p["batch_size"] < lo]
+        lo, hi = (max(fitted_below), lo) if fitted_below else down_from(lo)
+        if lo and hi:
+            lo, hi = bisect(lo, hi)
     result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
-              "reached_limit": hi is None, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
+              "reached_limit": hi is None, "confirmed": confirmed, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
               "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes,
-              "method": "doubling from the start size, then bisection to within 1/16; each probe a fresh child "
-                        "training a few real steps on synthetic data"}
+              "method": "doubling from the start size, then bisection to within 1/16; the answer must fit a second "
+                        "time (else the search goes on below it); each probe a fresh child training a few real "
+                        "steps on synthetic data"}
     if result["max_batch_size"]:
         save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     return result

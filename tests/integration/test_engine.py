@@ -23,17 +23,22 @@ def check_contract(path, status="completed"):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def dlbench_run(*args):
+    """`dlbench run` of Model A on synthetic MNIST-shaped data in a real process, with ARGS; it must succeed."""
+    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--data",
+                          "synthetic", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out
+
+
 def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, dlbench_home):
     path = tmp_path / "r.json"
     from dlbench_gui.core.maxbatch_store import save_result
 
     save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
                  "gpu_memory_limit_gb": None, "probes": []})  # as `dlbench maxbatch` leaves it
-    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
-                          "custom", "--epochs", "2", "--train-samples", "320", "--val-samples", "128",
-                          "--data", "synthetic", "--output", str(path)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
+    out = dlbench_run("--profile", "custom", "--epochs", "2", "--train-samples", "320", "--val-samples", "128",
+                      "--output", str(path))
     assert "execution time (training + validation)" in out.stdout and "SYNTHETIC" in out.stdout
     check_contract(path)
     r = json.loads(path.read_text())
@@ -123,11 +128,8 @@ def test_stop_mid_training_cancels_within_10_seconds_and_leaves_no_child():
 
 def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbench_home):
     out = tmp_path / "reports"
-    proc = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
-                           "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
-                           "--data", "synthetic", "--repeat", "2", "--output", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = dlbench_run("--profile", "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
+                       "--repeat", "2", "--output", str(out))
     reports = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
     assert len(reports) == 2 and len({r["run_id"] for r in reports}) == 2
     assert reports[0]["run_dir"] != reports[1]["run_dir"]  # each run its own folder, log and child
@@ -147,11 +149,8 @@ def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_r
                   config={"model": "model_a", "dataset": "mnist", "profile": "custom", "batch_size": 64},
                   hardware=hardware, timing={"steady_step": {"mean": step}}).save(reports_dir() / f"earlier-{i}.json")
     path = tmp_path / "q.json"
-    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile",
-                          "quick", "--quick-budget", "5", "--epochs", "3", "--train-samples", "6400",
-                          "--val-samples", "640", "--data", "synthetic", "--output", str(path)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
+    out = dlbench_run("--profile", "quick", "--quick-budget", "5", "--epochs", "3", "--train-samples", "6400",
+                      "--val-samples", "640", "--output", str(path))
     check_contract(path)
     r = json.loads(path.read_text())
     t, e = r["timing"], r["estimate"]

@@ -96,3 +96,24 @@ def test_saved_largest_batch_is_matched_by_model_dataset_and_ceilings(tmp_path, 
     assert maxbatch.saved_result("model_a", "fashion_mnist", 2.0, None) is None
     maxbatch.result_path("model_b", "mnist").write_text("{not json")
     assert maxbatch.saved_result("model_b", "mnist", None, None) is None
+
+
+def test_the_largest_batch_must_fit_twice_a_borderline_size_that_fails_again_is_not_the_answer(tmp_path, monkeypatch):
+    from dlbench_gui.runner.maxbatch import find_max_batch
+
+    monkeypatch.setenv("DLBENCH_HOME", str(tmp_path))
+    seen = {}
+
+    def prober(model, dataset, bs, **ceilings):  # up to 1000 fits; 1024 fits once, then no more (a borderline size)
+        seen[bs] = seen.get(bs, 0) + 1
+        fits = bs <= 1000 or (bs == 1024 and seen[bs] == 1)
+        return {"batch_size": bs, "outcome": "fits" if fits else "oom", "error_kind": None if fits else "host_oom"}
+
+    result = find_max_batch("model_a", start=256, prober=prober)
+    assert (result["max_batch_size"], result["smallest_failing_batch_size"]) == (992, 1024) and result["confirmed"]
+    confirmations = [p["batch_size"] for p in result["probes"] if p.get("confirmation")]
+    assert confirmations == [1024, 992]
+    # a size limit reached far from any ceiling needs no second look
+    roomy = find_max_batch("model_a", start=256, limit=1024, prober=lambda m, d, bs, **c: {"batch_size": bs, "outcome": "fits"})
+    assert roomy["max_batch_size"] == 1024 and roomy["reached_limit"] and roomy["confirmed"]
+    assert not any(p.get("confirmation") for p in roomy["probes"])
