@@ -47,7 +47,7 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
         lo, hi = e["execution_time_ci95_s"]
         add("Execution time, full protocol", e["execution_time_s"],
             f"estimated; 95% interval {format_duration(lo)} – {format_duration(hi)}"
-            + (f" (it covers {e['interval_covers']})" if e.get("interval_covers") else ""))
+            + (f"; it covers {e['interval_covers']}" if e.get("interval_covers") else ""))
         add("Inference time (load + predict)", e.get("inference_time_s"), "estimated")
     add("Training + validation" + (" (measured part)" if e else ""), t.get("execution_time_s"))
     add("  of which training", t.get("train_time_s"))
