@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--datasets", default="mnist")
     ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
     ap.add_argument("--log", action="store_true")
+    ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
     a = ap.parse_args()
     app = QApplication([])
     w = MainWindow()
@@ -52,7 +53,7 @@ def main() -> None:
         if a.tab != "live":
             w.tabs.setCurrentIndex({"results": 1, "compare": 2}[a.tab])
             if a.tab == "results" and w.results.table.rowCount():
-                w.results.table.selectRow(0)
+                w.results.table.selectRow(a.row)
         app.processEvents()
         w.grab().save(a.out)
         print(f"saved {a.out} after {time.monotonic() - t0:.0f} s; status: {w.status.text()}")

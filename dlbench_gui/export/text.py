@@ -45,7 +45,8 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
     e = r.estimate
     if e:
         lo, hi = e["execution_time_ci95_s"]
-        add("Execution time, full protocol", e["execution_time_s"],
+        add("Execution time, " + ("published protocol" if e.get("protocol_is_published") else "this protocol"),
+            e["execution_time_s"],
             f"estimated; 95% interval {format_duration(lo)} – {format_duration(hi)}"
             + (f"; it covers {e['interval_covers']}" if e.get("interval_covers") else ""))
         add("Inference time (load + predict)", e.get("inference_time_s"), "estimated")
