@@ -14,6 +14,7 @@ _T975 = {
     26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
 }
 _Z975 = 1.959964
+Z975 = _Z975  # the normal quantile, for a spread that is assumed rather than estimated
 
 
 def t975(df: int) -> float:

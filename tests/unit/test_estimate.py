@@ -3,7 +3,7 @@ import pytest
 import math
 
 from dlbench_gui.core import stats
-from dlbench_gui.core.estimate import between_run_spread, estimate, harmonic
+from dlbench_gui.core.estimate import ASSUMED_BETWEEN_RUN_SD, between_run_spread, estimate, harmonic
 from dlbench_gui.core.report import RunReport
 
 PROTOCOL = {"epochs": 2, "batch_size": 64, "train_samples": 6400, "val_samples": 640, "inference_batch_size": 32}
@@ -46,8 +46,10 @@ def test_harmonic_numbers():
 
 
 def test_each_later_epoch_pays_the_measured_boundary_cost():
-    base = estimate({**PROTOCOL, "epochs": 5}, TIMING, None)
-    slow_start = estimate({**PROTOCOL, "epochs": 5}, {**TIMING, "epoch_boundary_steps_s": [0.6, 0.1, 0.1]}, None)
+    steady_machine = {"runs": 5, "relative_sd": 0.0}  # no between-run term, to see the boundary's own
+    base = estimate({**PROTOCOL, "epochs": 5}, TIMING, None, between_runs=steady_machine)
+    slow_start = estimate({**PROTOCOL, "epochs": 5}, {**TIMING, "epoch_boundary_steps_s": [0.6, 0.1, 0.1]}, None,
+                          between_runs=steady_machine)
     assert slow_start["epoch_boundary_time_s"] == pytest.approx(4 * (0.6 - 0.1))
     assert slow_start["execution_time_s"] - base["execution_time_s"] == pytest.approx(2.0)
     lo, hi = slow_start["execution_time_ci95_s"]
@@ -86,17 +88,21 @@ def test_between_run_spread_counts_only_comparable_completed_runs():
 
 
 def test_the_machines_between_run_spread_widens_the_interval_and_is_stated():
-    alone = estimate(PROTOCOL, TIMING, None)
-    assert "only" in alone["interval_covers"] and alone["inputs"]["between_run_term_s"] == 0.0
+    within = math.hypot(199 * 0.002, 20 * 0.001)  # the step and validation means' half-widths, scaled
+    # no history yet: an assumed spread, said to be assumed
+    first = estimate(PROTOCOL, TIMING, None)
+    assumed = stats.Z975 * ASSUMED_BETWEEN_RUN_SD * math.sqrt(2) * first["execution_time_s"]
+    assert first["inputs"]["between_run_term_s"] == pytest.approx(assumed)
+    assert first["inputs"]["assumed_between_run_sd"] == ASSUMED_BETWEEN_RUN_SD and "assumed" in first["interval_covers"]
+    # with the machine's own spread from five earlier runs
     spread = {"runs": 5, "relative_sd": 0.05, "steady_step_means_s": [1.0] * 5}
     e = estimate(PROTOCOL, TIMING, None, between_runs=spread)
-    assert e["execution_time_s"] == pytest.approx(alone["execution_time_s"])  # the point estimate does not move
+    assert e["execution_time_s"] == pytest.approx(first["execution_time_s"])  # the point estimate does not move
     term = stats.t975(4) * 0.05 * math.sqrt(2) * e["execution_time_s"]
-    assert e["inputs"]["between_run_term_s"] == pytest.approx(term)
-    within = math.hypot(199 * 0.002, 20 * 0.001)  # the step and validation means' half-widths, scaled
-    widen = math.hypot(within, term) - within
-    assert e["execution_time_ci95_s"][1] - alone["execution_time_ci95_s"][1] == pytest.approx(widen)
+    assert e["inputs"]["between_run_term_s"] == pytest.approx(term) and e["inputs"]["assumed_between_run_sd"] is None
+    widen = math.hypot(within, term) - math.hypot(within, assumed)
+    assert e["execution_time_ci95_s"][1] - first["execution_time_ci95_s"][1] == pytest.approx(widen)
     assert "5 earlier runs" in e["interval_covers"]
-    # too little history: nothing added, and the report says so
+    # too little history: the assumption stands, and the report says so
     few = estimate(PROTOCOL, TIMING, None, between_runs={"runs": 2, "relative_sd": None, "steady_step_means_s": [1, 1]})
-    assert few["execution_time_ci95_s"] == alone["execution_time_ci95_s"] and "only" in few["interval_covers"]
+    assert few["execution_time_ci95_s"] == first["execution_time_ci95_s"] and "assumed" in few["interval_covers"]
