@@ -6,14 +6,16 @@ Passes when the estimate is within ±5% of the measured execution time and its 9
 --bracket runs a second quick run after the real one, so each real run is judged against an estimate made
 before it and one made after it (each judged on its own). Around every run a fixed CPU workload is timed
 (`machine_speed`): its change says how much faster or slower the machine itself was during the real run than
-during the quick one. --keep DIR keeps every report (quick and real) for later analysis."""
+during the quick one. --keep DIR keeps every report (quick and real) and the probe's speeds for later analysis; --rejudge DIR ...
+re-estimates kept quick reports with the current estimator (no history) and judges them again, running nothing."""
 
 import argparse
+import glob
 import json
 import os
 import sys
 
-from common import cli_run, machine_speed
+from common import ROOT, cli_run, machine_speed
 
 CASES = {
     # Model A: 2 epochs x 100 steps of 64 images, validation 640 images (10 batches)
@@ -29,7 +31,33 @@ CASES = {
 }
 
 
-def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float, speed_real: float) -> dict:
+def rejudge(folder: str) -> list[dict]:
+    """The kept quick reports of a folder, estimated again by the current estimator, against the kept real runs."""
+    sys.path.insert(0, ROOT)
+    from dlbench_gui.core.estimate import estimate
+
+    rows = []
+    speeds_path = os.path.join(folder, "speeds.json")
+    speeds = json.load(open(speeds_path)) if os.path.exists(speeds_path) else {}  # name-label: probe speed
+    for real_path in sorted(glob.glob(os.path.join(folder, "*-real.json"))):
+        name = os.path.basename(real_path)[:-len("-real.json")]
+        real = json.load(open(real_path))
+        for label in ("quick", "quick_after"):
+            path = os.path.join(folder, f"{name}-{label}.json")
+            if not os.path.exists(path):
+                continue
+            quick = json.load(open(path))
+            # reports written before the estimate named its protocol kept it in the config
+            protocol = quick["estimate"].get("protocol") or {
+                k: quick["config"][k] for k in ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
+            quick["estimate"] = estimate(protocol, quick["timing"], quick["timing"].get("inference"))
+            speed = speeds.get(f"{name}-{label}", speeds.get(label))  # (first kept by label alone)
+            rows.append({"folder": folder, **judge(name, label, quick, real, speed,
+                                                   speeds.get(f"{name}-real", speeds.get("real")))})
+    return rows
+
+
+def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float | None, speed_real: float | None) -> dict:
     e = quick["estimate"]
     measured = real["timing"]["execution_time_s"]
     lo, hi = e["execution_time_ci95_s"]
@@ -46,7 +74,7 @@ def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float, sp
             "first_step_quick_s": round(quick["timing"]["first_step_s"], 2),
             "first_step_real_s": round(real["timing"]["first_step_s"], 2),
             # > 0: the machine was slower during the real run than during the quick one, by this much
-            "machine_slower_during_real_pct": round(100 * (speed_quick / speed_real - 1), 2),
+            "machine_slower_during_real_pct": round(100 * (speed_quick / speed_real - 1), 2) if speed_quick and speed_real else None,
             "passed": abs(err) <= 0.05 and inside}
 
 
@@ -54,8 +82,14 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bracket", action="store_true", help="a second quick run after the real one")
     ap.add_argument("--keep", help="folder to keep every report in")
+    ap.add_argument("--rejudge", nargs="+", metavar="DIR", help="judge kept reports again with the current estimator")
     ap.add_argument("cases", nargs="*", default=["model_a", "model_b"], help=", ".join(CASES))
     args = ap.parse_args(argv)
+    if args.rejudge:
+        rows = [row for folder in args.rejudge for row in rejudge(folder)]
+        for row in rows:
+            print(json.dumps(row))
+        return 0 if all(r["passed"] for r in rows) else 1
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         ap.error(f"unknown case(s) {unknown}; the cases are {list(CASES)}")
@@ -73,6 +107,10 @@ def main(argv: list[str]) -> int:
                 os.makedirs(args.keep, exist_ok=True)
                 with open(os.path.join(args.keep, f"{name}-{label}.json"), "w") as f:
                     json.dump(report, f)
+                path = os.path.join(args.keep, "speeds.json")
+                kept = json.load(open(path)) if os.path.exists(path) else {}
+                with open(path, "w") as f:
+                    json.dump({**kept, **{f"{name}-{k}": v for k, v in speeds.items()}}, f)
         for label in runs:
             if label == "real":
                 continue

@@ -24,9 +24,9 @@ METHOD = (
 )
 
 MIN_HISTORY_RUNS = 3  # earlier runs needed before their spread counts as the machine's between-run variation
-# Until then: the relative SD of the steady step between two back-to-back processes of the same run, as measured
-# on the development machine (a shared 2-core VM): RMS difference 3.3% over ten quick/real pairs = sqrt(2) x 2.3%
-# (docs/benchmarks.md, "What the estimate's interval covers"). A machine's own history replaces it.
+# Until then, an assumption: the relative SD of the mean steady step between back-to-back processes measured on
+# the development machine (a shared 2-core VM): an RMS difference of 3.1% over eleven quick/real pairs is
+# sqrt(2) x 2.2%, rounded up (docs/benchmarks.md, "Estimate accuracy"). A machine's own history replaces it.
 ASSUMED_BETWEEN_RUN_SD = 0.025
 
 
