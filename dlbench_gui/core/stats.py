@@ -13,8 +13,7 @@ _T975 = {
     18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060,
     26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
 }
-_Z975 = 1.959964
-Z975 = _Z975  # the normal quantile, for a spread that is assumed rather than estimated
+Z975 = 1.959964  # the normal quantile (also for a spread that is assumed rather than estimated)
 
 
 def t975(df: int) -> float:
@@ -23,7 +22,7 @@ def t975(df: int) -> float:
     if df in _T975:
         return _T975[df]
     # Cornish-Fisher expansion of the t quantile around the normal one.
-    z = _Z975
+    z = Z975
     g1 = (z**3 + z) / 4
     g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
     return z + g1 / df + g2 / df**2
