@@ -38,19 +38,10 @@ def cli_run_many(*args: str) -> tuple[list[dict], float]:
     return reports, wall
 
 
-_PROBE = """
-import sys, time, numpy as np
-a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32); b = a.T.copy()
-n, t0 = 0, time.perf_counter()
-while time.perf_counter() - t0 < float(sys.argv[1]):
-    a @ b; n += 1
-print(n / (time.perf_counter() - t0))
-"""
-
-
 def machine_speed(seconds: float = 6.0) -> float:
-    """A fixed CPU workload (1024x1024 float32 matrix products, numpy's threads) in a fresh process: products per
-    second. This machine's speed drifts by several percent over minutes (other tenants); probing it before and
+    """The fixed CPU workload of machine_noise.py (1024x1024 float32 matrix products) in a fresh process: products
+    per second. This machine's speed drifts by several percent over minutes (other tenants); probing it before and
     after a run says how much of a difference between two runs is the machine's own."""
-    out = subprocess.run([PY, "-c", _PROBE, str(seconds)], capture_output=True, text=True, check=True).stdout
+    script = os.path.join(ROOT, "benchmarks", "machine_noise.py")  # the same workload as the noise benchmark
+    out = subprocess.run([PY, script, "--rate", str(seconds)], capture_output=True, text=True, check=True).stdout
     return float(out.strip())

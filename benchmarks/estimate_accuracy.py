@@ -35,6 +35,7 @@ def rejudge(folder: str) -> list[dict]:
     """The kept quick reports of a folder, estimated again by the current estimator, against the kept real runs."""
     sys.path.insert(0, ROOT)
     from dlbench_gui.core.estimate import estimate
+    from dlbench_gui.core.report import RunReport
 
     rows = []
     speeds_path = os.path.join(folder, "speeds.json")
@@ -47,13 +48,11 @@ def rejudge(folder: str) -> list[dict]:
             if not os.path.exists(path):
                 continue
             quick = json.load(open(path))
-            # reports written before the estimate named its protocol kept it in the config
-            protocol = quick["estimate"].get("protocol") or {
-                k: quick["config"][k] for k in ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
+            protocol = {"inference_batch_size": quick["config"].get("inference_batch_size", 32),
+                        **RunReport.from_dict(quick).protocol}
             quick["estimate"] = estimate(protocol, quick["timing"], quick["timing"].get("inference"))
-            speed = speeds.get(f"{name}-{label}", speeds.get(label))  # (first kept by label alone)
-            rows.append({"folder": folder, **judge(name, label, quick, real, speed,
-                                                   speeds.get(f"{name}-real", speeds.get("real")))})
+            rows.append({"folder": folder, **judge(name, label, quick, real, speeds.get(f"{name}-{label}"),
+                                                   speeds.get(f"{name}-real"))})
     return rows
 
 

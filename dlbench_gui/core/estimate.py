@@ -119,6 +119,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "epoch_boundary_time_s": boundary,
         "method": METHOD,
         "interval_covers": covers,
+        "protocol": dict(protocol),
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
             "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,

@@ -294,7 +294,6 @@ class BenchmarkRunner:
             spread = est.between_run_spread(history, self.config.model, self.config.batch_size, report.hardware,
                                             bool(software.get("tf_gpus")))
             estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
-            estimate["protocol"] = protocol
             estimate["protocol_is_published"] = self.config.is_published_protocol
             measured = (timing.get("epochs") or [{}])[0]
             if measured.get("measured_pass"):  # the config says what ran; the protocol estimated is estimate.protocol
