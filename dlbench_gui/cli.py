@@ -14,12 +14,16 @@ from typing import Any
 from . import __version__
 from .core import events as ev
 from .core import stats
-from .core.config import (DATASET_NAMES, DATASETS, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
+from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
                           PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig,
                           ConfigError, expand_selection)
 from .core.durations import format_bytes, format_duration
 from .core.report import ReportError, RunReport, load_report
-from .core.storage import atomic_write_json
+from .core.errors import WorkFailed
+from .core.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
+
+EXPORT_FORMATS = ("pdf", "csv", "json")
+
 
 class UsageError(Exception):
     pass
@@ -61,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="quick profile: time budget for the measured steps of each model and dataset")
     r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
     r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
-    r.add_argument("--watchdog", type=_positive_float, default=900.0, metavar="SECONDS",
-                   help="stop a run that sends no progress for this long")
+    r.add_argument("--watchdog", type=_positive_float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS",
+                   help="stop a run whose child sends neither progress nor a heartbeat for this long")
     r.add_argument("--require-gpu", action="store_true",
                    help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
     r.add_argument("--seed", type=int, default=0)
@@ -76,8 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export saved reports as PDF, CSV or JSON")
     e.add_argument("reports", nargs="+")
-    e.add_argument("--format", required=True, choices=["pdf", "csv", "json"])
-    e.add_argument("--output", "-o", required=True)
+    e.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the output's extension")
+    e.add_argument("--output", "-o", required=True, help="a file, or an existing folder to write into")
+
+    v = sub.add_parser("validate", help="check report files against the report contract (JSON Schema)")
+    v.add_argument("reports", nargs="+")
+
+    i = sub.add_parser("import", help="add reports from another machine to this one's history")
+    i.add_argument("reports", nargs="+", help="report files, or the JSON list a multi-run export writes")
 
     m = sub.add_parser("maxbatch", help="find the largest batch size that fits in memory")
     m.add_argument("--model", required=True, choices=MODELS)
@@ -182,7 +192,7 @@ def summary_text(r: RunReport) -> str:
     inf = t.get("inference")
     if inf:
         lines.append(f"  inference{' (sample)' if r.profile == 'quick' else ''}: load {format_duration(inf['load_s'])} + "
-                     f"predict {format_duration(inf['predict_s'])} ({inf['images']:,} images) = {format_duration(inf['total_s'])}")
+                     f"predict {format_duration(inf['predict_s'])} ({inf.get('images') or 0:,} images) = {format_duration(inf['total_s'])}")
     if r.estimate:
         e = r.estimate
         lo, hi = e["execution_time_ci95_s"]
@@ -196,9 +206,9 @@ def summary_text(r: RunReport) -> str:
     eff = r.efficiency
     if eff.get("achieved_flops_per_s"):
         peak = eff.get("peak_flops_per_s")
-        lines.append(f"  compute: {eff['train_flops_per_step'] / 1e9:.1f} GFLOP per step, achieved "
+        lines.append(f"  compute: {(eff.get('train_flops_per_step') or 0) / 1e9:.1f} GFLOP per step, achieved "
                      f"{eff['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s"
-                     + (f" of {peak / 1e9:.0f} GFLOP/s peak ({100 * eff['utilisation']:.1f}%)" if peak else ""))
+                     + (f" of {peak / 1e9:.0f} GFLOP/s peak ({100 * (eff.get('utilisation') or 0):.1f}%)" if peak else ""))
     if r.memory.get("peak_child_rss_bytes"):
         lines.append(f"  peak memory of the child: {format_bytes(r.memory['peak_child_rss_bytes'])}")
     if r.config.get("data_source") == "synthetic":
@@ -206,17 +216,45 @@ def summary_text(r: RunReport) -> str:
     return "\n".join(lines)
 
 
-def _install_sigint(runner_ref: dict) -> None:
-    def handler(signum, frame):
-        runner = runner_ref.get("runner")
-        if runner is not None and not runner.stopping:
-            print("\nstopping… (Ctrl+C again to force)", file=sys.stderr, flush=True)
-            runner.stop()
-        else:
-            raise KeyboardInterrupt
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, handler)
-        signal.signal(signal.SIGTERM, handler)
+class Interrupts:
+    """Ctrl+C (or SIGTERM) once: stop the running benchmark cleanly, it is saved as cancelled, nothing else starts.
+    Twice: kill the child at once and exit."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.runner = None
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.handle)
+            signal.signal(signal.SIGTERM, self.handle)
+
+    def handle(self, signum, frame) -> None:
+        from .runner.child import kill_all
+
+        self.count += 1
+        if self.count == 1 and self.runner is not None:
+            print("\nstopping… (Ctrl+C again to quit at once)", file=sys.stderr, flush=True)
+            self.runner.stop()
+            return
+        kill_all()  # nothing to stop cleanly (a batch probe, no benchmark yet), or asked twice
+        raise KeyboardInterrupt
+
+
+def check_run_output(out: Path, reports: int) -> Path:
+    """Before any work: the reports must be writable where --output says, as a file (one) or a folder (several)."""
+    if reports > 1:
+        if out.suffix == ".json" and not out.is_dir():
+            raise UsageError(f"{reports} reports would be written: --output must be a folder, not {out}")
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{reports} reports would be written: --output {out} is a file, not a folder")
+        check_writable(out)
+        return out
+    if out.is_dir():  # one report into an existing folder: it takes its run id as its name
+        check_writable(out)
+        return out
+    check_writable(out.parent)
+    return out
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -225,23 +263,24 @@ def cmd_run(a: argparse.Namespace) -> int:
 
     configs = configs_from_args(a)
     several = len(configs) * a.repeat > 1
-    out = Path(a.output) if a.output else None
-    if out is not None and several and out.suffix == ".json":
-        raise ConfigError(f"{len(configs) * a.repeat} reports would be written: --output must be a folder, not {out}")
+    out = check_run_output(Path(a.output), len(configs) * a.repeat) if a.output else None
+    check_data_dir()
     recover_interrupted()
     hw = detect.detect()
-    runner_ref: dict[str, Any] = {}
-    _install_sigint(runner_ref)
+    interrupts = Interrupts()
+    interrupts.install()
     reports: list[RunReport] = []
     for config in configs:
         group = []
         for i in range(a.repeat):
+            if interrupts.count:  # stopped between two runs: start nothing more
+                break
             if not a.quiet:
                 rep = f" (run {i + 1}/{a.repeat})" if a.repeat > 1 else ""
                 print(f"▶ {config.label}{rep}", file=sys.stderr, flush=True)
             runner = BenchmarkRunner(config, on_event=Progress(config, a.quiet), hardware=hw,
                                      keep_checkpoint=a.keep_checkpoint)
-            runner_ref["runner"] = runner
+            interrupts.runner = runner
             report = runner.run()
             group.append(report)
             print(summary_text(report), flush=True)
@@ -250,15 +289,11 @@ def cmd_run(a: argparse.Namespace) -> int:
         if a.repeat > 1:
             print(repeat_summary(group), flush=True)
         reports.extend(group)
-        if reports[-1].status == "cancelled":
+        if not reports or reports[-1].status == "cancelled" or interrupts.count:
             break
-    if out is not None:
-        if several:
-            out.mkdir(parents=True, exist_ok=True)
-            for r in reports:
-                atomic_write_json(out / f"{r.run_id}.json", r.to_dict())
-        else:
-            atomic_write_json(out, reports[0].to_dict())
+    if out is not None and reports:
+        for r in reports:
+            atomic_write_json(out / f"{r.run_id}.json" if out.is_dir() else out, r.to_dict())
         print(f"report{'s' if several else ''} written to {out}", file=sys.stderr)
     if any(r.status == "cancelled" for r in reports):
         return 130
@@ -284,7 +319,7 @@ def cmd_models(a: argparse.Namespace) -> int:
     from .runner.describe import describe_models
 
     print("building both models in a worker process…", file=sys.stderr, flush=True)
-    info = describe_models()
+    info = describe_models()  # WorkFailed (one line, exit 1) if the worker cannot
     for name, m in info.items():
         print(f"{name}: {MODEL_NAMES[name]}")
         print(f"  parameters {m['params']:,} (trainable {m['trainable_params']:,}), {m['layers']} layers")
@@ -304,6 +339,10 @@ def cmd_hw(a: argparse.Namespace) -> int:
     return 0
 
 
+def warn(text: str) -> None:
+    print(f"dlbench: warning: {text}", file=sys.stderr, flush=True)
+
+
 def cmd_history(a: argparse.Namespace) -> int:
     from .core.history import load_history
 
@@ -312,22 +351,98 @@ def cmd_history(a: argparse.Namespace) -> int:
         h = r.headline
         print(f"{r.run_id}  {r.status:9s}  {r.profile:6s}  exec {format_duration(h['execution_time_s'])} ({h['kind']})")
     for p in problems:
-        print(f"skipped: {p}", file=sys.stderr)
+        warn(f"skipped {p}")
+    if not reports and not problems:
+        print("no saved runs yet", file=sys.stderr)
     return 0
+
+
+def export_target(output: Path, fmt: str | None, count: int) -> tuple[Path, str]:
+    """(file to write, format): the format from --format or the extension, and they must agree."""
+    if output.is_dir():
+        if fmt is None:
+            raise UsageError(f"--output {output} is a folder: say which format with --format")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return check_writable(output) / f"dlbench-{count}-run{'s' if count != 1 else ''}-{stamp}.{fmt}", fmt
+    ext = output.suffix.lower().lstrip(".")
+    if fmt is None:
+        if ext not in EXPORT_FORMATS:
+            raise UsageError(f"cannot tell the format from {output.name!r}: give --format or end the name in "
+                             ".pdf, .csv or .json")
+        fmt = ext
+    elif ext in EXPORT_FORMATS and ext != fmt:
+        raise UsageError(f"--format {fmt} does not match the output's extension .{ext}")
+    check_writable(output.parent)
+    return output, fmt
 
 
 def cmd_export(a: argparse.Namespace) -> int:
     from .export import export_reports
 
-    reports = [load_report(p) for p in a.reports]
-    path = export_reports(reports, a.format, a.output)
-    print(f"{a.format.upper()} written to {path}")
+    reports, problems = [], []
+    for p in a.reports:
+        try:
+            reports.append(load_report(p))
+        except ReportError as exc:
+            problems.append(str(exc))
+    if not reports:
+        raise UsageError("nothing to export: " + "; ".join(problems))
+    for problem in problems:
+        warn(f"skipped {problem}")
+    path, fmt = export_target(Path(a.output), a.format, len(reports))
+    path = export_reports(reports, fmt, path)
+    print(f"{fmt.upper()} of {len(reports)} run(s) written to {path}")
     return 0
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from .core.contract import validation_errors
+    from .core.report import read_report_json
+
+    bad = 0
+    for p in a.reports:
+        try:
+            data = read_report_json(p)
+            items = data if isinstance(data, list) else [data]
+            problems = [f"[{i}] {m}" if isinstance(data, list) else m
+                        for i, item in enumerate(items) for m in _contract_problems(item, validation_errors)]
+            if isinstance(data, list) and not items:
+                problems = ["an empty list, no report in it"]
+        except ReportError as exc:
+            problems = [str(exc).split(": ", 1)[-1]]
+        if problems:
+            bad += 1
+            print(f"invalid: {p}: {'; '.join(problems)}")
+        else:
+            print(f"ok: {p}" + (f" ({len(items)} reports)" if isinstance(data, list) else ""))
+    return 1 if bad else 0
+
+
+def _contract_problems(item: Any, validation_errors) -> list[str]:
+    try:
+        RunReport.from_dict(item, source="report")
+    except ReportError as exc:
+        return [str(exc).split(": ", 1)[-1]]
+    return []
+
+
+def cmd_import(a: argparse.Namespace) -> int:
+    from .core.importing import import_reports
+
+    check_data_dir()
+    outcome = import_reports(a.reports)
+    for line in outcome.lines():
+        print(line)
+    return 1 if outcome.problems else 0
 
 
 def cmd_maxbatch(a: argparse.Namespace) -> int:
     from .runner.maxbatch import find_max_batch
 
+    if a.output:
+        check_writable(Path(a.output).parent)
+    check_data_dir()
+    Interrupts().install()  # each probe is short and disposable: Ctrl+C ends the search at once
     result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch,
                             host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
                             on_probe=lambda p: print(f"  batch {p['batch_size']}: {p['outcome']}"
@@ -340,23 +455,44 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every way out is one line and an exit code: 2 bad arguments or paths, 1 work that failed, 130 interrupted."""
     parser = build_parser()
     try:
         a = parser.parse_args(argv)
         if not a.command:
             parser.print_help()
             return 2
-        return {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export,
-                "maxbatch": cmd_maxbatch, "history": cmd_history}[a.command](a)
-    except UsageError as exc:
+        commands = {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export, "maxbatch": cmd_maxbatch,
+                    "history": cmd_history, "validate": cmd_validate, "import": cmd_import}
+        return commands[a.command](a)
+    except (UsageError, ConfigError, ReportError) as exc:
         print(f"dlbench: error: {exc}", file=sys.stderr)
         return 2
-    except (ConfigError, ReportError) as exc:
-        print(f"dlbench: error: {exc}", file=sys.stderr)
+    except WorkFailed as exc:
+        print(f"dlbench: failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) and str(exc.filename) not in str(exc.strerror) else ""
+        print(f"dlbench: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dlbench: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        print(f"dlbench: internal error: {type(exc).__name__}: {exc}" + _log_traceback(), file=sys.stderr)
+        return 1
+
+
+def _log_traceback() -> str:
+    import traceback
+
+    try:
+        path = logs_dir() / "cli-errors.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')}\n{traceback.format_exc()}")
+        return f" (details in {path})"
+    except OSError:
+        return ""
 
 
 def entry() -> None:

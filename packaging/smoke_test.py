@@ -1,7 +1,8 @@
 """Smoke test of the packaged app (`make package-test`): the frozen executable, not the source tree.
 
 (a) A tiny real benchmark through `dist/dlbench/dlbench run …` (its own worker child, frozen too), headless;
-    the report it writes must load and hold measured, positive times and the app's version.
+    the report it writes must hold measured, positive times and the app's version, and pass the frozen app's
+    own `dlbench validate` (the JSON Schema travels in the bundle's resources).
 (b) The frozen GUI started offscreen must log that it reached its event loop, with no import error.
 Exit 0 when both pass; otherwise one line per failure and exit 1.
 """
@@ -45,12 +46,10 @@ def run_benchmark(exe: Path, home: Path) -> list[str]:
         problems.append(f"report app_version {report.get('app_version')!r} != {__version__}")
     if report.get("software", {}).get("tensorflow") in (None, "", "unknown"):
         problems.append("report does not name the TensorFlow version (package metadata missing from the bundle?)")
-    checker = ROOT.parent / "shared" / "tools" / "check_report.py"
-    if checker.exists():
-        chk = subprocess.run([sys.executable, str(checker), str(out)], capture_output=True, text=True)
-        print(f"    check_report.py: exit {chk.returncode} {chk.stdout.strip()[-300:]}")
-        if chk.returncode != 0:
-            problems.append(f"check_report.py rejects the frozen app's report: {chk.stdout}{chk.stderr}")
+    chk = subprocess.run([str(exe), "validate", str(out)], capture_output=True, text=True, timeout=120)
+    print(f"    frozen `dlbench validate`: exit {chk.returncode} {chk.stdout.strip()[-300:]}")
+    if chk.returncode != 0 or not chk.stdout.startswith("ok: "):
+        problems.append(f"the frozen app's own contract check rejects its report: {chk.stdout}{chk.stderr}")
     print(f"    measured: execution {measured['execution_time_s']} s, inference {measured['inference total_s']} s")
     return problems
 

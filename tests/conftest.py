@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 PY = sys.executable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

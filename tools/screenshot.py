@@ -1,6 +1,6 @@
 """Screenshot the real window during a real run: start it as a person would (the Start action), then grab it.
 
-    python tools/screenshot.py --out shots/running.png --after 40 [--tab results] [--custom 4 1920 640]
+    python tools/screenshot.py --out shots/running.png --after 40 [--tab results] [--custom 4 1920 640] [--size 1024 700]
 """
 
 import argparse
@@ -28,10 +28,11 @@ def main() -> None:
     ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
     ap.add_argument("--log", action="store_true")
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
+    ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
     a = ap.parse_args()
     app = QApplication([])
     w = MainWindow()
-    w.resize(1500, 940)
+    w.resize(*a.size)
     for k, b in w.setup.model_boxes.items():
         b.setChecked(k in a.models.split(","))
     for k, b in w.setup.dataset_boxes.items():

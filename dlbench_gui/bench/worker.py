@@ -40,18 +40,58 @@ class StopRequested(Exception):
     """The parent asked this child to stop; raised from a Keras callback so fit/evaluate end at once."""
 
 
-class Emitter:
-    """Writes events to the stdout that was claimed for them; safe from several threads."""
+HEARTBEAT_S = 10.0  # the parent's hang watchdog waits several of these before it calls a silent child hung
+MAX_BEATING_S = 3600.0  # one phase that long without progress of its own is hung: stop vouching for it
 
-    def __init__(self, stream):
+
+class Emitter:
+    """Writes events to the stdout that was claimed for them; safe from several threads.
+
+    Between a phase event and the next step, nothing else shows the child is alive (graph tracing of the first
+    step, validation, saving, loading, predicting can each take minutes), so a heartbeat thread sends one every
+    `heartbeat_s` of silence. A step event ends the beating until the next phase."""
+
+    def __init__(self, stream, heartbeat_s: float = HEARTBEAT_S):
         self._stream = stream
         self._lock = threading.Lock()
+        self.heartbeat_s = heartbeat_s
+        self._phase: str | None = None
+        self._phase_since = self._last = time.monotonic()
+        self._beating = True
 
     def emit(self, event_type: str, /, **fields: Any) -> None:
         line = ev.encode(event_type, **fields)
         with self._lock:
             self._stream.write(line)
             self._stream.flush()
+            self._last = time.monotonic()
+            if event_type == ev.PHASE:
+                self._phase, self._phase_since, self._beating = fields.get("phase"), self._last, True
+            elif event_type == ev.STEP:
+                self._beating = False
+
+    def beat_if_due(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            due = (self._beating and now - self._last >= self.heartbeat_s
+                   and now - self._phase_since < MAX_BEATING_S)
+            phase = self._phase
+        if due:
+            self.emit(ev.HEARTBEAT, phase=phase)
+        return due
+
+    def start_heartbeat(self) -> threading.Event:
+        """Beat until the returned event is set (or the process ends: the thread is a daemon)."""
+        done = threading.Event()
+
+        def loop() -> None:
+            while not done.wait(self.heartbeat_s / 4):
+                try:
+                    self.beat_if_due()
+                except (OSError, ValueError):
+                    return  # the wire is gone; the main thread will find out
+        threading.Thread(target=loop, daemon=True, name="heartbeat").start()
+        return done
 
 
 def _claim_stdout():
@@ -106,7 +146,10 @@ def apply_host_memory_limit(limit_gb: float | None) -> None:
     TensorFlow allocates). RLIMIT_AS would count ~3 GB of mapped libraries and fail before any training."""
     if limit_gb is None:
         return
-    import resource
+    try:
+        import resource
+    except ImportError:  # the parent refuses the option first (config); this is the last word
+        raise ValueError("--host-memory-limit needs a POSIX system (Linux or macOS): this one has no resource limits") from None
 
     limit = int(limit_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
@@ -544,6 +587,7 @@ TASKS = {"train": run_training, "infer": run_inference, "probe": run_probe, "des
 def main() -> int:
     out = _claim_stdout()
     emitter = Emitter(out)
+    beating = emitter.start_heartbeat()
     stop = threading.Event()
     config = None
     try:
@@ -552,6 +596,7 @@ def main() -> int:
             emitter.emit(ev.ERROR, kind="crash", message="no request received on stdin")
             return 2
         request = json.loads(line)
+        emitter.heartbeat_s = float(request.get("heartbeat_s") or HEARTBEAT_S)
         threading.Thread(target=_watch_stdin, args=(stop,), daemon=True, name="stdin-watch").start()
         config = BenchmarkConfig.from_dict(request["config"])
         task = TASKS[request["task"]]
@@ -582,6 +627,7 @@ def main() -> int:
             traceback.print_exc()
         return 1
     finally:
+        beating.set()
         try:
             out.flush()
         except Exception:

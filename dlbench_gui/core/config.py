@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,9 @@ PROTOCOL_TRAIN_SAMPLES = 60_000
 PROTOCOL_VAL_SAMPLES = 10_000
 # Keras' own default for Model.predict, which the published inference used.
 INFERENCE_BATCH_SIZE = 32
+# A child silent this long is hung. Every phase sends progress or a heartbeat (at most a quarter of this apart),
+# so this need not cover Model B's minute-long first step on a CPU.
+DEFAULT_WATCHDOG_S = 120.0
 
 
 class ConfigError(ValueError):
@@ -48,7 +52,7 @@ class BenchmarkConfig:
     inference_batch_size: int = INFERENCE_BATCH_SIZE
     host_memory_limit_gb: float | None = None
     gpu_memory_limit_gb: float | None = None
-    watchdog_s: float = 900.0
+    watchdog_s: float = DEFAULT_WATCHDOG_S
     require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
 
     def __post_init__(self) -> None:
@@ -89,6 +93,9 @@ class BenchmarkConfig:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and 0.1 <= value <= 4096):
                 raise ConfigError(f"{name.replace('_', ' ')} must be 0.1–4096 GB, got {value!r}")
+        if self.host_memory_limit_gb is not None and importlib.util.find_spec("resource") is None:
+            raise ConfigError("a host memory limit needs a POSIX system (Linux or macOS): this one has no "
+                              "per-process resource limits")
         if self.data not in DATA_CHOICES and not os.path.isdir(self.data):
             raise ConfigError(
                 f"data must be auto, keras, synthetic or an existing folder; {self.data!r} is none of these"

@@ -48,6 +48,6 @@ def state(dataset: str, data: str = "auto") -> tuple[str, str]:
     try:
         if locate(local_folder(), dataset):
             return "files", f"imported files in {local_folder()}"
-    except DatasetError as exc:
+    except (DatasetError, OSError) as exc:
         return "error", str(exc)
     return "download_or_synthetic", "will try to download; synthetic stand-in if offline"

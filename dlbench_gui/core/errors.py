@@ -7,6 +7,10 @@ import signal
 from dataclasses import dataclass
 
 
+class WorkFailed(RuntimeError):
+    """Work in a child failed for a reason the user did not cause by an argument (the CLI exits 1, not 2)."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     kind: str

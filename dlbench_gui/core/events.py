@@ -14,7 +14,8 @@ LOG = "log"
 RESULT = "result"
 ERROR = "error"
 CANCELLED = "cancelled"
-EVENT_TYPES = (HELLO, PHASE, STEP, EPOCH, LOG, RESULT, ERROR, CANCELLED)
+HEARTBEAT = "heartbeat"  # "still working": sent in phases that have no progress events of their own
+EVENT_TYPES = (HELLO, PHASE, STEP, EPOCH, LOG, RESULT, ERROR, CANCELLED, HEARTBEAT)
 FINAL_TYPES = (RESULT, ERROR, CANCELLED)
 
 # Phases, in the words a person reads in the GUI.

@@ -11,10 +11,14 @@ from .storage import reports_dir
 
 def load_history(folder: str | os.PathLike | None = None) -> tuple[list[RunReport], list[str]]:
     """(reports newest first, problems in words). A corrupt or foreign file is skipped, never fatal."""
-    root = Path(folder) if folder else reports_dir()
     reports: list[RunReport] = []
     problems: list[str] = []
-    for path in sorted(root.glob("*.json")):
+    try:
+        root = Path(folder) if folder else reports_dir()
+        paths = sorted(root.glob("*.json"))
+    except OSError as exc:
+        return reports, [f"the reports folder cannot be read ({exc.strerror or exc})"]
+    for path in paths:
         try:
             reports.append(load_report(path))
         except ReportError as exc:

@@ -21,6 +21,7 @@ IDX_FILES = {
 }
 NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion_mnist": ("fashion_mnist.npz", "fashion-mnist.npz")}
 EXPECTED_COUNTS = {"x_train": 60_000, "y_train": 60_000, "x_test": 10_000, "y_test": 10_000}
+MAX_IDX_BYTES = 512 * 2**20  # the largest official file holds 47 MB; ten times that is not an MNIST file
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -45,30 +46,38 @@ class RawDataset:
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """One IDX file (gzip or plain). Reads the header first and never decompresses more than it declares (plus
+    one byte, to notice padding), so a hostile archive cannot fill memory."""
     p = Path(path)
     opener = gzip.open if p.suffix == ".gz" else open
     try:
         with opener(p, "rb") as fh:
-            raw = fh.read()
+            magic = fh.read(4)
+            if len(magic) < 4:
+                raise DatasetError(f"{p}: too short to be an IDX file ({len(magic)} bytes)")
+            zero, dtype_code, ndim = struct.unpack(">HBB", magic)
+            if zero != 0 or dtype_code not in _DTYPES or not 1 <= ndim <= 4:
+                raise DatasetError(f"{p}: not an IDX file (bad magic number {magic.hex()})")
+            raw_dims = fh.read(4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise DatasetError(f"{p}: truncated IDX header")
+            dims = struct.unpack(">" + "I" * ndim, raw_dims)
+            dtype = np.dtype(_DTYPES[dtype_code])
+            expected = int(np.prod(dims, dtype=object)) * dtype.itemsize
+            if expected > MAX_IDX_BYTES:
+                raise DatasetError(f"{p}: declares {expected:,} bytes of data (shape {dims}), far more than any "
+                                   "MNIST-style file; not read")
+            body = fh.read(expected + 1)
+    except DatasetError:
+        raise
     except FileNotFoundError:
         raise DatasetError(f"{p}: file not found") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise DatasetError(f"{p}: corrupt or truncated gzip file ({exc})") from exc
-    if len(raw) < 4:
-        raise DatasetError(f"{p}: too short to be an IDX file ({len(raw)} bytes)")
-    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype_code not in _DTYPES or not 1 <= ndim <= 4:
-        raise DatasetError(f"{p}: not an IDX file (bad magic number {raw[:4].hex()})")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DatasetError(f"{p}: truncated IDX header")
-    dims = struct.unpack(">" + "I" * ndim, raw[4:header])
-    dtype = np.dtype(_DTYPES[dtype_code])
-    expected = int(np.prod(dims)) * dtype.itemsize
-    body = len(raw) - header
-    if body != expected:
-        raise DatasetError(f"{p}: truncated or padded: header promises {expected:,} bytes of data for shape {dims}, file has {body:,}")
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="), copy=False)
+    if len(body) != expected:
+        what = "truncated" if len(body) < expected else "padded (more data than the header declares)"
+        raise DatasetError(f"{p}: {what}: the header promises {expected:,} bytes of data for shape {dims}")
+    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="), copy=False)
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
@@ -119,12 +128,21 @@ def _check(arrays: dict[str, np.ndarray], names: dict[str, str]) -> None:
         a = arrays[key]
         if a.ndim != 3 or a.shape[1:] != (28, 28):
             raise DatasetError(f"{names[key]}: images must be 28x28, found shape {a.shape}")
+        if a.dtype.kind not in "ui":
+            raise DatasetError(f"{names[key]}: images are {a.dtype} numbers; the standard files hold whole 0–255 "
+                               "grey levels (unsigned bytes)")
+        if a.size and (a.min() < 0 or a.max() > 255):
+            raise DatasetError(f"{names[key]}: grey levels must be 0–255, found {int(a.min())}–{int(a.max())}")
     for key in ("y_train", "y_test"):
         a = arrays[key]
         if a.ndim != 1:
             raise DatasetError(f"{names[key]}: labels must be one number per image, found shape {a.shape}")
+        if a.dtype.kind not in "uif":
+            raise DatasetError(f"{names[key]}: labels must be numbers, found {a.dtype}")
+        if a.dtype.kind == "f" and a.size and not (np.isfinite(a).all() and (a == np.round(a)).all()):
+            raise DatasetError(f"{names[key]}: labels must be whole numbers 0–9; found fractional values")
         if a.size and (a.min() < 0 or a.max() > 9):
-            raise DatasetError(f"{names[key]}: labels must be 0–9, found {int(a.min())}–{int(a.max())}")
+            raise DatasetError(f"{names[key]}: labels must be 0–9, found {a.min():g}–{a.max():g}")
     for x, y in (("x_train", "y_train"), ("x_test", "y_test")):
         if len(arrays[x]) != len(arrays[y]):
             raise DatasetError(f"{names[y]}: {len(arrays[y]):,} labels for {len(arrays[x]):,} images in {names[x]}")
@@ -138,6 +156,11 @@ def load_folder(folder: str | os.PathLike, dataset: str) -> RawDataset:
     if where is None:
         raise DatasetError(
             f"{folder}: no {dataset} data found (expected the four IDX .gz files or {NPZ_NAMES[dataset][0]})")
+    return load_located(where)
+
+
+def load_located(where: dict[str, Path] | Path) -> RawDataset:
+    """The four IDX files (a dict as `locate` gives it) or one .npz, fully checked."""
     if isinstance(where, dict):
         arrays = {key: read_idx(path) for key, path in where.items()}
         names = {key: str(path) for key, path in where.items()}
@@ -154,6 +177,10 @@ def load_folder(folder: str | os.PathLike, dataset: str) -> RawDataset:
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     p = Path(path)
     try:
+        with zipfile.ZipFile(p) as z:
+            big = [i.filename for i in z.infolist() if i.file_size > MAX_IDX_BYTES]
+        if big:
+            raise DatasetError(f"{p}: {', '.join(big)} would unpack to more than any MNIST-style array; not read")
         with np.load(p, allow_pickle=False) as f:
             missing = [k for k in IDX_FILES if k not in f.files]
             if missing:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .contract import validation_errors
 from .storage import atomic_write_json
 
 SCHEMA_VERSION = 1
 STATUSES = ("completed", "failed", "cancelled", "running")
+MAX_REPORT_BYTES = 64 * 2**20  # a report is well under 1 MB; a larger file is not one of ours
 
 # What each section of a report holds, written into every report so a reader never has to guess.
 PROVENANCE = {
@@ -124,25 +126,12 @@ class RunReport:
             raise ReportError(f"{source}: not a dlbench report (no schema_version)")
         version = data["schema_version"]
         if not isinstance(version, int):
-            raise ReportError(f"{source}: schema_version must be a whole number, found {version!r}")
+            raise ReportError(f"{source}: schema_version must be a whole number, found {str(version)[:40]!r}")
         if version > SCHEMA_VERSION:
             raise ReportError(f"{source}: made by a newer dlbench (schema {version}; this one reads up to {SCHEMA_VERSION})")
-        for key, kind in (("run_id", str), ("status", str), ("config", dict)):
-            if key not in data:
-                raise ReportError(f"{source}: missing '{key}'")
-            if not isinstance(data[key], kind):
-                raise ReportError(f"{source}: '{key}' must be {kind.__name__}, found {type(data[key]).__name__}")
-        if data["status"] not in STATUSES:
-            raise ReportError(f"{source}: unknown status {data['status']!r}")
-        for key in ("model", "dataset"):
-            if key not in data["config"]:
-                raise ReportError(f"{source}: config lacks '{key}'")
-        for key in ("timing", "hardware", "software", "data", "efficiency", "telemetry", "findings", "memory"):
-            if key in data and not isinstance(data[key], dict):
-                raise ReportError(f"{source}: '{key}' must be an object, found {type(data[key]).__name__}")
-        for key in ("error", "estimate"):
-            if data.get(key) is not None and not isinstance(data[key], dict):
-                raise ReportError(f"{source}: '{key}' must be an object or null")
+        problems = validation_errors(data)
+        if problems:
+            raise ReportError(f"{source}: breaks the report contract: " + "; ".join(problems))
         known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["extra"] = {k: v for k, v in data.items() if k not in known}
@@ -152,18 +141,43 @@ class RunReport:
         return atomic_write_json(path, self.to_dict())
 
 
-def load_report(path: str | os.PathLike) -> RunReport:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a report may hold")
+
+
+def parse_report_json(text: str, name: str) -> Any:
+    """JSON as a report file holds it: no NaN or Infinity, no nesting deep enough to exhaust the stack."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    except ValueError as exc:
+        raise ReportError(f"{name}: {exc}") from exc
+    except RecursionError:
+        raise ReportError(f"{name}: nested too deeply to be a report") from None
+
+
+def read_report_json(path: str | os.PathLike) -> Any:
+    """The parsed JSON of a report file (an object, or the list a multi-run export writes), size-limited."""
     p = Path(path)
     try:
+        if p.is_dir():
+            raise ReportError(f"{p.name}: is a folder, not a report file")
+        if p.exists() and not p.is_file():  # a pipe or a device would block or never end
+            raise ReportError(f"{p.name}: not a regular file")
+        if p.stat().st_size > MAX_REPORT_BYTES:
+            raise ReportError(f"{p.name}: {p.stat().st_size / 2**20:.0f} MB is far too large to be a dlbench report")
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ReportError(f"{p.name}: not a text file") from exc
     except OSError as exc:
-        raise ReportError(f"{p.name}: cannot be read ({exc.strerror})") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{p.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+        raise ReportError(f"{p.name}: cannot be read ({exc.strerror or exc})") from exc
+    return parse_report_json(text, p.name)
+
+
+def load_report(path: str | os.PathLike) -> RunReport:
+    p = Path(path)
+    data = read_report_json(p)
     if isinstance(data, list):
         raise ReportError(f"{p.name}: holds a list; a report is one JSON object")
     return RunReport.from_dict(data, source=p.name)

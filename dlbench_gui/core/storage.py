@@ -15,45 +15,75 @@ class DiskFullError(OSError):
     """Writing failed because the disk (or quota) is full."""
 
 
-def _root() -> Path | None:
+class DataDirError(OSError):
+    """dlbench's data folder cannot be created or written; the message says which folder and what to do."""
+
+
+def _root() -> Path:
     home = os.environ.get("DLBENCH_HOME")
-    return Path(home) if home else None
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def data_dir() -> Path:
-    """Per-user data folder (platformdirs), or $DLBENCH_HOME for tests and portable use."""
-    root = _root()
-    if root is None:
-        import platformdirs
+def _made(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(exc.errno, f"dlbench's data folder {path} cannot be created ({exc.strerror or exc}); "
+                                      "set DLBENCH_HOME to a folder you can write") from None
+    return path
 
-        root = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+
+def data_dir(create: bool = True) -> Path:
+    """Per-user data folder (platformdirs), or $DLBENCH_HOME for tests and portable use. `create=False` only
+    names it (for commands such as `dlbench hw` that write nothing)."""
+    return _made(_root()) if create else _root()
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Create `folder` if needed and prove a file can be written in it, before any long work depends on it."""
+    path = Path(folder)
+    blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise NotADirectoryError(20, f"{blocking} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".dlbench-write-test-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError(exc.errno, f"{path} is not a writable folder ({exc.strerror or exc})") from None
+    return path
+
+
+def check_data_dir() -> Path:
+    """The data folder, proven writable; a DataDirError with advice otherwise."""
+    root = data_dir()
+    try:
+        return check_writable(root / "reports")
+    except OSError as exc:
+        raise DataDirError(exc.errno, f"dlbench cannot write in its data folder {root}: {exc.strerror}; "
+                                      "set DLBENCH_HOME to a folder you can write") from None
 
 
 def reports_dir() -> Path:
-    path = data_dir() / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "reports")
 
 
 def runs_dir() -> Path:
     """Per-run working folders: logs, journals, checkpoints."""
-    path = data_dir() / "runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "runs")
 
 
 def datasets_dir() -> Path:
-    path = data_dir() / "datasets"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "datasets")
 
 
 def logs_dir() -> Path:
-    path = data_dir() / "logs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "logs")
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

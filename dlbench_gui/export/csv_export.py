@@ -56,12 +56,24 @@ def row_of(r: RunReport) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A spreadsheet must never run a report's text as a formula: such text gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv_text(reports: list[RunReport]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in reports:
-        w.writerow({k: ("" if v is None else v) for k, v in row_of(r).items()})
+        w.writerow({k: cell(v) for k, v in row_of(r).items()})
     return buf.getvalue()
 
 

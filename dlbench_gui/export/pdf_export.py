@@ -3,6 +3,7 @@ baseline with a chart; training curves; telemetry; configuration; method notes."
 
 from __future__ import annotations
 
+import math
 import os
 from html import escape
 from pathlib import Path
@@ -12,7 +13,7 @@ from ..core.durations import format_bytes, format_duration
 from ..core.estimate import METHOD as ESTIMATE_METHOD
 from ..core.report import RunReport
 from ..core.storage import atomic_write_bytes
-from .text import _table, detail_html, title_of
+from .text import detail_html, html_table, title_of
 
 
 def _ensure_app():
@@ -57,8 +58,8 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
              f"<p style='color:#666; font-size:8pt'>Rule: {escape(overall.rule)}</p>"]
     summary = [(title_of(r), r.profile, r.status, format_duration(r.headline["execution_time_s"]) + f" ({r.headline['kind']})",
                 format_duration(r.headline["inference_time_s"]), comparison.verdict(r).text) for r in reports]
-    parts.append("<h2>Results</h2>" + _table(summary, ("run", "profile", "status", "execution", "inference", "verdict")))
-    parts.append("<h2>Hardware and software</h2>" + _table(_hardware_rows(first)))
+    parts.append("<h2>Results</h2>" + html_table(summary, ("run", "profile", "status", "execution", "inference", "verdict")))
+    parts.append("<h2>Hardware and software</h2>" + html_table(_hardware_rows(first)))
     for i, r in enumerate(reports):
         parts.append("<p style='page-break-before: always'></p>")
         parts.append(detail_html(r))
@@ -76,23 +77,24 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
             images[f"acc{i}"] = charts.line_chart(curves[1], "Accuracy", curves[2], "accuracy")
             parts.append("<h3>Training curves</h3>"
                          f"<p><img src='img://curves{i}' width='640'></p><p><img src='img://acc{i}' width='640'></p>")
-        tel = (r.telemetry or {}).get("samples") or []
+        tel = [s for s in (r.telemetry or {}).get("samples") or [] if number(s.get("t")) is not None]
         if tel:
-            t = [s["t"] for s in tel]
+            t = [number(s["t"]) for s in tel]
             images[f"tel{i}"] = charts.line_chart(
-                [("CPU %", t, [s.get("cpu_percent") for s in tel]), ("RAM %", t, [s.get("ram_percent") for s in tel])],
+                [("CPU %", t, [number(s.get("cpu_percent")) for s in tel]),
+                 ("RAM %", t, [number(s.get("ram_percent")) for s in tel])],
                 "System during the run", "time (s)", "%", y_range=(0.0, 100.0))
             summ = r.telemetry.get("summary") or {}
             rows = []
-            for key, label, fmt in (("cpu_percent", "CPU", lambda v: f"{v:.0f}%"),
+            for key, label, fmt in (("cpu_percent", "CPU", lambda v: f"{v:.0f}%" if v is not None else "—"),
                                     ("ram_used_bytes", "RAM used", format_bytes),
                                     ("child_rss_bytes", "Child RSS", format_bytes)):
                 if summ.get(key):
-                    rows.append((label, fmt(summ[key]["mean"]), fmt(summ[key]["max"])))
-            parts.append("<h3>Telemetry</h3>" + _table(rows, ("", "mean", "max"))
+                    rows.append((label, fmt(summ[key].get("mean")), fmt(summ[key].get("max"))))
+            parts.append("<h3>Telemetry</h3>" + html_table(rows, ("", "mean", "max"))
                          + f"<p><img src='img://tel{i}' width='640'></p>")
         cfg = [(k, str(v)) for k, v in r.config.items()]
-        parts.append("<h3>Configuration</h3>" + _table(cfg))
+        parts.append("<h3>Configuration</h3>" + html_table(cfg))
     parts.append("<h2 style='page-break-before: always'>Method notes</h2>")
     parts.append(
         "<p><b>Protocol.</b> Two Keras models (a modified VGG19 with a frozen base, and a concatenated Xception + "
@@ -109,6 +111,13 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
         "<p><b>Data.</b> Runs marked 'synthetic' used random images with the real shapes: their timings are valid, "
         "their accuracy is not.</p>")
     return "".join(parts)
+
+
+def number(value) -> float | None:
+    """A finite number, or None: telemetry samples are not checked field by field by the report contract."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _training_series(r: RunReport):

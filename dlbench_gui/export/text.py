@@ -18,13 +18,13 @@ def title_of(r: RunReport) -> str:
     return f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)}"
 
 
-def _table(rows: list[tuple[str, Any]], header: tuple[str, ...] | None = None) -> str:
+def html_table(rows: list[tuple[str, Any]], header: tuple[str, ...] | None = None) -> str:
+    """Every cell is text and is escaped: a report from elsewhere may name its CPU '<img src=...>'."""
     out = ["<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse; border-color:#ccc'>"]
     if header:
         out.append("<tr>" + "".join(f"<th align='left' bgcolor='#f0f0f0'>{escape(h)}</th>" for h in header) + "</tr>")
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{c if isinstance(c, str) and c.startswith('<') else escape(str(c))}</td>"
-                                    for c in row) + "</tr>")
+        out.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -67,7 +67,7 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
     inf = t.get("inference") or {}
     if inf:
         add("Inference: load model", inf.get("load_s"))
-        add("Inference: predict", inf.get("predict_s"), f"measured on {inf.get('images', 0):,} images")
+        add("Inference: predict", inf.get("predict_s"), f"measured on {inf.get('images') or 0:,} images")
         add("Inference: total", inf.get("total_s"), "measured" + (" (sample)" if e else ""))
     return rows
 
@@ -101,10 +101,10 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
             parts.append(f"<p>{escape(e.get('explanation', ''))}<br><b>What to try:</b> {escape(e.get('suggestion', ''))}</p>")
     rows = timing_rows(r)
     if rows:
-        parts.append("<h4>Timings</h4>" + _table(rows, ("", "time", "how")))
+        parts.append("<h4>Timings</h4>" + html_table(rows, ("", "time", "how")))
     parts.append("<h4>Against the published baseline</h4>")
     if comparison.comparable(r):
-        parts.append(_table(baseline_rows(r), ("setup", "execution", "this / setup", "inference", "this / setup")))
+        parts.append(html_table(baseline_rows(r), ("setup", "execution", "this / setup", "inference", "this / setup")))
         parts.append("<p style='color:#666'>Ratios above 1 mean this machine is slower. Published inference was "
                      "measured on Fashion-MNIST. " + ("These ratios compare an <b>estimate</b> with measured baselines."
                                                      if r.estimate else "") + "</p>")
@@ -113,8 +113,8 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
     eff = r.efficiency
     if eff.get("achieved_flops_per_s"):
         peak = eff.get("peak_flops_per_s")
-        parts.append("<h4>Compute</h4>" + _table([
-            ("FLOPs per training step", f"{eff['train_flops_per_step'] / 1e9:.1f} GFLOP"),
+        parts.append("<h4>Compute</h4>" + html_table([
+            ("FLOPs per training step", f"{(eff.get('train_flops_per_step') or 0) / 1e9:.1f} GFLOP"),
             ("FLOPs per inference image", f"{(eff.get('inference_flops_per_image') or 0) / 1e9:.2f} GFLOP"),
             ("Achieved (steady steps)", f"{eff['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s"),
             ("Theoretical peak", f"{peak / 1e9:.0f} GFLOP/s — {escape(eff.get('peak_method') or '')}" if peak else "not available"),
@@ -127,7 +127,7 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
             rows.append(("Peak GPU memory (TensorFlow)", format_bytes(mem["gpu_peak_bytes"])))
         if mem.get("max_batch_size"):
             rows.append(("Largest batch that fits", str(mem["max_batch_size"])))
-        parts.append("<h4>Memory</h4>" + _table(rows))
+        parts.append("<h4>Memory</h4>" + html_table(rows))
     f = r.findings
     notes = []
     if (f.get("sustained") or {}).get("degraded"):

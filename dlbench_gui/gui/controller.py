@@ -91,15 +91,16 @@ class MaxBatchThread(QThread):
     found = Signal(object)
     failed_with = Signal(str)
 
-    def __init__(self, model: str, dataset: str, host_memory_limit_gb: float | None = None):
+    def __init__(self, model: str, dataset: str, host_memory_limit_gb: float | None = None, prober=None):
         super().__init__()
         self.model, self.dataset, self.limit = model, dataset, host_memory_limit_gb
+        self.prober = prober  # None: real probes (each a fresh child); tests pass a stand-in
 
     def run(self) -> None:
         from ..runner.maxbatch import find_max_batch
 
         try:
             self.found.emit(find_max_batch(self.model, self.dataset, host_memory_limit_gb=self.limit,
-                                           on_probe=self.probed.emit))
+                                           on_probe=self.probed.emit, prober=self.prober))
         except Exception as exc:  # a probe that failed for another reason than memory
             self.failed_with.emit(str(exc))

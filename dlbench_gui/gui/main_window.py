@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar,
                                QScrollArea, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
@@ -17,19 +15,20 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QP
 from .. import __version__
 from ..core import events as ev
 from ..core.config import DATASET_NAMES, MODEL_NAMES, BenchmarkConfig, ConfigError
-from ..core.datasources import local_folder
 from ..core.durations import format_duration
 from ..core.history import load_history
-from ..core.idx import DatasetError, load_folder
 from ..core.predict import predict
-from ..core.report import ReportError, RunReport, load_report
+from ..core.report import RunReport
 from ..core.resources import resource
-from ..core.storage import reports_dir
+from ..core.importing import import_reports
+from ..core.storage import DataDirError, check_data_dir, reports_dir
 from ..hardware import detect
 from ..runner.child import stop_all
 from ..runner.runner import recover_interrupted
+from . import as_text
 from .compare import CompareView
 from .controller import RunController, RunThread
+from .imports import DatasetImporter
 from .panels import MachinePanel, SetupPanel
 from .plots import LivePlots
 from .results import ResultsView
@@ -39,8 +38,12 @@ LOG_TAIL_MS = 1000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: Settings | None = None, hardware: dict[str, Any] | None = None):
+    maxbatch_finished = Signal(object)  # the batch finder's result dict, or a str saying why it failed
+
+    def __init__(self, settings: Settings | None = None, hardware: dict[str, Any] | None = None,
+                 maxbatch_prober=None):
         super().__init__()
+        self.maxbatch_prober = maxbatch_prober  # None: real probes; tests pass a stand-in
         self.setWindowTitle("dlbench")
         icon = resource("dlbench.png")
         if icon.exists():
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
 
         self.status = QLabel("Ready")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # it shows file names and report problems verbatim
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(320)
         self.progress.setRange(0, 1000)
@@ -135,7 +139,12 @@ class MainWindow(QMainWindow):
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self._update_progress)
 
+        self.dataset_importer = DatasetImporter(self)
+        self.dataset_importer.progressed.connect(self.status.setText)
+        self.dataset_importer.finished.connect(self._dataset_imported)
+
         self._restore()
+        self.data_problem = self._check_data_folder()
         self.load_history()
 
     # ------------------------------------------------------------------ menus and settings
@@ -210,9 +219,23 @@ class MainWindow(QMainWindow):
         s.set("results/budget_h", self.results.budget.value())
         s.sync()
 
+    def _check_data_folder(self) -> str | None:
+        """A data folder that cannot be written: the window still opens, says so, and starts nothing."""
+        try:
+            check_data_dir()
+        except DataDirError as exc:
+            for w in (self.setup.start_button, self.act_start, self.act_maxbatch):
+                w.setEnabled(False)
+                w.setToolTip(str(exc))
+            return str(exc)
+        return None
+
     # ------------------------------------------------------------------ history
     def load_history(self) -> None:
-        recovered = recover_interrupted()
+        try:
+            recovered = recover_interrupted()
+        except OSError:
+            recovered = []
         reports, problems = load_history()
         self.results.set_reports(reports)
         self.compare.set_candidates(reports)
@@ -220,9 +243,12 @@ class MainWindow(QMainWindow):
         if recovered:
             note += f"; {len(recovered)} interrupted run(s) recovered"
         if problems:
-            note += f"; {len(problems)} unreadable file(s) skipped"
+            note += f"; {len(problems)} unreadable file(s) skipped: {problems[0][:160]}"
             self.status.setStyleSheet("color: #9a6700;")
             self.status.setToolTip("\n".join(problems))
+        if self.data_problem:
+            note = self.data_problem
+            self.status.setStyleSheet("color: #cf222e;")
         self.status.setText(note)
         self._setup_changed()
 
@@ -244,7 +270,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def start(self) -> None:
-        if self.running:
+        if self.running or self.data_problem:
             return
         try:
             configs = self.setup.configs()
@@ -395,7 +421,7 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         datasets = [d for d, b in self.setup.dataset_boxes.items() if b.isChecked()] or ["mnist"]
-        t = MaxBatchThread(models[0], datasets[0], limit or None)
+        t = MaxBatchThread(models[0], datasets[0], limit or None, prober=self.maxbatch_prober)
         self._maxbatch = t
         t.probed.connect(lambda p: self.status.setText(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
 
@@ -407,7 +433,9 @@ class MainWindow(QMainWindow):
                                     + ").")
 
         t.found.connect(found)
-        t.failed_with.connect(lambda msg: QMessageBox.warning(self, "Largest batch", msg))
+        t.found.connect(self.maxbatch_finished.emit)
+        t.failed_with.connect(lambda msg: QMessageBox.warning(self, "Largest batch", as_text(msg)))
+        t.failed_with.connect(self.maxbatch_finished.emit)
         t.finished.connect(lambda: setattr(self, "_maxbatch", None))
         self.status.setText("Finding the largest batch…")
         t.start()
@@ -440,53 +468,34 @@ class MainWindow(QMainWindow):
         self.import_report_files(paths)
 
     def import_report_files(self, paths: list[str]) -> list[str]:
-        problems = []
-        for p in paths:
-            try:
-                r = load_report(p)
-            except ReportError as exc:
-                problems.append(str(exc))
-                continue
-            r.save(reports_dir() / f"{r.run_id}.json")
-        if paths:
-            self.load_history()
-        if problems:
-            QMessageBox.warning(self, "Import report", "These files were not imported:\n\n" + "\n".join(problems))
-        return problems
+        """The same import as `dlbench import`: validated, written only into the reports folder, nothing overwritten."""
+        if not paths:
+            return []
+        outcome = import_reports(paths)
+        self.load_history()
+        summary = "\n".join(outcome.lines())
+        if outcome.problems or outcome.notes:
+            box = QMessageBox.warning if outcome.problems else QMessageBox.information
+            box(self, "Import report", as_text(summary))
+        self.status.setText(outcome.lines()[0] + (f"; {len(outcome.problems)} not imported" if outcome.problems else ""))
+        return outcome.problems
 
     def import_dataset(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with the MNIST / Fashion-MNIST files")
         if folder:
             self.import_dataset_folder(folder)
 
-    def import_dataset_folder(self, folder: str) -> list[str]:
-        """Check then copy the files: a corrupt file is named and nothing half-imported is left behind."""
-        imported, problems = [], []
-        for dataset in DATASET_NAMES:
-            try:
-                data = load_folder(folder, dataset)
-            except DatasetError as exc:
-                problems.append(f"{DATASET_NAMES[dataset]}: {exc}")
-                continue
-            target = local_folder() / dataset
-            tmp = local_folder() / f".{dataset}.importing"
-            shutil.rmtree(tmp, ignore_errors=True)
-            src = Path(data.origin)
-            if src.is_file():
-                tmp.mkdir(parents=True)
-                shutil.copy2(src, tmp / src.name)
-            else:
-                shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("*.npz") if src == Path(folder) else None)
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)
-            imported.append(DATASET_NAMES[dataset])
+    def import_dataset_folder(self, folder: str) -> None:
+        """Runs off the GUI thread; `dataset_importer.finished` says what came of it."""
+        self.dataset_importer.start(folder)
+
+    @Slot(object)
+    def _dataset_imported(self, outcome) -> None:
         self._setup_changed()
-        msg = (f"Imported: {', '.join(imported)}." if imported else "Nothing imported.")
-        if problems and not imported:
-            QMessageBox.warning(self, "Import dataset", msg + "\n\n" + "\n".join(problems))
-        else:
-            self.status.setText(msg)
-        return imported
+        lines = [f"Imported {DATASET_NAMES[k]}: {v}." for k, v in outcome.imported.items()] or ["Nothing imported."]
+        self.status.setText(" ".join(lines))
+        if outcome.problems:
+            QMessageBox.warning(self, "Import dataset", as_text("\n".join(lines) + "\n\n" + "\n".join(outcome.problems)))
 
     def export_selected(self, fmt: str) -> None:
         reports = self.results.selected_reports() or self.results.reports[:1]
@@ -505,7 +514,7 @@ class MainWindow(QMainWindow):
         try:
             out = export_reports(reports, fmt, path)
         except OSError as exc:
-            QMessageBox.critical(self, "Export", f"Could not write {path}:\n{exc}")
+            QMessageBox.critical(self, "Export", as_text(f"Could not write {path}:\n{exc}"))
             return None
         self.status.setText(f"Exported {len(reports)} run(s) to {out}")
         return out
@@ -549,6 +558,7 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.stop_and_wait(30)
         stop_all()  # also ends the batch finder's probe child, so its thread returns
+        self.dataset_importer.wait()
         mb = getattr(self, "_maxbatch", None)
         if mb is not None:
             mb.wait(30_000)

@@ -154,7 +154,9 @@ def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
     if data_path is None:
         from ..core.storage import data_dir
 
-        data_path = data_dir()
+        data_path = data_dir(create=False)  # detecting writes nothing; the disk is measured where data would go
+        while not Path(data_path).exists() and Path(data_path) != Path(data_path).parent:
+            data_path = Path(data_path).parent
     return {
         "cpu": cpu_info(),
         "memory": memory_info(),

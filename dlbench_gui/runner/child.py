@@ -17,6 +17,10 @@ from ..core import events as ev
 
 _LIVE: set["ChildProcess"] = set()
 _LIVE_LOCK = threading.Lock()
+# POSIX: each child leads its own process group, so a stop reaches anything it started and a terminal's Ctrl+C
+# (sent to the foreground group) reaches only the parent, which then stops the child on purpose. Windows has no
+# process groups or SIGKILL: there the portable Popen.terminate/kill are used.
+PROCESS_GROUPS = hasattr(os, "killpg") and hasattr(signal, "SIGKILL")
 
 
 def worker_command() -> list[str]:
@@ -33,7 +37,7 @@ def live_children() -> list["ChildProcess"]:
 class ChildProcess:
     """One worker child. Events arrive on a queue filled by a reader thread; stderr goes to the log file."""
 
-    def __init__(self, request: dict[str, Any], log_path: str | os.PathLike):
+    def __init__(self, request: dict[str, Any], log_path: str | os.PathLike, command: list[str] | None = None):
         self.log_path = Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
@@ -43,9 +47,11 @@ class ChildProcess:
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         # A fresh interpreter, never a fork of a process that may hold TensorFlow or Qt state.
+        separate = ({"start_new_session": True} if PROCESS_GROUPS
+                    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
         self.proc = subprocess.Popen(
-            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            start_new_session=True, env=env, cwd=os.getcwd(),
+            command or worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            env=env, cwd=os.getcwd(), **separate,
         )
         with _LIVE_LOCK:
             _LIVE.add(self)
@@ -104,33 +110,45 @@ class ChildProcess:
         except subprocess.TimeoutExpired:
             return None
 
-    def _signal_group(self, sig: int) -> None:
+    def _terminate(self) -> None:
         try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
+            if PROCESS_GROUPS:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            else:
+                self.proc.terminate()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+    def _kill(self) -> None:
+        try:
+            if PROCESS_GROUPS:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # grandchildren, if any, go with it
+            elif self.proc.poll() is None:
+                self.proc.kill()
+        except (ProcessLookupError, PermissionError, OSError):
             pass
 
     def stop(self, grace_s: float = 3.0, term_s: float = 3.0) -> int | None:
-        """Polite stop, then SIGTERM to the process group, then SIGKILL: the child never outlives this call."""
+        """Polite stop, then terminate (SIGTERM to the process group), then kill: the child never outlives this call."""
         if self.poll() is None:
             self.request_stop()
             if self.wait(grace_s) is None:
-                self._signal_group(signal.SIGTERM)
+                self._terminate()
                 if self.wait(term_s) is None:
-                    self._signal_group(signal.SIGKILL)
+                    self._kill()
                     self.wait(10)
         self.close()
         return self.poll()
 
     def kill(self) -> None:
-        self._signal_group(signal.SIGKILL)
+        self._kill()
         self.wait(10)
         self.close()
 
     def close(self) -> None:
         if self.poll() is None:
             return
-        self._signal_group(signal.SIGKILL)  # grandchildren, if any, go with it
+        self._kill()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -153,6 +171,12 @@ class ChildProcess:
                 return fh.read().decode("utf-8", "replace")
         except OSError:
             return ""
+
+
+def kill_all() -> None:
+    """Kill every child this process started, at once (a second Ctrl+C)."""
+    for child in live_children():
+        child.kill()
 
 
 def stop_all(grace_s: float = 2.0) -> None:

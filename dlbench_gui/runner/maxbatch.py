@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ..core import storage
 from ..core.config import BenchmarkConfig
+from ..core.errors import WorkFailed
 from ..core.maxbatch_store import save_result
 from ..hardware.telemetry import Sampler
 from .runner import BenchmarkRunner
@@ -43,7 +44,8 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
 def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
-                   prober: Callable[..., dict[str, Any]] = probe) -> dict[str, Any]:
+                   prober: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
+    prober = prober or probe
     probes: list[dict[str, Any]] = []
 
     def run(bs: int, confirmation: bool = False) -> bool:
@@ -54,7 +56,7 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
         if on_probe:
             on_probe(p)
         if p["outcome"] == "error":
-            raise RuntimeError(f"probe at batch {bs} failed for a reason other than memory: "
+            raise WorkFailed(f"probe at batch {bs} failed for a reason other than memory: "
                                f"{p['error_kind']}: {p['error_message']}")
         return p["outcome"] == "fits"
 

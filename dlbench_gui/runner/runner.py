@@ -62,7 +62,8 @@ class BenchmarkRunner:
 
     def __init__(self, config: BenchmarkConfig, *, on_event: EventCallback | None = None,
                  on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
-                 keep_checkpoint: bool = False, telemetry: bool = True, task_extra: dict[str, Any] | None = None):
+                 keep_checkpoint: bool = False, telemetry: bool = True, task_extra: dict[str, Any] | None = None,
+                 worker_command: list[str] | None = None):
         self.config = config
         self.on_event = on_event
         self.on_sample = on_sample
@@ -70,9 +71,11 @@ class BenchmarkRunner:
         self.keep_checkpoint = keep_checkpoint
         self.telemetry = telemetry
         self.task_extra = task_extra or {}
+        self.worker_command = worker_command  # None: this program's own worker (tests run stand-ins)
         self._stop = threading.Event()
         self._child: ChildProcess | None = None
         self.gpu_warning: str | None = None  # NVIDIA GPU present, TensorFlow sees none (from the child's hello)
+        self.warnings: dict[str, str] = {}  # kind -> words, from the child's hello; kept in the report's findings
         self.run_id = new_run_id(config.model, config.dataset)
         self.run_dir = storage.runs_dir() / self.run_id
         self.report_path = storage.reports_dir() / f"{self.run_id}.json"
@@ -98,9 +101,9 @@ class BenchmarkRunner:
     # ------------------------------------------------------------------ one child
     def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                    on_epoch: Callable[[list], None], extra: dict[str, Any] | None = None) -> ChildOutcome:
-        request = {"task": task, "config": self.config.to_dict(),
+        request = {"task": task, "config": self.config.to_dict(), "heartbeat_s": min(10.0, self.config.watchdog_s / 4),
                    "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
-        child = ChildProcess(request, self.run_dir / "worker.log")
+        child = ChildProcess(request, self.run_dir / "worker.log", command=self.worker_command)
         self._child = child
         if self._stop.is_set():
             child.request_stop()
@@ -127,23 +130,30 @@ class BenchmarkRunner:
                     continue
                 if event is None:
                     break
+                if event["type"] == ev.HEARTBEAT:
+                    continue  # it has done its job (the reader saw it arrive); nothing to keep or show
                 event["task"] = task
                 kind = event["type"]
                 important = kind in (ev.EPOCH, ev.RESULT, ev.ERROR, ev.CANCELLED, ev.HELLO)
-                if kind != ev.STEP:
-                    journal.append(event, sync=important)
+                try:
+                    if kind != ev.STEP:
+                        journal.append(event, sync=important)
+                except storage.DiskFullError as exc:
+                    if forced_error is None:
+                        forced_error = make_error("disk_full", f"{exc}; the run was stopped")
+                    child.kill()
+                    continue
                 if kind == ev.HELLO:
                     out.hello = event
-                    problem = gpu_visibility_problem(self.hardware, (event.get("software") or {}).get("tf_gpus"))
-                    if problem and task == "train":
-                        self.gpu_warning = problem
-                        warning = {"type": ev.LOG, "t": time.time(), "task": task, "level": "warning",
-                                   "kind": "no_gpu_visible", "message": problem}
-                        journal.append(warning, sync=True)
-                        self._emit(warning)
-                        if self.config.require_gpu:
-                            forced_error = make_error("no_gpu_visible", problem)
-                            child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
+                    if task == "train":
+                        for warning_kind, problem in self._hello_warnings(event):
+                            warning = {"type": ev.LOG, "t": time.time(), "task": task, "level": "warning",
+                                       "kind": warning_kind, "message": problem}
+                            self.warnings[warning_kind] = problem
+                            self._emit(warning)
+                    if self.gpu_warning and self.config.require_gpu and task == "train":
+                        forced_error = make_error("no_gpu_visible", self.gpu_warning)
+                        child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
                 elif kind == ev.PHASE and sampler is not None:
                     sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
                 elif kind == ev.EPOCH:
@@ -191,6 +201,19 @@ class BenchmarkRunner:
             out.error = make_error(kind, message, returncode=rc, log_tail=tail[-3000:])
         return out
 
+    def _hello_warnings(self, hello: dict[str, Any]) -> list[tuple[str, str]]:
+        """What the child's first words tell the user: a GPU left unused, a GPU memory limit with no GPU."""
+        out = []
+        problem = gpu_visibility_problem(self.hardware, (hello.get("software") or {}).get("tf_gpus"))
+        if problem:
+            self.gpu_warning = problem
+            out.append(("no_gpu_visible", problem))
+        limit = hello.get("gpu_memory_limit") or {}
+        if self.config.gpu_memory_limit_gb is not None and limit.get("applied") is False:
+            out.append(("gpu_memory_limit_unused", f"the GPU memory limit of {self.config.gpu_memory_limit_gb:g} GB "
+                                                   "has no effect: TensorFlow sees no GPU on this machine"))
+        return out
+
     # ------------------------------------------------------------------ the whole run
     def run(self) -> RunReport:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +226,8 @@ class BenchmarkRunner:
         report = RunReport(run_id=self.run_id, status="running", config=config_dict, hardware=hw,
                            software={"dlbench": __version__}, app_version=__version__,
                            log_path=str(self.run_dir / "worker.log"),
-                           extra={"runner_pid": os.getpid(), "run_dir": str(self.run_dir)})
+                           extra={"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
+                                  "run_dir": str(self.run_dir)})
         self._save(report)
         self._emit({"type": "run_started", "run_id": self.run_id, "config": config_dict, "t": time.time(),
                     "log_path": report.log_path, "report_path": str(self.report_path)})
@@ -224,6 +248,10 @@ class BenchmarkRunner:
             if train.status == "completed" and not self._stop.is_set():
                 infer = self.run_child("infer", sampler, journal, lambda e: None)
             report = self._assemble(state["report"], train, infer, sampler)
+        except KeyboardInterrupt:  # a second Ctrl+C: the child is already killed; keep what was done
+            report = state["report"].with_changes(
+                status="cancelled", finished_at=now_iso(), error=make_error("cancelled", "stopped at once (interrupted twice)"))
+            raise
         except BaseException as exc:
             report = state["report"].with_changes(
                 status="failed", finished_at=now_iso(),
@@ -239,10 +267,8 @@ class BenchmarkRunner:
                 self._save(report)
             except storage.DiskFullError as exc:
                 report = report.with_changes(status="failed", error=make_error("disk_full", str(exc)))
-            if not self.keep_checkpoint:
-                ckpt = self.run_dir / "best_model.keras"
-                if ckpt.exists():
-                    ckpt.unlink()
+            if not (self.keep_checkpoint and report.status == "completed"):
+                remove_checkpoints(self.run_dir)  # a failed run's checkpoint may be partial: never keep it
             self._emit({"type": "run_finished", "run_id": self.run_id, "status": report.status, "t": time.time(),
                         "report_path": str(self.report_path)})
         return report
@@ -303,8 +329,7 @@ class BenchmarkRunner:
         model = result.get("model") or {}
         efficiency = efficiency_of(model, timing, self.config.batch_size, report.hardware, software)
         findings = findings_of(timing, sampler, train.epochs)
-        if self.gpu_warning:
-            findings["no_gpu_visible"] = self.gpu_warning
+        findings.update(self.warnings)
         return report.with_changes(
             status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
             data=data, efficiency=efficiency, findings=findings, memory=memory, finished_at=now_iso(),
@@ -369,10 +394,40 @@ def findings_of(timing: dict, sampler: Sampler | None, epochs: list) -> dict[str
     return out
 
 
-def recover_interrupted() -> list[Path]:
-    """Reports left 'running' by a dlbench that is gone are saved as failed/interrupted, epochs kept."""
+def process_started_at(pid: int) -> float | None:
+    """When the process with this pid started (seconds since the epoch): with the pid, it names one process."""
     import psutil
 
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def runner_alive(pid: Any, started_at: Any) -> bool:
+    """Is the dlbench that wrote a 'running' report still at work? A pid alone can be reused by any process."""
+    if not isinstance(pid, int) or not isinstance(started_at, (int, float)):
+        return False
+    now = process_started_at(pid)
+    return now is not None and abs(now - started_at) < 1.0
+
+
+def remove_checkpoints(run_dir: Path) -> None:
+    """The run's checkpoint and any half-written temporary one, only ever inside dlbench's runs folder."""
+    try:
+        folder = Path(run_dir).resolve()
+        if folder.parent != storage.runs_dir().resolve():
+            return
+        for path in folder.glob("best_model.keras*"):
+            path.unlink()
+    except OSError:
+        pass
+
+
+def recover_interrupted() -> list[Path]:
+    """Reports left 'running' by a dlbench that is gone are saved as failed/interrupted, epochs kept, and their
+    checkpoints removed. Never fatal: a report that cannot be fixed is left as it is."""
+    from ..core.contract import validation_errors
     from ..core.report import ReportError, load_report
 
     fixed = []
@@ -381,18 +436,11 @@ def recover_interrupted() -> list[Path]:
             r = load_report(path)
         except ReportError:
             continue
-        if r.status != "running":
+        if r.status != "running" or runner_alive(r.extra.get("runner_pid"), r.extra.get("runner_started_at")):
             continue
-        pid = r.extra.get("runner_pid")
-        if pid and pid != os.getpid() and psutil.pid_exists(pid):
-            try:
-                if "python" in psutil.Process(pid).name().lower() or "dlbench" in psutil.Process(pid).name().lower():
-                    continue  # still being written by a live dlbench
-            except psutil.Error:
-                pass
-        if pid == os.getpid():
-            continue
-        events = storage.read_journal(Path(r.extra.get("run_dir", "")) / "events.jsonl") if r.extra.get("run_dir") else []
+        run_dir = Path(str(r.extra.get("run_dir") or ""))
+        local = bool(r.extra.get("run_dir")) and run_dir.resolve().parent == storage.runs_dir().resolve()
+        events = storage.read_journal(run_dir / "events.jsonl") if local else []
         epochs = [{k: v for k, v in e.items() if k not in ("type", "t", "task", "epochs")}
                   for e in events if e.get("type") == ev.EPOCH and e.get("task") == "train"]
         timing = dict(r.timing)
@@ -401,6 +449,13 @@ def recover_interrupted() -> list[Path]:
         fixed_report = r.with_changes(status="failed", timing=timing, finished_at=now_iso(),
                                       error=make_error("interrupted", "dlbench stopped while this run was in progress; "
                                                        f"{len(timing.get('epochs') or [])} finished epoch(s) kept"))
-        fixed_report.save(path)
+        if validation_errors(fixed_report.to_dict()):  # a torn journal must not make the report unreadable
+            fixed_report = fixed_report.with_changes(timing=r.timing)
+        try:
+            fixed_report.save(path)
+        except OSError:
+            continue
+        if local:
+            remove_checkpoints(run_dir)
         fixed.append(path)
     return fixed

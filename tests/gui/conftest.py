@@ -19,8 +19,8 @@ def make_window(qtbot, settings_path, monkeypatch):
 
     made = []
 
-    def make():
-        w = MainWindow(settings=Settings(settings_path))
+    def make(**kw):
+        w = MainWindow(settings=Settings(settings_path), **kw)
         qtbot.addWidget(w)
         made.append(w)
         return w

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from dlbench_gui.core import events as ev
 from dlbench_gui.core.config import BenchmarkConfig
-from dlbench_gui.core.report import RunReport
 from tests.conftest import children_alive
 from tests.gui.conftest import choose
+from tests.reports import report_dict, valid_report
 
 DATA = Path(__file__).parent / "data"
 
@@ -68,10 +68,9 @@ def test_plots_draw_replayed_child_events(make_window, qtbot):
 def test_import_rejects_a_malformed_report_and_names_the_problem(make_window, tmp_path, monkeypatch):
     w = make_window()
     bad = tmp_path / "bad.json"
-    bad.write_text('{"schema_version": 1, "run_id": "x", "status": "completed", "config": {"model": "model_a"}}')
+    bad.write_text(json.dumps({**report_dict(), "config": {"model": "model_a"}}))
     good = tmp_path / "good.json"
-    RunReport(run_id="imported-1", status="completed", config={"model": "model_a", "dataset": "mnist", "profile": "custom"},
-              timing={"execution_time_s": 5.0}).save(good)
+    valid_report(run_id="imported-1").save(good)
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
     problems = w.import_report_files([str(bad), str(good)])
@@ -84,7 +83,7 @@ def test_corrupt_history_file_is_skipped_with_a_visible_warning(make_window, dlb
     (dlbench_home / "reports").mkdir(parents=True)
     (dlbench_home / "reports" / "broken.json").write_text("{ not json")
     w = make_window()
-    assert "1 unreadable file(s) skipped" in w.status.text()
+    assert "1 unreadable file(s) skipped: broken.json: not valid JSON" in w.status.text()
     assert "broken.json" in w.status.toolTip()
 
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,15 +13,16 @@ from dlbench_gui.core import events as ev
 from dlbench_gui.core.idx import write_idx
 from dlbench_gui.runner.child import live_children
 from dlbench_gui.runner.runner import BenchmarkRunner
-from tests.conftest import PY, ROOT, SHARED, children_alive, tiny_config
+from tests.conftest import PY, ROOT, children_alive, tiny_config
 
 pytestmark = pytest.mark.slow
 
 
 def check_contract(path, status="completed"):
-    out = subprocess.run([PY, str(SHARED / "tools" / "check_report.py"), str(path), status],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    """The project's own contract check, as a user runs it: `dlbench validate` (JSON Schema + cross-field rules)."""
+    out = subprocess.run([PY, "-m", "dlbench_gui", "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("ok: "), out.stdout + out.stderr
+    assert json.loads(Path(path).read_text())["status"] == status
 
 
 def dlbench_run(*args):
@@ -139,15 +141,14 @@ def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbe
 
 
 def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_runs(tmp_path, dlbench_home):
-    from dlbench_gui.core.report import RunReport
     from dlbench_gui.core.storage import reports_dir
+    from tests.reports import valid_report
     from dlbench_gui.hardware.detect import detect
 
     hardware = detect()
     for i, step in enumerate([0.30, 0.33, 0.29]):  # three earlier runs of Model A on this machine, as history keeps them
-        RunReport(run_id=f"earlier-{i}", status="completed",
-                  config={"model": "model_a", "dataset": "mnist", "profile": "custom", "batch_size": 64},
-                  hardware=hardware, timing={"steady_step": {"mean": step}}).save(reports_dir() / f"earlier-{i}.json")
+        valid_report(run_id=f"earlier-{i}", hardware=hardware,
+                     timing__steady_step__mean=step).save(reports_dir() / f"earlier-{i}.json")
     path = tmp_path / "q.json"
     out = dlbench_run("--profile", "quick", "--quick-budget", "5", "--epochs", "3", "--train-samples", "6400",
                       "--val-samples", "640", "--output", str(path))
@@ -173,3 +174,12 @@ def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_r
     assert inputs["between_runs"]["runs"] == 3 and inputs["between_run_term_s"] > 0
     assert "3 earlier runs" in e["interval_covers"] and "the interval covers" in out.stdout
     assert "ESTIMATE for this protocol" in out.stdout
+
+
+def test_a_gpu_memory_limit_on_a_machine_without_gpu_is_said_not_silently_ignored(tmp_path):
+    path = tmp_path / "r.json"
+    out = dlbench_run("--profile", "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
+                      "--gpu-memory-limit", "2", "--output", str(path))
+    assert "dlbench: warning: the GPU memory limit of 2 GB has no effect: TensorFlow sees no GPU" in out.stderr
+    r = json.loads(path.read_text())
+    assert "has no effect" in r["findings"]["gpu_memory_limit_unused"]

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from dlbench_gui.core.report import SCHEMA_VERSION, ReportError, RunReport, load_report
+from tests.reports import report_dict
 
 
 def make(**kw):
@@ -13,7 +14,9 @@ def make(**kw):
 
 
 def test_saved_report_loads_back_identical(tmp_path):
-    r = make(extra={"added_by_a_later_version": [1, 2]})
+    from tests.reports import valid_report
+
+    r = valid_report(added_by_a_later_version=[1, 2])
     path = r.save(tmp_path / "r.json")
     back = load_report(path)
     assert back == r
@@ -32,10 +35,11 @@ def test_headline_says_measured_or_estimated():
     ("[1, 2]", "holds a list"),
     ('{"hello": 1}', "not a dlbench report"),
     ('{"schema_version": 99, "run_id": "x", "status": "completed", "config": {}}', "newer dlbench"),
-    ('{"schema_version": 1, "run_id": "x", "status": "exploded", "config": {"model": "a", "dataset": "b"}}', "unknown status"),
-    ('{"schema_version": 1, "run_id": "x", "status": "completed", "config": {"model": "a"}}', "config lacks 'dataset'"),
-    ('{"schema_version": 1, "run_id": "x", "status": "completed", "config": {"model": "a", "dataset": "b"}, "timing": 3}',
-     "'timing' must be an object"),
+    (json.dumps(report_dict(status="exploded")), "status: unknown value 'exploded'"),
+    (json.dumps({**report_dict(), "config": {"model": "model_a"}}), "config lacks 'dataset'"),
+    (json.dumps(report_dict(timing=3)), "timing: 3 is not of type 'object'"),
+    ('{"schema_version": 1, "t": NaN}', "NaN is not a number a report may hold"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ])
 def test_a_malformed_file_is_rejected_with_its_problem_named(tmp_path, content, words):
     p = tmp_path / "bad.json"
@@ -57,3 +61,14 @@ def test_an_error_event_may_carry_a_field_called_kind():
 
     e = ev.decode(ev.encode(ev.ERROR, kind="data_error", message="x.gz: truncated"))
     assert e["type"] == "error" and e["kind"] == "data_error"
+
+
+def test_a_pipe_or_a_device_named_like_a_report_is_refused_without_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # reading it would block forever
+    (tmp_path / "zero.json").symlink_to("/dev/zero")  # reading it would never end
+    for name in ("pipe.json", "zero.json"):
+        with pytest.raises(ReportError, match="not a regular file"):
+            load_report(tmp_path / name)

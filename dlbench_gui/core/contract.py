@@ -1,0 +1,68 @@
+"""The report contract: the JSON Schema shipped in resources/report.schema.json, checked with `fastjsonschema`
+(the schema compiled once to Python: a few milliseconds for a long run's report, where an interpreting validator
+took 50), plus the two cross-field rules a schema cannot state. Every report that is read (history, import,
+export, `dlbench validate`) passes through here, so nothing downstream meets a value of the wrong type."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from .resources import resource
+
+SCHEMA_FILE = "report.schema.json"
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(resource(SCHEMA_FILE).read_text(encoding="utf-8")))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _words(error) -> str:
+    """One schema violation in words: where (a dotted path), and what is wrong there."""
+    where = error.name[len("data"):].lstrip(".") or "the report"
+    if error.rule == "required" and isinstance(error.value, dict):
+        missing = [k for k in error.rule_definition if k not in error.value]
+        return f"{where} lacks {', '.join(repr(k) for k in missing)}"
+    if error.rule in ("enum", "const"):
+        return f"{where}: unknown value {_clip(repr(error.value))}"
+    if error.rule == "type":
+        kinds = error.rule_definition if isinstance(error.rule_definition, list) else [error.rule_definition]
+        return f"{where}: {_clip(repr(error.value))} is not of type {' or '.join(map(repr, kinds))}"
+    if error.rule in ("minimum", "exclusiveMinimum", "maximum", "minItems", "maxItems", "minLength", "maxLength",
+                      "pattern"):
+        return f"{where}: {_clip(repr(error.value))} breaks {error.rule} {error.rule_definition!r}"
+    return f"{where}: {_clip(error.message, 160)}"
+
+
+def _cross_field(data: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: a completed run's figures must add up and cover the epochs it claims."""
+    if data.get("status") != "completed":
+        return []
+    t, c = data["timing"], data["config"]
+    problems = []
+    ex, tr, va = t["execution_time_s"], t["train_time_s"], t["val_time_s"]
+    if abs(ex - (tr + va)) > 0.05 * ex + 0.5:
+        problems.append(f"timing.execution_time_s ({ex:.3f}) is not training ({tr:.3f}) + validation ({va:.3f})")
+    if len(t["epochs"]) != c["epochs"]:
+        problems.append(f"timing.epochs holds {len(t['epochs'])} epoch(s), config.epochs says {c['epochs']}")
+    return problems
+
+
+def validation_errors(data: Any) -> list[str]:
+    """Problems in words (the first that the schema meets, else the cross-field ones); empty: the contract holds."""
+    import fastjsonschema
+
+    try:
+        _validator()(data)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return [_words(exc)]
+    return _cross_field(data)

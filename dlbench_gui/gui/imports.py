@@ -1,0 +1,90 @@
+"""File → Import: reports (quick, validated in core) and dataset folders (hashing and copying ~55 MB runs on a
+worker thread; the only question, which dataset an unidentified set is, is asked on the GUI thread)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from ..core.config import DATASET_NAMES
+from ..core.dataset_import import DatasetImportOutcome, FileSet, find_sets, import_sets
+from ..core.idx import DatasetError
+from . import as_text
+
+
+class Job(QThread):
+    """Runs one function off the GUI thread; `done` carries its result, `failed` one line."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, work: Callable[[], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            self.done.emit(self._work())
+        except (DatasetError, OSError) as exc:
+            self.failed.emit(str(exc))
+
+
+class DatasetImporter(QObject):
+    """Find the file sets in a folder, ask which dataset any unidentified one is, check and copy them."""
+
+    finished = Signal(object)  # DatasetImportOutcome
+    progressed = Signal(str)
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self._parent = parent
+        self._job: Job | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def start(self, folder: str) -> None:
+        if self.busy:
+            return
+        self.progressed.emit(f"Looking for MNIST / Fashion-MNIST files in {folder}…")
+        self._run(lambda: find_sets(folder), lambda sets: self._found(folder, sets))
+
+    def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        job = Job(work, self)
+        job.done.connect(then)
+        job.failed.connect(lambda msg: self._finish(DatasetImportOutcome({}, [msg])))
+        job.finished.connect(job.deleteLater)
+        self._job = job
+        job.start()
+
+    def _found(self, folder: str, sets: list[FileSet]) -> None:
+        self._job = None
+        if not sets:
+            self._finish(DatasetImportOutcome({}, [
+                f"{folder}: no dataset files found (the four IDX files train-images-idx3-ubyte.gz, "
+                "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, or a .npz)"]))
+            return
+        choices: dict[Path, str] = {}
+        for s in sets:
+            if s.dataset is None:
+                names = list(DATASET_NAMES.values())
+                name, ok = QInputDialog.getItem(
+                    self._parent, "Which dataset?",
+                    as_text(f"The files in {s.folder} are not the official ones, so dlbench cannot tell which "
+                            "dataset they are. Import them as:"), names, 0, False)
+                if ok:
+                    choices[s.folder] = next(k for k, v in DATASET_NAMES.items() if v == name)
+        self.progressed.emit("Checking and copying the dataset files…")
+        self._run(lambda: import_sets(sets, choices), self._finish)
+
+    def _finish(self, outcome: DatasetImportOutcome) -> None:
+        self._job = None
+        self.finished.emit(outcome)
+
+    def wait(self, ms: int = 30_000) -> None:
+        if self._job is not None:
+            self._job.wait(ms)

@@ -1,0 +1,145 @@
+"""The window against what other people's files and machines bring: corrupt and hostile reports, exports through
+the dialog, the Compare tab, the batch finder, dataset folders, and a data folder it cannot write."""
+
+import json
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from dlbench_gui.core.storage import reports_dir
+from tests.reports import report_dict
+from tests.unit.test_dataset_import import real_mnist_folder
+
+HOSTILE_NAME = "<img src='x' onerror='alert(1)'>Evil CPU"
+
+
+def fill_history(dlbench_home):
+    folder = reports_dir()
+    (folder / "broken.json").write_text("{ not json")
+    (folder / "nan.json").write_text(json.dumps(report_dict()).replace('"seed": 0', '"seed": NaN'))
+    (folder / "deep.json").write_text("[" * 50_000 + "]" * 50_000)
+    wrong = report_dict(run_id="wrong")
+    wrong["timing"]["epochs"] = [{"epoch": "one"}]
+    (folder / "wrong.json").write_text(json.dumps(wrong))
+    hostile = report_dict(run_id="hostile")
+    hostile["hardware"]["cpu"]["brand"] = HOSTILE_NAME
+    hostile["hardware"]["hostname"] = "=HYPERLINK(\"http://x\")"
+    hostile["data"]["origin"] = "<b>bold</b>"
+    (folder / "hostile.json").write_text(json.dumps(hostile))
+    second = report_dict(run_id="second", created_at="2026-11-28T23:30:00+00:00")
+    (folder / "second.json").write_text(json.dumps(second))
+
+
+def test_window_opens_with_corrupt_and_hostile_reports_and_shows_them_escaped(make_window, dlbench_home, tmp_path,
+                                                                              monkeypatch):
+    fill_history(dlbench_home)
+    w = make_window()
+    w.show()
+    assert sorted(r.run_id for r in w.results.reports) == ["hostile", "second"]
+    assert "4 unreadable file(s) skipped" in w.status.text()
+    for name in ("broken.json", "nan.json", "deep.json", "wrong.json"):
+        assert name in w.status.toolTip()
+    row = [r.run_id for r in w.results.reports].index("hostile")
+    w.results.table.selectRow(row)
+    html = w.results.detail.toHtml()
+    assert "onerror" not in html.replace("&lt;img src='x' onerror", "")  # shown as text, not as an element
+    # the PDF and the CSV of the hostile report, through the export dialog
+    for fmt in ("pdf", "csv"):
+        target = tmp_path / f"out.{fmt}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), ""))
+        w.export_selected(fmt)
+        assert target.exists() and target.stat().st_size > 0
+    assert (tmp_path / "out.pdf").read_bytes()[:5] == b"%PDF-"
+    csv_text = (tmp_path / "out.csv").read_text()
+    assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+
+
+def test_compare_tab_shows_the_selected_runs_side_by_side(make_window, dlbench_home):
+    fill_history(dlbench_home)
+    w = make_window()
+    w.results.table.selectAll()
+    w.compare_selected()
+    assert w.tabs.currentWidget() is w.compare
+    cells = {w.compare.table.item(r, c).text() for r in range(w.compare.table.rowCount())
+             for c in range(w.compare.table.columnCount()) if w.compare.table.item(r, c)}
+    assert "hostile" in cells and "second" in cells
+
+
+def test_find_largest_batch_reports_each_probe_and_the_answer_injected_prober(make_window, qtbot, monkeypatch):
+    def prober(model, dataset, bs, **kw):  # injected facts: 256 fits, 512 does not (no child is started)
+        return {"batch_size": bs, "outcome": "fits" if bs <= 256 else "oom", "error_kind": None if bs <= 256 else "host_oom",
+                "error_message": None, "peak_rss_bytes": bs * 2**20}
+
+    shown = []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (4.0, True))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    w = make_window(maxbatch_prober=prober)
+    with qtbot.waitSignal(w.maxbatch_finished, timeout=30_000) as blocker:
+        w.find_max_batch()
+    result = blocker.args[0]
+    assert result["max_batch_size"] == 256 and result["confirmed"]
+    assert "the largest batch that fits is 256" in shown[0]
+
+
+def test_dataset_folder_import_asks_which_dataset_and_copies_off_the_gui_thread(make_window, qtbot, tmp_path,
+                                                                                monkeypatch):
+    folder = real_mnist_folder(tmp_path / "digits")
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (asked.append(a[2]), ("MNIST", True))[1])
+    w = make_window()
+    with qtbot.waitSignal(w.dataset_importer.finished, timeout=60_000) as blocker:
+        w.import_dataset_folder(str(folder))
+    outcome = blocker.args[0]
+    assert asked and "cannot tell" in asked[0] and list(outcome.imported) == ["mnist"] and not outcome.problems
+    assert "Imported MNIST: 4,000 training + 1,000 test images" in w.status.text()
+    assert w.setup.dataset_state["mnist"].text().startswith("imported files")
+
+
+def test_an_unwritable_data_folder_opens_the_window_says_so_and_starts_nothing(make_window, monkeypatch):
+    monkeypatch.setenv("DLBENCH_HOME", "/sys/kernel")  # exists, and nobody can write there
+    w = make_window()
+    assert "cannot write in its data folder /sys/kernel" in w.status.text()
+    assert not w.setup.start_button.isEnabled() and not w.act_start.isEnabled()
+    w.start()
+    assert not w.running
+
+
+def test_the_pdf_draws_whatever_a_valid_report_holds_in_its_chart_inputs(qtbot):
+    """The chart inputs (telemetry samples, epochs, step log) with each hostile value: the PDF's HTML and its
+    chart images are still built (the contract rejects some; the rest must draw)."""
+    from dlbench_gui.export.pdf_export import build_html
+    from tests.unit.test_contract import accepted, paths
+
+    base = report_dict()
+    base["timing"]["epochs"] = [dict(base["timing"]["epochs"][0], epoch=n) for n in (1, 2)]
+    base["config"]["epochs"] = 2
+    base["step_log"] = [[0, 2.3, 0.1], [1, 2.2, 0.12]]
+    places = [p for p in paths(base)
+              if p and p[0] in ("telemetry", "step_log", "hardware", "software", "config", "memory", "findings")
+              or p[:2] == ("timing", "epochs")]
+    drawn = 0
+    for path, _value, r in accepted(base, places):
+        assert "<h1>dlbench report</h1>" in build_html([r], {}), path
+        drawn += 1
+    assert drawn > 100
+
+
+def test_the_results_view_shows_whatever_a_valid_report_holds_in_its_figures(qtbot):
+    """The figures the Results tab draws (headline, estimate, timings) with each hostile value: the table row,
+    the detail pane and the baseline chart must all show it."""
+    from dlbench_gui.gui.results import ResultsView
+    from tests.unit.test_contract import accepted, paths, quick_dict
+
+    view = ResultsView()
+    qtbot.addWidget(view)
+    view.show()
+    base = quick_dict()
+    places = [p for p in paths(base) if p and p[0] in ("timing", "estimate", "created_at", "run_id", "error", "config")
+              and "epochs" not in p]
+    shown = 0
+    for _path, _value, r in accepted(base, places):
+        view.set_reports([r])
+        view.table.selectRow(0)
+        assert view.selected_reports() == [r]
+        view.chart.repaint()
+        shown += 1
+    assert shown > 100
