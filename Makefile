@@ -20,9 +20,11 @@ run: $(STAMP)
 	$(VENV)/bin/dlbench-gui
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 test-fast: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 benchmarks: $(STAMP)

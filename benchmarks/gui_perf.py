@@ -28,9 +28,9 @@ def startup() -> float:
     for _ in range(3):
         home = tempfile.mkdtemp()
         t0 = time.time()
-        p = subprocess.run([sys.executable, "-m", "dlbench_gui"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                           env={**os.environ, "DLBENCH_HOME": home, "DLBENCH_REPORT_SHOWN": "exit",
-                                "DLBENCH_SETTINGS": os.path.join(home, "s.ini")})
+        p = subprocess.run([sys.executable, "-m", "dlbench_gui", "--print-shown", "--quit-after", "0",
+                            "--settings", os.path.join(home, "s.ini")], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60, env={**os.environ, "DLBENCH_HOME": home})
         shown = [float(line.split()[1]) for line in p.stderr.splitlines() if line.startswith("shown ")]
         times.append(shown[0] - t0)
     return sorted(times)[1]
@@ -65,7 +65,7 @@ def gui_run() -> dict:
 
     def on_tick():
         now = time.perf_counter()
-        if state["last"] is not None and w._phase_text.startswith("training"):
+        if state["last"] is not None and w.adapter is not None and w.adapter.session.phase.startswith("training"):
             lateness.append(max(0.0, now - state["last"] - 0.020))
             # time.process_time() is this process's CPU (all threads, children excluded), as psutil's
             # cpu_times() user+system, but a single syscall instead of parsing /proc 50 times a second

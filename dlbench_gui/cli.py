@@ -13,7 +13,10 @@ from typing import Any
 
 from . import __version__
 from .core import events as ev
-from .core import stats
+from .core import present, stats
+from .core.history import load_history
+from .core.predict import predict
+from .core.session import RunSession
 from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
                           PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig,
                           ConfigError, expand_selection)
@@ -118,99 +121,67 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
             for m, d in expand_selection(a.model, a.dataset)]
 
 
-class Progress:
-    """Readable progress on stderr: phases, epochs, and a throttled step line with ETA."""
+class ProgressPrinter:
+    """The session's changes as lines on stderr: runs, phases, a throttled step line with the ETA, epochs.
+    Warnings are shown even with --quiet."""
 
-    def __init__(self, config: BenchmarkConfig, quiet: bool):
-        self.config = config
-        self.quiet = quiet
-        self.t0 = time.monotonic()
+    def __init__(self, session: RunSession, quiet: bool, repeat: int):
+        self.session, self.quiet, self.repeat = session, quiet, repeat
         self._last_line = 0.0
-        self._steps_done = 0
+        session.subscribe(self)
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["type"]
-        if kind == ev.LOG and event.get("level") == "warning":  # shown even with --quiet
-            self._print(f"dlbench: warning: {event.get('message')}")
+    def __call__(self, change: str, payload: Any) -> None:
+        if change == "warning":
+            self._print(f"dlbench: warning: {payload.message}")
+        elif self.quiet:
             return
-        if self.quiet:
+        elif change == "run_started":
+            c, i = self.session.config, self.session.index
+            rep = f" (run {i % self.repeat + 1}/{self.repeat})" if self.repeat > 1 else ""
+            self._print(f"▶ {c.label}{rep}")
+        elif change == "phase":
+            if self.session.config.profile == "quick" and payload.phase == "training" and (payload.epoch or 1) > 1:
+                return  # the quick profile's later passes are not the protocol's epochs
+            self._print(f"  [{payload.task}] {self.session.phase}")
+        elif change == "steps":
+            self._steps(payload)
+        elif change == "epoch":
+            self._print(f"    epoch {payload.epoch}/{payload.epochs}: train {format_duration(payload.train_s)}, "
+                        f"val {format_duration(payload.val_s)}, val_accuracy {payload.metric('val_accuracy') or 0:.4f}")
+        elif change == "error":
+            self._print(f"  [{payload.task}] error ({payload.kind}): {payload.message}")
+
+    def _steps(self, step: ev.Step) -> None:
+        now = time.monotonic()
+        if now - self._last_line < 2.0:
             return
-        if kind == ev.PHASE:
-            if self.config.profile == "quick" and event["phase"] == "training" and event.get("epoch", 1) > 1:
-                return
-            self._print(f"  [{event['task']}] {ev.phase_text(event, self.config.profile)}")
-        elif kind == ev.STEP:
-            self._steps_done += len(event["steps"])
-            now = time.monotonic()
-            if now - self._last_line >= 2.0:
-                self._last_line = now
-                last = event["steps"][-1]
-                total = self.config.steps_per_epoch * self.config.epochs
-                line = f"    step {self._steps_done}"
-                if self.config.profile != "quick":
-                    elapsed = now - self.t0
-                    rate = self._steps_done / elapsed if elapsed else 0
-                    eta = (total - self._steps_done) / rate if rate else None
-                    line += f"/{total}  ETA {format_duration(eta)}"
-                line += f"  loss {last[3]:.4f}" if last[3] is not None else ""
-                self._print(line)
-        elif kind == ev.EPOCH:
-            self._print(f"    epoch {event['epoch']}/{event['epochs']}: train {format_duration(event['train_s'])}, "
-                        f"val {format_duration(event['val_s'])}, val_accuracy {event.get('val_accuracy') or 0:.4f}")
-        elif kind == ev.ERROR:
-            self._print(f"  [{event['task']}] error ({event.get('kind')}): {event.get('message')}")
+        self._last_line = now
+        c, p = self.session.config, self.session.progress()
+        line = f"    step {self.session.steps_done}"
+        if c.profile != "quick":
+            line += f"/{c.steps_per_epoch * c.epochs}"
+        line += f"  ETA {format_duration(p.eta_s)}"
+        loss = step.steps[-1][3] if step.steps and len(step.steps[-1]) > 3 else None
+        line += f"  loss {loss:.4f}" if isinstance(loss, (int, float)) else ""
+        self._print(line)
 
     def _print(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
 def summary_text(r: RunReport) -> str:
+    """A finished run in lines of text: the same rows as the detail pane and the PDF (core.present)."""
     c = r.config
     lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
-             f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples'):,} images, batch {c.get('batch_size')}; "
-             f"data: {c.get('data_source')}]"]
-    lines.append(f"  status: {r.status}")
+             f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
+             f"data: {c.get('data_source')}]", f"  status: {r.status}"]
     if r.error:
         lines.append(f"  error: {r.error.get('title')} ({r.error['kind']}): {r.error.get('message')}")
         if r.error.get("suggestion") and r.error["kind"] != "cancelled":
             lines.append(f"  try: {r.error['suggestion']}")
-    t = r.timing
-    if t.get("execution_time_s"):
-        label = "measured part (training + validation)" if r.profile == "quick" else "execution time (training + validation)"
-        lines.append(f"  {label}: {format_duration(t['execution_time_s'])} "
-                     f"(train {format_duration(t.get('train_time_s'))}, validation {format_duration(t.get('val_time_s'))})")
-    if t.get("first_step_s"):
-        s = t.get("steady_step") or {}
-        lines.append(f"  first step {format_duration(t['first_step_s'])}; steady step {format_duration(t.get('steady_step_s'))} "
-                     f"median over {s.get('n', 0)} steps (cv {100 * (s.get('cv') or 0):.1f}%)")
-    if len(t.get("epochs") or []) > 1:
-        w = t.get("warmup") or {}
-        es = t.get("epoch_summary") or {}
-        lines.append(f"  epochs: first {format_duration(w.get('first_epoch_s'))}, later mean {format_duration(w.get('later_epochs_mean_s'))}; "
-                     f"median {format_duration(es.get('median'))}, cv {100 * (es.get('cv') or 0):.1f}%, "
-                     f"min {format_duration(es.get('min'))}, max {format_duration(es.get('max'))}")
-    inf = t.get("inference")
-    if inf:
-        lines.append(f"  inference{' (sample)' if r.profile == 'quick' else ''}: load {format_duration(inf['load_s'])} + "
-                     f"predict {format_duration(inf['predict_s'])} ({inf.get('images') or 0:,} images) = {format_duration(inf['total_s'])}")
-    if r.estimate:
-        e = r.estimate
-        lo, hi = e["execution_time_ci95_s"]
-        what = "the published protocol" if e.get("protocol_is_published") else "this protocol"
-        lines.append(f"  ESTIMATE for {what}: execution {format_duration(e['execution_time_s'])} "
-                     f"(95% interval {format_duration(lo)} – {format_duration(hi)})")
-        if e.get("interval_covers"):
-            lines.append(f"    the interval covers {e['interval_covers']}")
-        if e.get("inference_time_s"):
-            lines.append(f"  ESTIMATE inference: {format_duration(e['inference_time_s'])}")
-    eff = r.efficiency
-    if eff.get("achieved_flops_per_s"):
-        peak = eff.get("peak_flops_per_s")
-        lines.append(f"  compute: {(eff.get('train_flops_per_step') or 0) / 1e9:.1f} GFLOP per step, achieved "
-                     f"{eff['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s"
-                     + (f" of {peak / 1e9:.0f} GFLOP/s peak ({100 * (eff.get('utilisation') or 0):.1f}%)" if peak else ""))
-    if r.memory.get("peak_child_rss_bytes"):
-        lines.append(f"  peak memory of the child: {format_bytes(r.memory['peak_child_rss_bytes'])}")
+    lines += [f"  {name}: {value} ({how})" for name, value, how in present.timing_rows(r)]
+    lines += [f"  {name}: {value}" for name, value in present.compute_rows(r) + present.memory_rows(r)]
+    lines += [f"  note: {note}" for note in present.finding_notes(r)]
     if r.config.get("data_source") == "synthetic":
         lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")
     return "\n".join(lines)
@@ -269,19 +240,20 @@ def cmd_run(a: argparse.Namespace) -> int:
     hw = detect.detect()
     interrupts = Interrupts()
     interrupts.install()
+    history, _ = load_history()
+    runs = [c for c in configs for _ in range(a.repeat)]
+    session = RunSession(runs, [predict(c, history).seconds for c in runs])
+    ProgressPrinter(session, a.quiet, a.repeat)
     reports: list[RunReport] = []
     for config in configs:
         group = []
-        for i in range(a.repeat):
+        for _ in range(a.repeat):
             if interrupts.count:  # stopped between two runs: start nothing more
                 break
-            if not a.quiet:
-                rep = f" (run {i + 1}/{a.repeat})" if a.repeat > 1 else ""
-                print(f"▶ {config.label}{rep}", file=sys.stderr, flush=True)
-            runner = BenchmarkRunner(config, on_event=Progress(config, a.quiet), hardware=hw,
-                                     keep_checkpoint=a.keep_checkpoint)
+            runner = BenchmarkRunner(config, on_event=session.handle, hardware=hw, keep_checkpoint=a.keep_checkpoint)
             interrupts.runner = runner
             report = runner.run()
+            session.add_report(report)
             group.append(report)
             print(summary_text(report), flush=True)
             if report.status == "cancelled":
@@ -291,6 +263,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         reports.extend(group)
         if not reports or reports[-1].status == "cancelled" or interrupts.count:
             break
+    session.finish()
     if out is not None and reports:
         for r in reports:
             atomic_write_json(out / f"{r.run_id}.json" if out.is_dir() else out, r.to_dict())
@@ -344,8 +317,6 @@ def warn(text: str) -> None:
 
 
 def cmd_history(a: argparse.Namespace) -> int:
-    from .core.history import load_history
-
     reports, problems = load_history()
     for r in reports:
         h = r.headline

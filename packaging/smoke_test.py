@@ -55,9 +55,10 @@ def run_benchmark(exe: Path, home: Path) -> list[str]:
 
 
 def run_gui(exe: Path, home: Path) -> list[str]:
-    env = {**os.environ, "DLBENCH_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "DLBENCH_QUIT_AFTER_S": "1"}
+    env = {**os.environ, "DLBENCH_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     t = time.perf_counter()
-    proc = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([str(exe), "--quit-after", "1", "--settings", str(home / "settings.ini")], env=env,
+                          capture_output=True, text=True, timeout=120)
     print(f"(b) frozen GUI offscreen: exit {proc.returncode} in {time.perf_counter() - t:.1f} s")
     log_path = home / "logs" / "gui.log"
     log = log_path.read_text() if log_path.exists() else ""

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..core.config import BenchmarkConfig
 from ..core.datasources import local_folder
-from ..core.idx import DatasetError, RawDataset, load_folder, locate, synthetic
+from ..core.idx import DatasetError, load_folder, locate
+from ..core.rawdata import RawDataset, synthetic
 
 
 class DatasetUnavailable(DatasetError):

@@ -59,15 +59,15 @@ class Emitter:
         self._phase_since = self._last = time.monotonic()
         self._beating = True
 
-    def emit(self, event_type: str, /, **fields: Any) -> None:
-        line = ev.encode(event_type, **fields)
+    def emit(self, event: ev.Event) -> None:
+        line = event.to_json()
         with self._lock:
             self._stream.write(line)
             self._stream.flush()
             self._last = time.monotonic()
-            if event_type == ev.PHASE:
-                self._phase, self._phase_since, self._beating = fields.get("phase"), self._last, True
-            elif event_type == ev.STEP:
+            if isinstance(event, ev.Phase):
+                self._phase, self._phase_since, self._beating = event.phase, self._last, True
+            elif isinstance(event, ev.Step):
                 self._beating = False
 
     def beat_if_due(self) -> bool:
@@ -77,7 +77,7 @@ class Emitter:
                    and now - self._phase_since < MAX_BEATING_S)
             phase = self._phase
         if due:
-            self.emit(ev.HEARTBEAT, phase=phase)
+            self.emit(ev.Heartbeat(phase=phase))
         return due
 
     def start_heartbeat(self) -> threading.Event:
@@ -186,91 +186,96 @@ def _floats(logs: dict | None) -> dict[str, float]:
     return out
 
 
+class _TimingLogic:
+    """The timing callback's behaviour; `make_timing_callback` mixes it into Keras' Callback class.
+
+    A step's time is the interval between consecutive batch ends (the first: from epoch start), so the input
+    pipeline and callback overhead count, as they do in a real run."""
+
+    def __init__(self, emitter: Emitter, stop: threading.Event, epochs: int, steps_per_epoch: int,
+                 checkpoint: Callable[[int, dict], float | None] | None, on_step: Callable[[int, float], bool] | None):
+        super().__init__()
+        self.emitter, self.stop, self.epochs, self.steps_per_epoch = emitter, stop, epochs, steps_per_epoch
+        self.checkpoint, self.on_step = checkpoint, on_step
+        self.epoch_records: list[dict[str, Any]] = []
+        self.step_times: list[list[float]] = []
+        self.val_batch_times: list[list[float]] = []
+        self.step_log: list[list] = []
+        self._pending: list[list[float]] = []
+        self._last_flush = time.perf_counter()
+        self._global_step = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._t_epoch = self._last = time.perf_counter()
+        self._t_val = None
+        self._val_s = 0.0
+        self.step_times.append([])
+        self.val_batch_times.append([])
+        self.emitter.emit(ev.Phase(phase="training", epoch=epoch + 1, epochs=self.epochs))
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        dt = now - self._last
+        self._last = now
+        self.step_times[-1].append(dt)
+        self._global_step += 1
+        lg = _floats(logs)
+        self.step_log.append([self._global_step, lg.get("loss"), lg.get("accuracy")])
+        self._pending.append([self._epoch + 1, batch + 1, round(dt, 6), lg.get("loss"), lg.get("accuracy")])
+        if now - self._last_flush >= STEP_FLUSH_S:
+            self._flush()
+        if self.stop.is_set():
+            raise StopRequested()
+        if self.on_step is not None and self.on_step(self._global_step, dt):
+            self.model.stop_training = True
+
+    def _flush(self):
+        if self._pending:
+            self.emitter.emit(ev.Step(steps=self._pending, steps_per_epoch=self.steps_per_epoch))
+            self._pending = []
+        self._last_flush = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        self._flush()
+        self._t_val = self._last_val = time.perf_counter()
+        self.emitter.emit(ev.Phase(phase="validating", epoch=self._epoch + 1, epochs=self.epochs))
+
+    def on_test_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self.val_batch_times[-1].append(now - self._last_val)
+        self._last_val = now
+        if self.stop.is_set():
+            raise StopRequested()
+
+    def on_test_end(self, logs=None):
+        self._val_s = time.perf_counter() - self._t_val
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._flush()
+        t_end_steps = self._t_val if self._t_val is not None else time.perf_counter()
+        metrics = _floats(logs)
+        ckpt_s = self.checkpoint(epoch, metrics) if self.checkpoint else None
+        record = {
+            "epoch": epoch + 1,
+            "train_s": t_end_steps - self._t_epoch,
+            "val_s": self._val_s,
+            "checkpoint_s": ckpt_s or 0.0,
+            "epoch_s": time.perf_counter() - self._t_epoch,
+            "steps": len(self.step_times[-1]),
+            **{k: metrics.get(k) for k in ("loss", "accuracy", "precision", "recall",
+                                           "val_loss", "val_accuracy", "val_precision", "val_recall")},
+        }
+        self.epoch_records.append(record)
+        self.emitter.emit(ev.EpochEnd.from_dict({**record, "epochs": self.epochs}))
+
+
 def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epochs: int, steps_per_epoch: int,
                          checkpoint: Callable[[int, dict], float | None] | None = None,
                          on_step: Callable[[int, float], bool] | None = None):
-    """One callback for timing, events, the best-model checkpoint and stopping.
-
-    A step's time is the interval between consecutive batch ends (the first: from epoch start), so the
-    input pipeline and callback overhead count, as they do in a real run.
-    """
-
-    class TimingCallback(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.epoch_records: list[dict[str, Any]] = []
-            self.step_times: list[list[float]] = []
-            self.val_batch_times: list[list[float]] = []
-            self.step_log: list[list] = []
-            self._pending: list[list[float]] = []
-            self._last_flush = time.perf_counter()
-            self._global_step = 0
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._epoch = epoch
-            self._t_epoch = self._last = time.perf_counter()
-            self._t_val = None
-            self._val_s = 0.0
-            self.step_times.append([])
-            self.val_batch_times.append([])
-            emitter.emit(ev.PHASE, phase="training", epoch=epoch + 1, epochs=epochs)
-
-        def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            dt = now - self._last
-            self._last = now
-            self.step_times[-1].append(dt)
-            self._global_step += 1
-            lg = _floats(logs)
-            self.step_log.append([self._global_step, lg.get("loss"), lg.get("accuracy")])
-            self._pending.append([self._epoch + 1, batch + 1, round(dt, 6), lg.get("loss"), lg.get("accuracy")])
-            if now - self._last_flush >= STEP_FLUSH_S:
-                self._flush()
-            if stop.is_set():
-                raise StopRequested()
-            if on_step is not None and on_step(self._global_step, dt):
-                self.model.stop_training = True
-
-        def _flush(self):
-            if self._pending:
-                emitter.emit(ev.STEP, steps=self._pending, steps_per_epoch=steps_per_epoch)
-                self._pending = []
-            self._last_flush = time.perf_counter()
-
-        def on_test_begin(self, logs=None):
-            self._flush()
-            self._t_val = self._last_val = time.perf_counter()
-            emitter.emit(ev.PHASE, phase="validating", epoch=self._epoch + 1, epochs=epochs)
-
-        def on_test_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            self.val_batch_times[-1].append(now - self._last_val)
-            self._last_val = now
-            if stop.is_set():
-                raise StopRequested()
-
-        def on_test_end(self, logs=None):
-            self._val_s = time.perf_counter() - self._t_val
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._flush()
-            t_end_steps = self._t_val if self._t_val is not None else time.perf_counter()
-            metrics = _floats(logs)
-            ckpt_s = checkpoint(epoch, metrics) if checkpoint else None
-            record = {
-                "epoch": epoch + 1,
-                "train_s": t_end_steps - self._t_epoch,
-                "val_s": self._val_s,
-                "checkpoint_s": ckpt_s or 0.0,
-                "epoch_s": time.perf_counter() - self._t_epoch,
-                "steps": len(self.step_times[-1]),
-                **{k: metrics.get(k) for k in ("loss", "accuracy", "precision", "recall",
-                                               "val_loss", "val_accuracy", "val_precision", "val_recall")},
-            }
-            self.epoch_records.append(record)
-            emitter.emit(ev.EPOCH, **record, epochs=epochs)
-
-    return TimingCallback()
+    """One Keras callback for timing, events, the best-model checkpoint and stopping (see `_TimingLogic`)."""
+    cls = type("TimingCallback", (_TimingLogic, keras.callbacks.Callback), {})
+    return cls(emitter, stop, epochs, steps_per_epoch, checkpoint, on_step)
 
 
 def _thin(rows: list, limit: int = 500) -> list:
@@ -283,7 +288,7 @@ def _thin(rows: list, limit: int = 500) -> list:
 
 # ----------------------------------------------------------------------------------------------- tasks
 def _prepare_data(config: BenchmarkConfig, emitter: Emitter, test_only: bool = False):
-    emitter.emit(ev.PHASE, phase="preparing_data")
+    emitter.emit(ev.Phase(phase="preparing_data"))
     t = time.perf_counter()
     limits = {}
     if config.profile == "quick":  # measures a sample: prepare only what it can use
@@ -294,7 +299,7 @@ def _prepare_data(config: BenchmarkConfig, emitter: Emitter, test_only: bool = F
     data_prep_s = time.perf_counter() - t
     data_info = {"source": data.source, "origin": data.origin, "sha256": data.sha256,
                  "synthetic": data.source == "synthetic", "attempts": list(data.attempts)}
-    emitter.emit(ev.LOG, message=f"data: {data.origin}", data=data_info, data_prep_s=data_prep_s)
+    emitter.emit(ev.Log(message=f"data: {data.origin}", data=data_info, extra={"data_prep_s": data_prep_s}))
     return data, data_prep_s, data_info
 
 
@@ -305,11 +310,11 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
 
     keras.utils.set_random_seed(config.seed)
     data, data_prep_s, data_info = _prepare_data(config, emitter)
-    emitter.emit(ev.PHASE, phase="building")
+    emitter.emit(ev.Phase(phase="building"))
     t = time.perf_counter()
     model = models.build_model(config.model, config.weights)
     build_s = time.perf_counter() - t
-    emitter.emit(ev.PHASE, phase="compiling")
+    emitter.emit(ev.Phase(phase="compiling"))
     t = time.perf_counter()
     models.compile_model(model)
     compile_s = time.perf_counter() - t
@@ -317,7 +322,7 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
     model_info = {"name": model.name, "params": int(model.count_params()),
                   "trainable_params": int(sum(int(math.prod(w.shape)) for w in model.trainable_weights)),
                   **flop_counts}
-    emitter.emit(ev.LOG, message=f"model {model.name}: {model_info['params']:,} parameters", model=model_info)
+    emitter.emit(ev.Log(message=f"model {model.name}: {model_info['params']:,} parameters", extra={"model": model_info}))
 
     checkpoint_path = request["checkpoint_path"]
     common = {"data": data_info, "model": model_info, "data_prep_s": data_prep_s, "build_s": build_s,
@@ -328,7 +333,7 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
 
 
 def _save(model, path: str, emitter: Emitter) -> float:
-    emitter.emit(ev.PHASE, phase="saving")
+    emitter.emit(ev.Phase(phase="saving"))
     t = time.perf_counter()
     tmp = path + ".tmp.keras"
     model.save(tmp)
@@ -385,15 +390,9 @@ def _protocol_training(config, model, data, emitter, stop, checkpoint_path, kera
     return {"timing": timing, "step_times_s": [round(s, 6) for s in all_steps], "step_log": _thin(cb.step_log)}
 
 
-def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
-    """Measure only as long as needed: first step, warm-up, then steady steps until the mean is known to ±2%.
-
-    Steps keep getting slightly faster for a while after the warm-up (about 2% over the first 50 steps of
-    Model A here), which a confidence interval cannot see: so the steady phase also lasts a quarter of the
-    budget, and its leading transient is cut by the MSER-5 rule before the mean is taken.
-    """
+def _steady_stop_rule(budget: float) -> tuple[list[float], Callable[[int, float], bool]]:
+    """(the step times, seen so far; the callback's `on_step`): stop once the steady mean is known to ±2%."""
     steps: list[float] = []
-    budget = config.quick_budget_s
     state = {"t_steady": None}
 
     def on_step(n: int, dt: float) -> bool:
@@ -411,6 +410,39 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
         kept = steady[stats.mser_truncation(steady, keep_at_least=QUICK_MIN_STEPS):]
         return stats.ci95_halfwidth(kept) <= QUICK_TARGET_REL_HALFWIDTH * stats.mean(kept)
 
+    return steps, on_step
+
+
+def _quick_validation(config, model, data, cb) -> tuple[dict, float, list[float], int]:
+    """Validation on a sample of batches (the first carries the test function's tracing):
+    (metrics, wall seconds, batch times, images)."""
+    val_batches = min(config.val_steps, QUICK_VAL_BATCHES)
+    n_val = min(config.val_samples, val_batches * config.batch_size)
+    cb.on_epoch_begin(0)  # give the callback an epoch to file the validation batches under
+    t = time.perf_counter()
+    val_metrics = model.evaluate(pipeline(data.x_test[:n_val], data.y_test[:n_val], config.batch_size, shuffle=False),
+                                 verbose=0, callbacks=[cb], return_dict=True)
+    return val_metrics, time.perf_counter() - t, cb.val_batch_times[-1], n_val
+
+
+def _quick_boundary(config, model, train, emitter, stop, keras) -> list[float]:
+    """Every later epoch of the protocol starts after a validation pass (and sometimes a save), with a fresh
+    iterator over the training data: time a few steps of exactly that, so the estimate can add what an epoch
+    boundary costs instead of assuming it is free."""
+    boundary = make_timing_callback(keras, emitter, stop, epochs=1, steps_per_epoch=config.steps_per_epoch,
+                                    on_step=lambda n, dt: n >= QUICK_BOUNDARY_STEPS)
+    model.fit(train, epochs=1, shuffle=False, verbose=0, callbacks=[boundary])
+    return boundary.step_times[0]
+
+
+def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
+    """Measure only as long as needed: first step, warm-up, then steady steps until the mean is known to ±2%.
+
+    Steps keep getting slightly faster for a while after the warm-up (about 2% over the first 50 steps of
+    Model A here), which a confidence interval cannot see: so the steady phase also lasts a quarter of the
+    budget, and its leading transient is cut by the MSER-5 rule before the mean is taken.
+    """
+    steps, on_step = _steady_stop_rule(config.quick_budget_s)
     max_epochs = 10_000
     cb = make_timing_callback(keras, emitter, stop, epochs=max_epochs, steps_per_epoch=config.steps_per_epoch,
                               on_step=on_step)
@@ -418,40 +450,31 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
     t0 = time.perf_counter()
     history = model.fit(train, epochs=max_epochs, shuffle=False, verbose=0, callbacks=[cb])  # the pipeline reshuffles
     train_wall_s = time.perf_counter() - t0
-    after_warmup = steps[1 + QUICK_WARMUP_STEPS:]
-    transient = stats.mser_truncation(after_warmup, keep_at_least=min(QUICK_MIN_STEPS, len(after_warmup)))
-    steady = after_warmup[transient:]
-
-    # Validation on a sample of batches: the first carries the test function's tracing.
-    val_batches = min(config.val_steps, QUICK_VAL_BATCHES)
-    n_val = min(config.val_samples, val_batches * config.batch_size)
-    cb.on_epoch_begin(0)  # give the callback an epoch to file the validation batches under
-    t = time.perf_counter()
-    val_metrics = model.evaluate(pipeline(data.x_test[:n_val], data.y_test[:n_val], config.batch_size, shuffle=False),
-                                 verbose=0, callbacks=[cb], return_dict=True)
-    val_wall_s = time.perf_counter() - t
-    val_times = cb.val_batch_times[-1]
+    val_metrics, val_wall_s, val_times, n_val = _quick_validation(config, model, data, cb)
     save_s = _save(model, checkpoint_path, emitter)
-
-    # Every later epoch of the protocol starts after a validation pass (and sometimes a save), with a fresh
-    # iterator over the training data: time a few steps of exactly that, so the estimate can add what an
-    # epoch boundary costs instead of assuming it is free.
-    boundary = make_timing_callback(keras, emitter, stop, epochs=1, steps_per_epoch=config.steps_per_epoch,
-                                    on_step=lambda n, dt: n >= QUICK_BOUNDARY_STEPS)
-    model.fit(train, epochs=1, shuffle=False, verbose=0, callbacks=[boundary])
-    boundary_steps = boundary.step_times[0]
+    boundary_steps = _quick_boundary(config, model, train, emitter, stop, keras)
     n_sample, per_cycle = len(data.x_train), -(-len(data.x_train) // config.batch_size)
     cycles, rest = divmod(len(steps), per_cycle)
-    train_images = cycles * n_sample + min(rest * config.batch_size, n_sample)
     last = {k: v[-1] for k, v in history.history.items() if v}  # Keras' running means of the last pass over the sample
     measured_pass = {  # what this run did, recorded as its one epoch: the steps measured, then a validation sample
         "epoch": 1, "train_s": train_wall_s, "val_s": val_wall_s, "checkpoint_s": save_s,
-        "epoch_s": train_wall_s + val_wall_s + save_s, "steps": len(steps), "images": train_images,
-        "val_images": n_val, "measured_pass": True,
+        "epoch_s": train_wall_s + val_wall_s + save_s, "steps": len(steps),
+        "images": cycles * n_sample + min(rest * config.batch_size, n_sample), "val_images": n_val,
+        "measured_pass": True,
         **{k: _floats(last).get(k) for k in ("loss", "accuracy", "precision", "recall")},
         **{f"val_{k}": _floats(val_metrics).get(k) for k in ("loss", "accuracy", "precision", "recall")},
     }
-    timing = {
+    timing = _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps)
+    timing["epochs"] = [measured_pass]
+    return {"timing": timing, "step_times_s": [round(s, 6) for s in steps], "step_log": _thin(cb.step_log),
+            "val_batch_times_s": [round(s, 6) for s in val_times]}
+
+
+def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps) -> dict:
+    after_warmup = steps[1 + QUICK_WARMUP_STEPS:]
+    transient = stats.mser_truncation(after_warmup, keep_at_least=min(QUICK_MIN_STEPS, len(after_warmup)))
+    steady = after_warmup[transient:]
+    return {
         "execution_time_s": train_wall_s + val_wall_s,
         "train_time_s": train_wall_s,
         "val_time_s": val_wall_s,
@@ -470,12 +493,9 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
         "epoch_boundary_steps_s": boundary_steps,
         "steady_images_per_s": stats.throughput(config.batch_size * len(steady), sum(steady)),
         "step_drift": stats.drift(steady),
-        "epochs": [measured_pass],
         "note": "quick profile: these are the measured parts (one pass: the steps measured, then a validation "
                 "sample); the estimated protocol's times are in 'estimate'",
     }
-    return {"timing": timing, "step_times_s": [round(s, 6) for s in steps], "step_log": _thin(cb.step_log),
-            "val_batch_times_s": [round(s, 6) for s in val_times]}
 
 
 def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
@@ -486,7 +506,7 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
     path = request["checkpoint_path"]
     if not os.path.isfile(path):
         raise ModelLoadError(f"saved model not found: {path}")
-    emitter.emit(ev.PHASE, phase="loading")
+    emitter.emit(ev.Phase(phase="loading"))
     t = time.perf_counter()
     try:
         model = keras.models.load_model(path)
@@ -495,7 +515,7 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
     load_s = time.perf_counter() - t
     if stop.is_set():
         raise StopRequested()
-    emitter.emit(ev.PHASE, phase="predicting")
+    emitter.emit(ev.Phase(phase="predicting"))
     bs = config.inference_batch_size
     x = data.x_test
     if config.profile != "quick":
@@ -547,10 +567,10 @@ def run_probe(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: th
     from . import models
 
     steps = int(request.get("steps", 3))
-    emitter.emit(ev.PHASE, phase="building")
+    emitter.emit(ev.Phase(phase="building"))
     model = models.build_model(config.model, config.weights)
     models.compile_model(model)
-    emitter.emit(ev.PHASE, phase="probing")
+    emitter.emit(ev.Phase(phase="probing"))
     rng = np.random.default_rng(0)
     n = config.batch_size * steps
     x = rng.random((n, 32, 32, 3), dtype=np.float32)
@@ -573,7 +593,7 @@ def run_describe(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
 
     out = {}
     for name in models.BUILDERS:
-        emitter.emit(ev.PHASE, phase="building", model=name)
+        emitter.emit(ev.Phase(phase="building", extra={"model": name}))
         m = models.build_model(name)
         out[name] = {"params": int(m.count_params()), "layers": len(list(flops._layers(m))),
                      "trainable_params": int(sum(int(math.prod(w.shape)) for w in m.trainable_weights)),
@@ -593,7 +613,7 @@ def main() -> int:
     try:
         line = sys.stdin.readline()
         if not line:
-            emitter.emit(ev.ERROR, kind="crash", message="no request received on stdin")
+            emitter.emit(ev.Error(kind="crash", message="no request received on stdin"))
             return 2
         request = json.loads(line)
         emitter.heartbeat_s = float(request.get("heartbeat_s") or HEARTBEAT_S)
@@ -601,28 +621,28 @@ def main() -> int:
         config = BenchmarkConfig.from_dict(request["config"])
         task = TASKS[request["task"]]
         apply_host_memory_limit(config.host_memory_limit_gb)
-        emitter.emit(ev.PHASE, phase="starting", task=request["task"])
+        emitter.emit(ev.Phase(phase="starting", task=request["task"]))
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         import tensorflow as tf
 
         gpu_limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
-        emitter.emit(ev.HELLO, software=software_info(tf), gpu_memory_limit=gpu_limit, pid=os.getpid())
+        emitter.emit(ev.Hello(software=software_info(tf), gpu_memory_limit=gpu_limit, pid=os.getpid()))
         result = task(config, request, emitter, stop, tf)
         peak = _gpu_peak_bytes(tf)
         if peak is not None:
             result["gpu_peak_bytes"] = peak
-        emitter.emit(ev.RESULT, task=request["task"], **result)
+        emitter.emit(ev.Result(task=request["task"], extra=result))
         return 0
     except StopRequested:
-        emitter.emit(ev.CANCELLED, message="stopped on request")
+        emitter.emit(ev.Cancelled(message="stopped on request"))
         return 0
     except BaseException as exc:  # every failure must reach the parent as an event, classified
         limit = getattr(config, "host_memory_limit_gb", None)
         kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit))
         traceback.print_exc()  # to the run's log first: it must survive even if the wire is gone
         try:
-            emitter.emit(ev.ERROR, kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],
-                         traceback=traceback.format_exc()[-8000:])
+            emitter.emit(ev.Error(kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],
+                         traceback=traceback.format_exc()[-8000:]))
         except Exception:
             traceback.print_exc()
         return 1

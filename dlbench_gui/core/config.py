@@ -32,6 +32,16 @@ INFERENCE_BATCH_SIZE = 32
 DEFAULT_WATCHDOG_S = 120.0
 
 
+PUBLISHED_PROTOCOL = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE,
+                      "train_samples": PROTOCOL_TRAIN_SAMPLES, "val_samples": PROTOCOL_VAL_SAMPLES}
+
+
+def is_published(protocol: Any) -> bool:
+    """The one check that a protocol (a config, a report's `protocol`, any mapping with these four keys) is the
+    published one, the only one the baseline may be compared with."""
+    return all(protocol.get(k) == v for k, v in PUBLISHED_PROTOCOL.items())
+
+
 class ConfigError(ValueError):
     """A configuration value a person gave is not usable; the message says which and why."""
 
@@ -100,9 +110,7 @@ class BenchmarkConfig:
             raise ConfigError(
                 f"data must be auto, keras, synthetic or an existing folder; {self.data!r} is none of these"
             )
-        if self.profile == "full" and (
-            self.epochs, self.batch_size, self.train_samples, self.val_samples
-        ) != (PROTOCOL_EPOCHS, PROTOCOL_BATCH_SIZE, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES):
+        if self.profile == "full" and not self.is_published_protocol:
             raise ConfigError("the full profile is the published protocol; use --profile custom to change it")
 
     @property
@@ -115,8 +123,7 @@ class BenchmarkConfig:
 
     @property
     def is_published_protocol(self) -> bool:
-        return (self.epochs, self.batch_size, self.train_samples, self.val_samples) == (
-            PROTOCOL_EPOCHS, PROTOCOL_BATCH_SIZE, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES)
+        return is_published(self.to_dict())
 
     @property
     def label(self) -> str:

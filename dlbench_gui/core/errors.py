@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import signal
 from dataclasses import dataclass
+from typing import Any
+
+from .events import Cancelled, Error, Event, Result
 
 
 class WorkFailed(RuntimeError):
@@ -137,6 +140,40 @@ def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool
     if _DRIVER.search(stderr_tail) and "Traceback" in stderr_tail:
         return "gpu_driver"
     return "crash"
+
+
+def error_dict(kind: str, message: str, **more: Any) -> dict[str, Any]:
+    """A report's `error`: the kind, what happened, and the kind's title, explanation and advice in words."""
+    k = describe(kind)
+    return {"kind": kind, "message": message, "title": k.title, "explanation": k.explanation,
+            "suggestion": k.suggestion, **more}
+
+
+def classify_outcome(final_event: Event | None, returncode: int | None, stderr_tail: str, peak_rss: float,
+                     ceiling_gb: float | None, hung: bool, *, stopped: bool = False, ram_percent: float = 0.0,
+                     task: str = "train", watchdog_s: float = 0.0) -> tuple[str, dict[str, Any] | None]:
+    """How one child ended, from what the parent saw: (status, error). `final_event` is its last result, error
+    or cancelled event (None if it sent none); `stopped`: the parent asked it to stop; `hung`: the watchdog killed
+    it; `ceiling_gb`: its host memory limit; `ram_percent`: the machine's RAM use at the last telemetry sample."""
+    if isinstance(final_event, Result):
+        return "completed", None
+    if isinstance(final_event, Cancelled) or (stopped and not hung):
+        return "cancelled", error_dict("cancelled", "stopped on request")
+    if isinstance(final_event, Error):
+        kind, message = final_event.kind, final_event.message
+        if kind == "crash" and near_host_ceiling(ceiling_gb, peak_rss, message):
+            kind = "host_oom"
+            message = (f"{message.splitlines()[0][:300] if message else 'failed'} — at {peak_rss / 2**30:.2f} GB "
+                       f"peak RSS under the {ceiling_gb} GB host memory ceiling")
+        return "failed", error_dict(kind, message, exception=final_event.exception, traceback=final_event.traceback)
+    near = near_host_ceiling(ceiling_gb, peak_rss, stderr_tail) or ram_percent >= 95
+    kind = classify_exit(returncode, near_memory_limit=near, hung=hung, stderr_tail=stderr_tail)
+    message = {
+        "hang": f"no event for {watchdog_s:.0f} s; the child was killed",
+        "host_oom": f"the {task} process ended ({exit_description(returncode)}) at its memory ceiling"
+                    + (f" of {ceiling_gb} GB" if ceiling_gb else "") + f"; peak RSS seen {peak_rss / 2**30:.2f} GB",
+    }.get(kind, f"the {task} process ended without a result ({exit_description(returncode)})")
+    return "failed", error_dict(kind, message, returncode=returncode, log_tail=stderr_tail[-3000:])
 
 
 def exit_description(returncode: int | None) -> str:

@@ -25,3 +25,13 @@ def load_history(folder: str | os.PathLike | None = None) -> tuple[list[RunRepor
             problems.append(str(exc))
     reports.sort(key=lambda r: r.created_at, reverse=True)
     return reports, problems
+
+
+def history_note(reports: int, recovered: int, problems: list[str]) -> str:
+    """One line on what the history holds: '12 saved runs; 1 interrupted run(s) recovered; 2 unreadable …'."""
+    note = f"{reports} saved run{'s' if reports != 1 else ''}"
+    if recovered:
+        note += f"; {recovered} interrupted run(s) recovered"
+    if problems:
+        note += f"; {len(problems)} unreadable file(s) skipped: {problems[0][:160]}"
+    return note

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .rawdata import RawDataset
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -27,22 +27,6 @@ _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
 
 class DatasetError(ValueError):
     """A dataset file is missing, corrupt, truncated or of the wrong shape; the message names the file."""
-
-
-@dataclass(frozen=True)
-class RawDataset:
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    source: str  # keras | files | synthetic
-    origin: str  # where it came from, in words
-
-    def sha256(self) -> str:
-        h = hashlib.sha256()
-        for arr in (self.x_train, self.y_train, self.x_test, self.y_test):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        return h.hexdigest()
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -190,14 +174,3 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise DatasetError(f"{p}: corrupt or unreadable .npz ({exc})") from exc
-
-
-def synthetic(dataset: str, train_samples: int, val_samples: int, seed: int = 0) -> RawDataset:
-    """Random images with the real shapes and class count — clearly labelled, never passed off as real."""
-    rng = np.random.default_rng(seed + (0 if dataset == "mnist" else 1))
-    y_train = rng.integers(0, 10, size=train_samples)
-    y_test = rng.integers(0, 10, size=val_samples)
-    x_train = rng.integers(0, 256, size=(train_samples, 28, 28), dtype=np.uint8)
-    x_test = rng.integers(0, 256, size=(val_samples, 28, 28), dtype=np.uint8)
-    return RawDataset(x_train, y_train, x_test, y_test, source="synthetic",
-                      origin=f"synthetic random images, seed {seed} (not real {dataset})")

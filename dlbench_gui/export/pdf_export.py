@@ -8,12 +8,13 @@ import os
 from html import escape
 from pathlib import Path
 
-from ..core import comparison
+from ..core import comparison, present
 from ..core.durations import format_bytes, format_duration
 from ..core.estimate import METHOD as ESTIMATE_METHOD
+from ..core.present import NA
 from ..core.report import RunReport
 from ..core.storage import atomic_write_bytes
-from .text import detail_html, html_table, title_of
+from .html_report import detail_html, html_table, title_of
 
 
 def _ensure_app():
@@ -28,19 +29,11 @@ def _ensure_app():
 
 
 def _hardware_rows(r: RunReport) -> list[tuple[str, str]]:
-    hw = r.hardware
-    cpu, mem, disk, gpu, osi = (hw.get(k) or {} for k in ("cpu", "memory", "disk", "gpu", "os"))
     s = r.software
-    return [
-        ("CPU", f"{cpu.get('brand') or 'not available'} — {cpu.get('physical_cores')} cores / {cpu.get('logical_cores')} threads"),
-        ("Vector features", ", ".join(cpu.get("vector_features") or []) or "not available"),
-        ("RAM", format_bytes(mem.get("total_bytes"))),
-        ("GPU", gpu.get("summary") or "not available"),
-        ("Disk", f"{format_bytes(disk.get('free_bytes'))} free of {format_bytes(disk.get('total_bytes'))} ({disk.get('kind') or 'type not available'})"),
-        ("OS", osi.get("platform") or "not available"),
-        ("Python / TensorFlow / Keras", f"{s.get('python') or osi.get('python')} / {s.get('tensorflow', '?')} / {s.get('keras', '?')}"),
+    return present.hardware_rows(r.hardware) + [
+        ("TensorFlow / Keras", f"{s.get('tensorflow') or NA} / {s.get('keras') or NA}"),
         ("TensorFlow devices", ", ".join(d["name"] for d in s.get("tf_devices") or []) or "not recorded"),
-        ("dlbench", r.app_version or "?"),
+        ("dlbench", r.app_version or NA),
     ]
 
 

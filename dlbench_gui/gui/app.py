@@ -7,9 +7,11 @@ the packaged app's smoke test can check that the frozen GUI really reached its m
 
 from __future__ import annotations
 
+import argparse
 import logging
-import os
 import sys
+import time
+from typing import Callable
 
 log = logging.getLogger("dlbench.gui")
 
@@ -45,8 +47,27 @@ def _setup_logging() -> None:
     sys.excepthook = excepthook
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+def parse_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The window's own options; the rest goes to Qt (e.g. -platform)."""
+    p = argparse.ArgumentParser(prog="dlbench", add_help=False)
+    p.add_argument("--settings", metavar="INI", help="keep the window's settings in this file")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="close the window this long after its event loop starts (the packaged app's smoke test)")
+    p.add_argument("--print-shown", action="store_true",
+                   help="print 'shown <unix time>' on stderr once the event loop runs (start-up benchmark)")
+    return p.parse_known_args(argv)
+
+
+def main(argv: list[str] | None = None, *, quit_after_s: float | None = None,
+         on_shown: Callable[[], None] | None = None, settings_path: str | None = None) -> int:
+    """Open the window. `quit_after_s` closes it that long after the event loop starts; `on_shown` runs once the
+    loop runs; both also come from the command line (--quit-after, --print-shown)."""
+    opts, qt_args = parse_options(list(argv or []))
+    quit_after_s = quit_after_s if quit_after_s is not None else opts.quit_after
+    settings_path = settings_path or opts.settings
+    if on_shown is None and opts.print_shown:
+        def on_shown() -> None:
+            print(f"shown {time.time():.3f}", file=sys.stderr, flush=True)
     _setup_logging()
     from .. import __version__
 
@@ -56,25 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from .main_window import MainWindow
+    from .settings import Settings
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("dlbench")
     app.setOrganizationName("dlbench")
-    window = MainWindow()
+    window = MainWindow(settings=Settings(settings_path))
     window.show()
     log.info("main window shown (platform %s)", app.platformName())
-    quit_after = os.environ.get("DLBENCH_QUIT_AFTER_S")  # smoke tests: prove the loop runs, then leave
 
-    def loop_running():
+    def loop_running() -> None:
         log.info("event loop running (tensorflow imported: %s)", "tensorflow" in sys.modules)
-        if os.environ.get("DLBENCH_REPORT_SHOWN"):  # used by benchmarks/gui_perf.py to time the start-up
-            import time
-
-            print(f"shown {time.time():.3f}", file=sys.stderr, flush=True)
-            if os.environ["DLBENCH_REPORT_SHOWN"] == "exit":
-                window.close()
-        if quit_after:
-            QTimer.singleShot(int(float(quit_after) * 1000), window.close)
+        if on_shown is not None:
+            on_shown()
+        if quit_after_s is not None:
+            QTimer.singleShot(int(quit_after_s * 1000), window.close)
 
     QTimer.singleShot(0, loop_running)
     code = app.exec()

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from ..core import comparison  # noqa: E402
-from ..core.config import DATASET_NAMES, MODEL_NAMES  # noqa: E402
-from ..core.durations import format_bytes, format_duration  # noqa: E402
-from ..core.report import RunReport  # noqa: E402
+from ..core import comparison
+from ..core.config import DATASET_NAMES, MODEL_NAMES
+from ..core.durations import format_bytes, format_duration
+from ..core.report import RunReport
 
 
 def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:

@@ -13,10 +13,10 @@ from ..runner.runner import BenchmarkRunner
 
 
 class RunController(QObject):
-    """Lives in a worker QThread. Signals carry plain data (dicts, reports), never widgets."""
+    """Its `run_all` runs on the RunThread (the object itself stays on the GUI thread, so its signals reach
+    GUI-thread slots queued). Signals carry plain data (typed events, reports), never widgets."""
 
-    started = Signal(int, int, object)        # index, total, run_started event (run_id, config)
-    event_received = Signal(object)           # every child event, as it arrives
+    event_received = Signal(object)           # every typed event (core.events), as it arrives
     sampled = Signal(object)                # one telemetry sample
     finished = Signal(object)               # a RunReport that completed
     failed = Signal(object)                 # a RunReport that failed or was cancelled
@@ -33,11 +33,10 @@ class RunController(QObject):
     def run_all(self, configs: list[BenchmarkConfig]) -> None:
         self._stop.clear()
         try:
-            for i, config in enumerate(configs):
-                if self._stop.is_set() or QThread.currentThread().isInterruptionRequested():
+            for config in configs:
+                if self._stop.is_set():
                     break
-                runner = BenchmarkRunner(config, hardware=self._hardware,
-                                         on_event=lambda e, i=i, n=len(configs): self._on_event(e, i, n),
+                runner = BenchmarkRunner(config, hardware=self._hardware, on_event=self.event_received.emit,
                                          on_sample=self.sampled.emit)
                 with self._lock:
                     self._runner = runner
@@ -50,10 +49,12 @@ class RunController(QObject):
         finally:
             self.all_finished.emit()
 
-    def _on_event(self, event: dict[str, Any], index: int, total: int) -> None:
-        if event["type"] == "run_started":
-            self.started.emit(index, total, event)
-        self.event_received.emit(event)
+    def feed(self, adapter) -> None:
+        """Events, reports and the end of the queue into a SessionAdapter (queued to the GUI thread)."""
+        self.event_received.connect(adapter.handle)
+        self.finished.connect(adapter.add_report)
+        self.failed.connect(adapter.add_report)
+        self.all_finished.connect(adapter.finish)
 
     def stop(self) -> None:
         """Thread-safe: may be called from the GUI thread while run_all blocks the worker thread."""
@@ -76,7 +77,7 @@ class RunThread(QThread):
         self.controller.run_all(self.configs)
 
     def stop_and_wait(self, timeout_s: float = 20.0) -> bool:
-        self.requestInterruption()
+        """The one way to stop: the controller's (it stops the runner in progress and starts nothing more)."""
         self.controller.stop()
         deadline = time.monotonic() + timeout_s
         while self.isRunning() and time.monotonic() < deadline:

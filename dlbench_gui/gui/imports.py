@@ -7,12 +7,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from ..core.config import DATASET_NAMES
 from ..core.dataset_import import DatasetImportOutcome, FileSet, find_sets, import_sets
 from ..core.idx import DatasetError
+from ..core.importing import ImportOutcome, import_reports
 from . import as_text
+
+
+def import_report_files(parent: QWidget, paths: list[str]) -> ImportOutcome | None:
+    """The same import as `dlbench import` (validated, written only into the reports folder, nothing overwritten);
+    anything the user should know in a dialog. None when no file was chosen."""
+    if not paths:
+        return None
+    outcome = import_reports(paths)
+    if outcome.problems or outcome.notes:
+        box = QMessageBox.warning if outcome.problems else QMessageBox.information
+        box(parent, "Import report", as_text("\n".join(outcome.lines())))
+    return outcome
 
 
 class Job(QThread):
@@ -83,6 +96,11 @@ class DatasetImporter(QObject):
 
     def _finish(self, outcome: DatasetImportOutcome) -> None:
         self._job = None
+        lines = [f"Imported {DATASET_NAMES[k]}: {v}." for k, v in outcome.imported.items()] or ["Nothing imported."]
+        self.progressed.emit(" ".join(lines))
+        if outcome.problems:
+            QMessageBox.warning(self._parent, "Import dataset",
+                                as_text("\n".join(lines) + "\n\n" + "\n".join(outcome.problems)))
         self.finished.emit(outcome)
 
     def wait(self, ms: int = 30_000) -> None:

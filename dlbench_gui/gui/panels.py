@@ -7,14 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QVBoxLayout)
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core import datasources
 from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
-                           PROTOCOL_VAL_SAMPLES, BenchmarkConfig, expand_selection)
-from ..core.durations import format_bytes, format_duration
-
-NA = "not available"
+                           PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError, expand_selection)
+from ..core.durations import format_duration
+from ..core.predict import predict
+from ..core.present import NA, hardware_rows
 
 
 def _version(dist: str) -> str:
@@ -22,6 +22,20 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def scroll_column(*widgets: QWidget, min_width: int = 400) -> QScrollArea:
+    """Widgets stacked in a column that scrolls vertically when the window is short."""
+    inner = QWidget()
+    layout = QVBoxLayout(inner)
+    for w in widgets:
+        layout.addWidget(w)
+    scroll = QScrollArea()
+    scroll.setWidget(inner)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(min_width)
+    return scroll
 
 
 class MachinePanel(QGroupBox):
@@ -32,29 +46,15 @@ class MachinePanel(QGroupBox):
         self.form = QFormLayout(self)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.labels: dict[str, QLabel] = {}
-        cpu, mem, disk, gpu, osi = hw["cpu"], hw["memory"], hw["disk"], hw["gpu"], hw["os"]
-        clock = cpu.get("max_clock_mhz") or cpu.get("base_clock_mhz") or cpu.get("current_clock_mhz")
-        self._row("CPU", cpu.get("brand") or NA)
-        self._row("Cores", f"{cpu.get('physical_cores') or NA} cores, {cpu.get('logical_cores') or NA} threads"
-                  + (f", {clock / 1000:.2f} GHz" if clock else ""))
-        self._row("Vector", ", ".join(cpu.get("vector_features") or []) or NA)
-        self._row("RAM", f"{format_bytes(mem.get('total_bytes'))} total, {format_bytes(mem.get('available_bytes'))} available")
-        if gpu["nvidia"]:
-            for g in gpu["nvidia"]:
-                self._row(f"GPU {g['index']}", f"{g['name']}, {format_bytes(g['memory_total_bytes'])}\n"
-                          f"driver {g['driver_version'] or NA}, CUDA {g['cuda_driver_version'] or NA}")
-        else:
-            w = self._row("GPU", "No NVIDIA GPU detected — TensorFlow will run on the CPU")
-            w.setStyleSheet("color: #b35900; font-weight: bold;")
-        self._row("Disk", f"{format_bytes(disk.get('free_bytes'))} free ({disk.get('kind') or 'type ' + NA})")
-        self._row("OS", f"{osi.get('system')} {osi.get('release')}")
-        self._row("Python", osi.get("python") or NA)
+        for key, text in hardware_rows(hw):
+            label = self._row(key, text)
+            if key == "GPU" and not hw["gpu"]["nvidia"]:
+                label.setStyleSheet("color: #b35900; font-weight: bold;")
+            elif key == "Power":
+                label.setStyleSheet("color: #b35900;")
         self._row("TensorFlow", _version("tensorflow"))
         self._row("Keras", _version("keras"))
         self._row("TF devices", "known when a run starts")
-        if (hw.get("power") or {}).get("warning"):
-            w = self._row("Power", hw["power"]["warning"])
-            w.setStyleSheet("color: #b35900;")
 
     def _row(self, key: str, text: str) -> QLabel:
         label = QLabel(text)
@@ -198,6 +198,17 @@ class SetupPanel(QGroupBox):
                                 quick_budget_s=float(self.budget.value()))
                 for m, d in self.selected()]
 
+    def refresh(self, history: list) -> None:
+        """Where each dataset would come from, and the predicted duration of the selection (from `history`)."""
+        self.refresh_data_state()
+        try:
+            configs = self.configs()
+        except ConfigError as exc:
+            self.prediction.setText(f"⚠ {exc}")
+            return
+        preds = [predict(c, history) for c in configs]
+        self.show_prediction(sum(p.seconds for p in preds), preds[0].basis if preds else "", len(configs))
+
     def refresh_data_state(self) -> None:
         for d, label in self.dataset_state.items():
             _state, words = datasources.state(d, self.data)
@@ -221,3 +232,34 @@ class SetupPanel(QGroupBox):
         else:
             self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
                                     f" ({basis})")
+
+    # ------------------------------------------------------------------ settings
+    def restore(self, s) -> None:
+        """The last session's choices (`s`: a gui.settings.Settings)."""
+        models = s.get("setup/models", list(MODEL_NAMES))
+        datasets = s.get("setup/datasets", list(DATASET_NAMES))
+        for k, box in self.model_boxes.items():
+            box.setChecked(k in models)
+        for k, box in self.dataset_boxes.items():
+            box.setChecked(k in datasets)
+        for combo, key in ((self.profile_combo, "setup/profile"), (self.data_combo, "setup/data")):
+            i = combo.findData(s.get(key, combo.currentData()))
+            if i >= 0:
+                combo.setCurrentIndex(i)
+        if self.profile == "custom":
+            self.epochs.setValue(s.get("setup/epochs", PROTOCOL_EPOCHS))
+            self.batch.setValue(s.get("setup/batch_size", PROTOCOL_BATCH_SIZE))
+            self.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
+            self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
+        self.budget.setValue(s.get("setup/quick_budget_s", 60))
+
+    def save(self, s) -> None:
+        s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
+        s.set("setup/datasets", [k for k, b in self.dataset_boxes.items() if b.isChecked()])
+        s.set("setup/profile", self.profile)
+        s.set("setup/data", self.data)
+        s.set("setup/epochs", self.epochs.value())
+        s.set("setup/batch_size", self.batch.value())
+        s.set("setup/train_samples", self.train_samples.value())
+        s.set("setup/val_samples", self.val_samples.value())
+        s.set("setup/quick_budget_s", self.budget.value())

@@ -8,16 +8,13 @@ most of the GUI's CPU during a run (py-spy: about 60% of the main thread's sampl
 
 from __future__ import annotations
 
-import os
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget  # noqa: E402
-
-from ..core.durations import format_bytes  # noqa: E402
+from ..core.durations import format_bytes
+from ..core.events import EpochEnd
 
 REDRAW_HZ = 2  # steps arrive every ~0.3 s on a CPU; faster redraws only repaint the same picture
 RANGE_HEADROOM = 0.3  # a view range grows in jumps of 30%: axes (the costliest part to paint) rarely change
@@ -177,13 +174,13 @@ class LivePlots(QWidget):
                 self.series["speed"].append(g, imgs / secs)
         self._dirty = True
 
-    def add_epoch(self, event: dict) -> None:
+    def add_epoch(self, event: EpochEnd) -> None:
         g = self._global_step
-        if event.get("val_loss") is not None:
-            self.series["val_loss"].append(g, event["val_loss"])
-        if event.get("val_accuracy") is not None:
-            self.series["val_acc"].append(g, event["val_accuracy"])
-        line = _EpochMarks(g, event.get("epoch"), (self.loss_plot, self.acc_plot, self.speed_plot))
+        if event.metric("val_loss") is not None:
+            self.series["val_loss"].append(g, event.metric("val_loss"))
+        if event.metric("val_accuracy") is not None:
+            self.series["val_acc"].append(g, event.metric("val_accuracy"))
+        line = _EpochMarks(g, event.epoch, (self.loss_plot, self.acc_plot, self.speed_plot))
         self._epoch_lines.append(line)
         self._dirty = True
 

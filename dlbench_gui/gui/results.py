@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import Qt, Signal  # noqa: E402
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,  # noqa: E402
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
-from ..core import comparison  # noqa: E402
-from ..core.config import DATASET_NAMES, MODEL_NAMES  # noqa: E402
-from ..core.durations import format_duration  # noqa: E402
-from ..core.report import RunReport  # noqa: E402
-from ..export.text import VERDICT_COLOURS, detail_html  # noqa: E402
+from ..core import comparison
+from ..core.config import DATASET_NAMES, MODEL_NAMES
+from ..core.durations import format_duration
+from ..core.report import RunReport
+from ..export.html_report import VERDICT_COLOURS, detail_html
 
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Error"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -10,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 class Settings:
     def __init__(self, path: str | None = None):
-        path = path or os.environ.get("DLBENCH_SETTINGS")
+        """`path`: an INI file (tests, benchmarks, `--settings`); None: the platform's own settings store."""
         if path:
             self._s = QSettings(path, QSettings.Format.IniFormat)
         else:

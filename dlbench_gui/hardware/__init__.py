@@ -1,3 +1,2 @@
 """Hardware: detection and live telemetry, through psutil and nvidia-ml-py. Imports neither Qt nor TensorFlow."""
 
-NOT_AVAILABLE = "not available"

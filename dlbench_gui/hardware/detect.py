@@ -169,26 +169,7 @@ def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
 
 
 def summary_lines(hw: dict[str, Any]) -> list[str]:
-    """The facts in words, for the CLI and the GUI's tooltip."""
-    from ..core.durations import format_bytes
+    """The facts in words, for `dlbench hw` (the same rows as the window's machine panel and the PDF)."""
+    from ..core.present import hardware_rows
 
-    na = "not available"
-    cpu, mem, disk, gpu, osi = hw["cpu"], hw["memory"], hw["disk"], hw["gpu"], hw["os"]
-    clock = cpu.get("max_clock_mhz") or cpu.get("base_clock_mhz")
-    lines = [
-        f"CPU:    {cpu.get('brand') or na}",
-        f"        {cpu.get('physical_cores') or na} cores / {cpu.get('logical_cores') or na} threads, "
-        f"{f'{clock:.0f} MHz' if clock else 'clock ' + na}; vector: {', '.join(cpu.get('vector_features') or []) or na}",
-        f"RAM:    {format_bytes(mem.get('total_bytes'))} total, {format_bytes(mem.get('available_bytes'))} available",
-        f"Disk:   {format_bytes(disk.get('free_bytes'))} free at {disk.get('path')} ({disk.get('kind') or 'type ' + na})",
-    ]
-    if gpu["nvidia"]:
-        for g in gpu["nvidia"]:
-            lines.append(f"GPU {g['index']}:  {g['name']}, {format_bytes(g['memory_total_bytes'])}, driver {g['driver_version'] or na}, "
-                         f"CUDA {g['cuda_driver_version'] or na}, compute {g['compute_capability'] or na}")
-    else:
-        lines.append("GPU:    no NVIDIA GPU detected — TensorFlow will run on the CPU")
-    lines.append(f"OS:     {osi.get('platform')}; Python {osi.get('python')}")
-    if hw.get("power", {}).get("warning"):
-        lines.append(f"Power:  {hw['power']['warning']}")
-    return lines
+    return [f"{label + ':':8s}{value}" for label, value in hardware_rows(hw)]

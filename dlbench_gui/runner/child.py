@@ -57,7 +57,7 @@ class ChildProcess:
             _LIVE.add(self)
         self.started_at = time.monotonic()
         self.last_event_at = self.started_at
-        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.events: queue.Queue[ev.Event | None] = queue.Queue()
         self._stop_sent = False
         self._reader = threading.Thread(target=self._read, daemon=True, name=f"child-{self.proc.pid}-reader")
         self._reader.start()
@@ -77,16 +77,16 @@ class ChildProcess:
             if not line:
                 continue
             try:
-                event = ev.decode(line)
-            except ev.WireError:
-                self._log.write(b"[stdout] " + raw)
+                event = ev.from_json(line)
+            except ev.WireError as exc:  # logged, never fatal: the child's own words stay in its log
+                self._log.write(f"dlbench: ignored a malformed line from the child ({exc})\n".encode())
                 self._log.flush()
                 continue
             self.last_event_at = time.monotonic()
             self.events.put(event)
         self.events.put(None)  # end of stream
 
-    def next_event(self, timeout: float) -> dict[str, Any] | None:
+    def next_event(self, timeout: float) -> ev.Event | None:
         """The next event; None at end of stream; raises queue.Empty after `timeout` seconds without one."""
         return self.events.get(timeout=timeout)
 

@@ -22,9 +22,9 @@ def describe_models(timeout_s: float = 300, command: list[str] | None = None) ->
                 raise WorkFailed(f"the worker said nothing for {timeout_s:.0f} s; see {log}") from None
             if event is None:
                 raise WorkFailed(f"the worker ended without describing the models; see {log}")
-            if event["type"] == ev.RESULT:
-                return event["models"]
-            if event["type"] == ev.ERROR:
-                raise WorkFailed(f"{event.get('kind')}: {str(event.get('message'))[:300]} (log: {log})")
+            if isinstance(event, ev.Result):
+                return event.get("models")
+            if isinstance(event, ev.Error):
+                raise WorkFailed(f"{event.kind}: {event.message[:300]} (log: {log})")
     finally:
         child.stop()

@@ -18,7 +18,7 @@ from ..core import events as ev
 from ..core import storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
-from ..core.errors import classify_exit, describe, exit_description, gpu_visibility_problem, near_host_ceiling
+from ..core.errors import classify_outcome, error_dict, gpu_visibility_problem
 from ..core.history import load_history
 from ..core.maxbatch_store import saved_result
 from ..core.report import RunReport, new_run_id, now_iso
@@ -28,18 +28,86 @@ from .child import ChildProcess
 
 STOP_GRACE_S = 3.0  # polite stop, then SIGTERM, then SIGKILL: a run is cancelled well within 10 s
 
-EventCallback = Callable[[dict[str, Any]], None]
+EventCallback = Callable[[ev.Event], None]
 
 
 @dataclass
 class ChildOutcome:
     status: str  # completed | failed | cancelled
-    result: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None  # the Result event's payload
     error: dict[str, Any] | None = None
-    hello: dict[str, Any] | None = None
+    hello: ev.Hello | None = None
     epochs: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] | None = None
     returncode: int | None = None
+
+
+class _Pump:
+    """Reads one child's events until it ends: the journal, the watchdog, stop escalation, the callbacks."""
+
+    def __init__(self, runner: "BenchmarkRunner", task: str, child: ChildProcess, sampler: Sampler | None,
+                 journal: storage.Journal, on_epoch: Callable[[list], None]):
+        self.runner, self.task, self.child, self.sampler, self.journal = runner, task, child, sampler, journal
+        self.on_epoch = on_epoch
+        self.out = ChildOutcome(status="failed")
+        self.final: ev.Event | None = None
+        self.hung = False
+        self.forced_error: dict[str, Any] | None = None
+
+    def run(self) -> None:
+        stop_deadline: float | None = None
+        child, config = self.child, self.runner.config
+        while True:
+            if self.runner.stopping and stop_deadline is None:
+                child.request_stop()
+                stop_deadline = time.monotonic() + STOP_GRACE_S
+            if stop_deadline is not None and time.monotonic() > stop_deadline and child.poll() is None:
+                child.stop(grace_s=0.1, term_s=3.0)
+            try:
+                event = child.next_event(timeout=0.25)
+            except queue.Empty:
+                if time.monotonic() - child.last_event_at > config.watchdog_s and child.poll() is None:
+                    self.hung = True
+                    child.kill()
+                continue
+            if event is None:
+                return
+            if not isinstance(event, ev.Heartbeat):  # a heartbeat has done its job on arrival
+                self.handle(event.with_task(self.task))
+
+    def handle(self, event: ev.Event) -> None:
+        try:
+            if not isinstance(event, ev.Step):
+                self.journal.append(event.to_dict(), sync=isinstance(event, (ev.EpochEnd, ev.Hello, *ev.FINAL_EVENTS)))
+        except storage.DiskFullError as exc:
+            if self.forced_error is None:
+                self.forced_error = error_dict("disk_full", f"{exc}; the run was stopped")
+            self.child.kill()
+            return
+        if isinstance(event, ev.Hello):
+            self.hello(event)
+        elif isinstance(event, ev.Phase) and self.sampler is not None:
+            self.sampler.mark(phase=event.phase, epoch=event.epoch)
+        elif isinstance(event, ev.EpochEnd):
+            self.out.epochs.append(event.record)
+            self.on_epoch(self.out.epochs)
+        elif isinstance(event, ev.Log) and event.data is not None:
+            self.out.data = event.data
+        elif isinstance(event, ev.FINAL_EVENTS):
+            self.final = event
+        self.runner._emit(event)
+
+    def hello(self, event: ev.Hello) -> None:
+        runner = self.runner
+        self.out.hello = event
+        if self.task != "train":
+            return
+        for warning_kind, problem in runner._hello_warnings(event):
+            runner.warnings[warning_kind] = problem
+            runner._emit(ev.Log(message=problem, level="warning", kind=warning_kind, task=self.task))
+        if runner.gpu_warning and runner.config.require_gpu:
+            self.forced_error = error_dict("no_gpu_visible", runner.gpu_warning)
+            self.child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
 
 
 def predicted_data_source(data: str, dataset: str) -> str:
@@ -49,12 +117,6 @@ def predicted_data_source(data: str, dataset: str) -> str:
         return "files"
     st, _ = data_state(dataset, data)
     return {"cached": "keras", "download": "keras", "files": "files"}.get(st, "synthetic")
-
-
-def make_error(kind: str, message: str, **more: Any) -> dict[str, Any]:
-    k = describe(kind)
-    return {"kind": kind, "message": message, "title": k.title, "explanation": k.explanation,
-            "suggestion": k.suggestion, **more}
 
 
 class BenchmarkRunner:
@@ -91,7 +153,7 @@ class BenchmarkRunner:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: ev.Event) -> None:
         if self.on_event is not None:
             try:
                 self.on_event(event)
@@ -101,6 +163,7 @@ class BenchmarkRunner:
     # ------------------------------------------------------------------ one child
     def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                    on_epoch: Callable[[list], None], extra: dict[str, Any] | None = None) -> ChildOutcome:
+        """One child, start to end: its events pumped into the journal and the callbacks, then how it ended."""
         request = {"task": task, "config": self.config.to_dict(), "heartbeat_s": min(10.0, self.config.watchdog_s / 4),
                    "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
         child = ChildProcess(request, self.run_dir / "worker.log", command=self.worker_command)
@@ -109,106 +172,39 @@ class BenchmarkRunner:
             child.request_stop()
         if sampler is not None:
             sampler.watch(child.pid)
-        out = ChildOutcome(status="failed")
-        final: dict[str, Any] | None = None
-        hung = False
-        forced_error: dict[str, Any] | None = None
-        stop_deadline: float | None = None
+        pump = _Pump(self, task, child, sampler, journal, on_epoch)
         try:
-            while True:
-                if self._stop.is_set() and stop_deadline is None:
-                    child.request_stop()
-                    stop_deadline = time.monotonic() + STOP_GRACE_S
-                if stop_deadline is not None and time.monotonic() > stop_deadline and child.poll() is None:
-                    child.stop(grace_s=0.1, term_s=3.0)
-                try:
-                    event = child.next_event(timeout=0.25)
-                except queue.Empty:
-                    if time.monotonic() - child.last_event_at > self.config.watchdog_s and child.poll() is None:
-                        hung = True
-                        child.kill()
-                    continue
-                if event is None:
-                    break
-                if event["type"] == ev.HEARTBEAT:
-                    continue  # it has done its job (the reader saw it arrive); nothing to keep or show
-                event["task"] = task
-                kind = event["type"]
-                important = kind in (ev.EPOCH, ev.RESULT, ev.ERROR, ev.CANCELLED, ev.HELLO)
-                try:
-                    if kind != ev.STEP:
-                        journal.append(event, sync=important)
-                except storage.DiskFullError as exc:
-                    if forced_error is None:
-                        forced_error = make_error("disk_full", f"{exc}; the run was stopped")
-                    child.kill()
-                    continue
-                if kind == ev.HELLO:
-                    out.hello = event
-                    if task == "train":
-                        for warning_kind, problem in self._hello_warnings(event):
-                            warning = {"type": ev.LOG, "t": time.time(), "task": task, "level": "warning",
-                                       "kind": warning_kind, "message": problem}
-                            self.warnings[warning_kind] = problem
-                            self._emit(warning)
-                    if self.gpu_warning and self.config.require_gpu and task == "train":
-                        forced_error = make_error("no_gpu_visible", self.gpu_warning)
-                        child.kill()  # nothing done yet, nothing to keep: do not wait for a first step
-                elif kind == ev.PHASE and sampler is not None:
-                    sampler.mark(phase=event.get("phase"), epoch=event.get("epoch"))
-                elif kind == ev.EPOCH:
-                    out.epochs.append({k: v for k, v in event.items() if k not in ("type", "t", "task", "epochs")})
-                    on_epoch(out.epochs)
-                elif kind == ev.LOG and "data" in event:
-                    out.data = event["data"]
-                elif kind in ev.FINAL_TYPES:
-                    final = event
-                self._emit(event)
+            pump.run()
         finally:
             rc = child.wait(timeout=15)
             if rc is None:
                 child.kill()
                 rc = child.poll()
-            out.returncode = rc
             tail = child.stderr_tail()
             child.close()
             self._child = None
-        limit = self.config.host_memory_limit_gb
-        peak = sampler.peak_child_rss_bytes if sampler is not None else 0
-        if forced_error is not None:
-            out.error = forced_error
-        elif final is not None and final["type"] == ev.RESULT:
-            out.status, out.result = "completed", final
-        elif final is not None and final["type"] == ev.CANCELLED or (self._stop.is_set() and not hung):
-            out.status = "cancelled"
-            out.error = make_error("cancelled", "stopped on request")
-        elif final is not None and final["type"] == ev.ERROR:
-            kind, message = final.get("kind", "crash"), final.get("message", "")
-            if kind == "crash" and near_host_ceiling(limit, peak, message):
-                kind = "host_oom"
-                message = (f"{message.splitlines()[0][:300] if message else 'failed'} — at {peak / 2**30:.2f} GB "
-                           f"peak RSS under the {limit} GB host memory ceiling")
-            out.error = make_error(kind, message, exception=final.get("exception"), traceback=final.get("traceback"))
-        else:
-            last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
-            near = near_host_ceiling(limit, peak, tail) or (last.get("ram_percent") or 0) >= 95
-            kind = classify_exit(rc, near_memory_limit=near, hung=hung, stderr_tail=tail)
-            message = {
-                "hang": f"no event for {self.config.watchdog_s:.0f} s; the child was killed",
-                "host_oom": f"the {task} process ended ({exit_description(rc)}) at its memory ceiling"
-                            + (f" of {limit} GB" if limit else "") + f"; peak RSS seen {peak / 2**30:.2f} GB",
-            }.get(kind, f"the {task} process ended without a result ({exit_description(rc)})")
-            out.error = make_error(kind, message, returncode=rc, log_tail=tail[-3000:])
+        out = pump.out
+        out.returncode = rc
+        if pump.forced_error is not None:
+            out.error = pump.forced_error
+            return out
+        last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
+        out.status, out.error = classify_outcome(
+            pump.final, rc, tail, sampler.peak_child_rss_bytes if sampler is not None else 0,
+            self.config.host_memory_limit_gb, pump.hung, stopped=self._stop.is_set(),
+            ram_percent=last.get("ram_percent") or 0, task=task, watchdog_s=self.config.watchdog_s)
+        if out.status == "completed":
+            out.result = dict(pump.final.extra)
         return out
 
-    def _hello_warnings(self, hello: dict[str, Any]) -> list[tuple[str, str]]:
+    def _hello_warnings(self, hello: ev.Hello) -> list[tuple[str, str]]:
         """What the child's first words tell the user: a GPU left unused, a GPU memory limit with no GPU."""
         out = []
-        problem = gpu_visibility_problem(self.hardware, (hello.get("software") or {}).get("tf_gpus"))
+        problem = gpu_visibility_problem(self.hardware, hello.software.get("tf_gpus"))
         if problem:
             self.gpu_warning = problem
             out.append(("no_gpu_visible", problem))
-        limit = hello.get("gpu_memory_limit") or {}
+        limit = hello.gpu_memory_limit or {}
         if self.config.gpu_memory_limit_gb is not None and limit.get("applied") is False:
             out.append(("gpu_memory_limit_unused", f"the GPU memory limit of {self.config.gpu_memory_limit_gb:g} GB "
                                                    "has no effect: TensorFlow sees no GPU on this machine"))
@@ -229,8 +225,8 @@ class BenchmarkRunner:
                            extra={"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
                                   "run_dir": str(self.run_dir)})
         self._save(report)
-        self._emit({"type": "run_started", "run_id": self.run_id, "config": config_dict, "t": time.time(),
-                    "log_path": report.log_path, "report_path": str(self.report_path)})
+        self._emit(ev.RunStarted(run_id=self.run_id, config=config_dict, log_path=report.log_path,
+                                 report_path=str(self.report_path)))
         sampler = Sampler(on_sample=self.on_sample).start() if self.telemetry else None
         state = {"report": report}
 
@@ -250,12 +246,12 @@ class BenchmarkRunner:
             report = self._assemble(state["report"], train, infer, sampler)
         except KeyboardInterrupt:  # a second Ctrl+C: the child is already killed; keep what was done
             report = state["report"].with_changes(
-                status="cancelled", finished_at=now_iso(), error=make_error("cancelled", "stopped at once (interrupted twice)"))
+                status="cancelled", finished_at=now_iso(), error=error_dict("cancelled", "stopped at once (interrupted twice)"))
             raise
         except BaseException as exc:
             report = state["report"].with_changes(
                 status="failed", finished_at=now_iso(),
-                error=make_error("crash", f"dlbench runner failed: {exc}", traceback=traceback.format_exc()))
+                error=error_dict("crash", f"dlbench runner failed: {exc}", traceback=traceback.format_exc()))
             raise
         finally:
             if sampler is not None:
@@ -266,11 +262,10 @@ class BenchmarkRunner:
             try:
                 self._save(report)
             except storage.DiskFullError as exc:
-                report = report.with_changes(status="failed", error=make_error("disk_full", str(exc)))
+                report = report.with_changes(status="failed", error=error_dict("disk_full", str(exc)))
             if not (self.keep_checkpoint and report.status == "completed"):
                 remove_checkpoints(self.run_dir)  # a failed run's checkpoint may be partial: never keep it
-            self._emit({"type": "run_finished", "run_id": self.run_id, "status": report.status, "t": time.time(),
-                        "report_path": str(self.report_path)})
+            self._emit(ev.RunFinished(run_id=self.run_id, status=report.status, report_path=str(self.report_path)))
         return report
 
     def _save(self, report: RunReport) -> None:
@@ -280,7 +275,7 @@ class BenchmarkRunner:
                   sampler: Sampler | None) -> RunReport:
         config = dict(report.config)
         software = dict(report.software)
-        hello = (train.hello or {}).get("software") or {}
+        hello = train.hello.software if train.hello is not None else {}
         software.update(hello)
         data = train.data or {}
         if data.get("source"):
@@ -424,6 +419,13 @@ def remove_checkpoints(run_dir: Path) -> None:
         pass
 
 
+def _journal_event(d: dict[str, Any]) -> ev.Event | None:
+    try:
+        return ev.from_dict(d)
+    except ev.WireError:  # a torn or foreign line: skipped
+        return None
+
+
 def recover_interrupted() -> list[Path]:
     """Reports left 'running' by a dlbench that is gone are saved as failed/interrupted, epochs kept, and their
     checkpoints removed. Never fatal: a report that cannot be fixed is left as it is."""
@@ -441,13 +443,12 @@ def recover_interrupted() -> list[Path]:
         run_dir = Path(str(r.extra.get("run_dir") or ""))
         local = bool(r.extra.get("run_dir")) and run_dir.resolve().parent == storage.runs_dir().resolve()
         events = storage.read_journal(run_dir / "events.jsonl") if local else []
-        epochs = [{k: v for k, v in e.items() if k not in ("type", "t", "task", "epochs")}
-                  for e in events if e.get("type") == ev.EPOCH and e.get("task") == "train"]
+        epochs = [e.record for e in map(_journal_event, events) if isinstance(e, ev.EpochEnd) and e.task == "train"]
         timing = dict(r.timing)
         if len(epochs) > len(timing.get("epochs") or []):
             timing["epochs"] = epochs
         fixed_report = r.with_changes(status="failed", timing=timing, finished_at=now_iso(),
-                                      error=make_error("interrupted", "dlbench stopped while this run was in progress; "
+                                      error=error_dict("interrupted", "dlbench stopped while this run was in progress; "
                                                        f"{len(timing.get('epochs') or [])} finished epoch(s) kept"))
         if validation_errors(fixed_report.to_dict()):  # a torn journal must not make the report unreadable
             fixed_report = fixed_report.with_changes(timing=r.timing)

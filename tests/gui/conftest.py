@@ -30,7 +30,7 @@ def make_window(qtbot, settings_path, monkeypatch):
         w.shutdown()
         qtbot.waitUntil(lambda: w.thread is None, timeout=10_000)  # let the queued 'all finished' slot run
         assert w.thread is None or not w.thread.isRunning(), "a QThread outlived the test"
-        for timer in (w.plots.timer, w.log_timer, w.clock):
+        for timer in (w.plots.timer, w.log_panel.timer, w.status_line.clock):
             assert not timer.isActive(), "a QTimer outlived the test"
     assert not live_children(), "a worker child outlived the test"
 

@@ -42,24 +42,32 @@ def test_selections_persist_across_window_instances(make_window):
     assert w2.setup.data == "synthetic"
 
 
-def test_plots_draw_replayed_child_events(make_window, qtbot):
+def test_plots_and_status_follow_a_replayed_event_stream(make_window, qtbot):
+    """A recorded child's events (tests/gui/data), replayed through a RunSession bound to the window."""
+    from dlbench_gui.core.session import RunSession
+
     w = make_window()
     w.show()  # hidden plots are not drawn
-    w._configs = [BenchmarkConfig(model="model_a", dataset="mnist", profile="custom", epochs=3, train_samples=640,
-                                  val_samples=128, data="synthetic")]
-    w._current = w._configs[0]
-    w._predictions = [60.0]
-    events = [json.loads(line) for line in (DATA / "model_a_train_events.jsonl").read_text().splitlines()]
-    for e in events:
-        e["task"] = "train"
-        w._on_event(e)
-    steps = sum(len(e["steps"]) for e in events if e["type"] == ev.STEP)
+    config = BenchmarkConfig(model="model_a", dataset="mnist", profile="custom", epochs=3, train_samples=640,
+                             val_samples=128, data="synthetic")
+    adapter = w.bind_session(RunSession([config], [60.0]))
+    events = [ev.from_json(line).with_task("train")
+              for line in (DATA / "model_a_train_events.jsonl").read_text().splitlines()]
+    with qtbot.waitSignal(adapter.run_started):
+        adapter.handle(ev.RunStarted(run_id="replay", config=config.to_dict()))
+    with qtbot.waitSignal(adapter.epoch_added):
+        for e in events:
+            adapter.handle(e)
+    steps = sum(len(e.steps) for e in events if isinstance(e, ev.Step))
     assert w.plots.point_count("loss") == steps == 30
     assert w.plots.point_count("val_acc") == 3  # one validation point per epoch
-    assert len(w.plots._epoch_lines) == 3
+    assert adapter.session.steps_done == 30 and adapter.session.progress().fraction == pytest.approx(0.99)
+    w.status_line.refresh()
+    assert w.status.text().startswith("Run 1/1 · Model A on MNIST · ")
     w.plots.timer.start()
     qtbot.waitUntil(lambda: w.plots.redraws > 0, timeout=2000)
     w.plots.timer.stop()
+    w.status_line.clock.stop()
     x, y = w.plots.curves["loss"].getData()
     assert len(x) == 30 and y[0] > y[-1]  # the loss fell, and the curve shows it
     assert w.machine.text_of("TF devices") == "CPU:0"
@@ -73,7 +81,7 @@ def test_import_rejects_a_malformed_report_and_names_the_problem(make_window, tm
     valid_report(run_id="imported-1").save(good)
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
-    problems = w.import_report_files([str(bad), str(good)])
+    problems = w.import_report_files([str(bad), str(good)]).problems
     assert problems and "bad.json" in problems[0] and "config lacks 'dataset'" in problems[0]
     assert shown and "bad.json" in shown[0]
     assert any(r.run_id == "imported-1" for r in w.results.reports)
@@ -109,7 +117,7 @@ def test_stop_during_a_real_run_cancels_it_and_leaves_no_child(make_window, qtbo
     choose(w, epochs=50, train=1280)
     pids = []
     w.act_start.trigger()
-    w.controller.event_received.connect(lambda e: pids.append(e["pid"]) if e["type"] == ev.HELLO else None)
+    w.controller.event_received.connect(lambda e: pids.append(e.pid) if isinstance(e, ev.Hello) else None)
     qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0, timeout=300_000)
     t0 = time.monotonic()
     w.act_stop.trigger()  # the Esc shortcut's action (offscreen windows get no key focus)
@@ -124,7 +132,7 @@ def test_closing_during_a_run_asks_then_stops_cleanly(make_window, qtbot, monkey
     w = make_window()
     choose(w, epochs=50, train=1280)
     w.act_start.trigger()
-    qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0 or w._phase_text == "training", timeout=300_000)
+    qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0 or w.adapter.session.phase == "training", timeout=300_000)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
     assert w.close()

@@ -35,13 +35,13 @@ def test_a_child_killed_mid_run_keeps_its_finished_epochs():
     done = threading.Event()
 
     def on_event(e):
-        if e["type"] == ev.HELLO:
-            pid["train"] = pid.get("train") or e["pid"]
-        if e["type"] == ev.EPOCH:
-            epochs_seen.append(e["epoch"])
+        if isinstance(e, ev.Hello):
+            pid["train"] = pid.get("train") or e.pid
+        if isinstance(e, ev.EpochEnd):
+            epochs_seen.append(e.epoch)
             if len(epochs_seen) == 2:
                 os.kill(pid["train"], signal.SIGKILL)
-        if e["type"] == "run_finished":
+        if isinstance(e, ev.RunFinished):
             done.set()
 
     runner = BenchmarkRunner(tiny_config(epochs=6, train_samples=320), on_event=on_event)
@@ -137,10 +137,10 @@ def test_nvidia_gpu_unseen_by_tensorflow_warns_before_training_or_fails_when_req
     report = runner.run()
     assert report.status == "failed" and report.error["kind"] == "no_gpu_visible", report.error
     assert "RTX 3060" in report.error["message"] and report.error["suggestion"]
-    assert not any(e["type"] == ev.EPOCH for e in events)  # stopped before any training was done
-    warnings = [e for e in events if e["type"] == ev.LOG and e.get("level") == "warning"]
-    assert warnings and warnings[0]["kind"] == "no_gpu_visible"
-    phases = [e.get("phase") for e in events if e["type"] == ev.PHASE]
+    assert not any(isinstance(e, ev.EpochEnd) for e in events)  # stopped before any training was done
+    warnings = [e for e in events if isinstance(e, ev.Log) and e.level == "warning"]
+    assert warnings and warnings[0].kind == "no_gpu_visible"
+    phases = [e.phase for e in events if isinstance(e, ev.Phase)]
     assert "training" not in phases
 
 

@@ -26,7 +26,7 @@ def fake(mode):
 def test_watchdog_kills_a_child_that_stops_talking_injected_silent_worker():
     pids = []
     runner = BenchmarkRunner(tiny_config(watchdog_s=10), worker_command=fake("silent"), telemetry=False,
-                             on_event=lambda e: pids.append(e["pid"]) if e["type"] == ev.HELLO else None)
+                             on_event=lambda e: pids.append(e.pid) if isinstance(e, ev.Hello) else None)
     t0 = time.monotonic()
     report = runner.run()
     assert report.status == "failed" and report.error["kind"] == "hang", report.error
@@ -47,19 +47,19 @@ def test_heartbeats_keep_a_long_silent_phase_alive_past_the_watchdog_injected_sl
     assert out.status == "completed", out.error
     # heartbeats are not kept: the journal holds the phase and the result, not the beats
     kinds = [e["type"] for e in storage.read_journal(runner.run_dir / "events.jsonl")]
-    assert ev.HEARTBEAT not in kinds and ev.RESULT in kinds
+    assert ev.Heartbeat.TYPE not in kinds and ev.Result.TYPE in kinds
 
 
 def test_emitter_beats_only_between_a_phase_and_the_next_step():
     stream = io.StringIO()
     em = __import__("dlbench_gui.bench.worker", fromlist=["Emitter"]).Emitter(stream, heartbeat_s=0.05)
-    em.emit(ev.PHASE, phase="training", epoch=1, epochs=1)
+    em.emit(ev.Phase(phase="training", epoch=1, epochs=1))
     time.sleep(0.06)
     assert em.beat_if_due()  # graph tracing of the first step: silent, so it beats
-    em.emit(ev.STEP, steps=[[0, 0.1, 1.0, 0.1]], steps_per_epoch=1)
+    em.emit(ev.Step(steps=[[0, 0.1, 1.0, 0.1]], steps_per_epoch=1))
     time.sleep(0.06)
     assert not em.beat_if_due()  # steps flow: their own events show progress
-    em.emit(ev.PHASE, phase="validating", epoch=1, epochs=1)
+    em.emit(ev.Phase(phase="validating", epoch=1, epochs=1))
     time.sleep(0.06)
     assert em.beat_if_due()
     beats = [json.loads(line) for line in stream.getvalue().splitlines() if '"heartbeat"' in line]
@@ -123,7 +123,7 @@ def test_recovery_judges_liveness_by_pid_and_start_time_and_removes_only_its_own
 def test_stopping_works_without_process_groups_as_on_windows(monkeypatch, tmp_path):
     monkeypatch.setattr(child_module, "PROCESS_GROUPS", False)  # injected: the platform has no killpg/SIGKILL
     c = ChildProcess({"task": "train", "heartbeat_s": 10}, tmp_path / "w.log", command=fake("silent"))
-    assert c.next_event(timeout=30)["type"] == ev.HELLO
+    assert isinstance(c.next_event(timeout=30), ev.Hello)
     t0 = time.monotonic()
     c.stop(grace_s=0.5, term_s=2)
     assert c.poll() is not None and time.monotonic() - t0 < 10

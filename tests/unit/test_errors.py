@@ -2,6 +2,7 @@ import signal
 
 import pytest
 
+from dlbench_gui.core import events as ev
 from dlbench_gui.core.errors import KINDS, classify_exception, classify_exit, describe
 
 
@@ -48,3 +49,45 @@ def test_gpu_visibility_problem_only_when_an_nvidia_gpu_is_present_and_tensorflo
     assert gpu_visibility_problem({"gpu": {"nvidia": []}}, []) is None  # no GPU: CPU training is expected
     assert gpu_visibility_problem(card, None) is None  # TensorFlow's view not known yet
     assert "driver device files" in gpu_visibility_problem({"gpu": {"nvidia": [], "driver_device_files": True}}, [])
+
+
+RESULT = ev.Result()
+CANCELLED = ev.Cancelled()
+CRASH = ev.Error(kind="crash", message="Segmentation fault in a kernel")
+GPU_OOM = ev.Error(kind="gpu_oom", message="OOM when allocating tensor on /job:localhost/device:GPU:0")
+GB = 2**30
+
+OUTCOMES = [
+    # id, final event, return code, stderr tail, peak RSS, ceiling GB, hung, extra, status, error kind, words
+    ("result", RESULT, 0, "", 1 * GB, None, False, {}, "completed", None, None),
+    ("cancelled by the child", CANCELLED, 0, "", 0, None, False, {}, "cancelled", "cancelled", "stopped on request"),
+    ("stopped, no final event", None, -15, "", 0, None, False, {"stopped": True}, "cancelled", "cancelled", None),
+    ("hung beats stopped", None, -9, "", 0, None, True, {"stopped": True, "watchdog_s": 120}, "failed", "hang",
+     "no event for 120 s"),
+    ("error event kept", GPU_OOM, 1, "", 0, None, False, {}, "failed", "gpu_oom", "OOM when allocating"),
+    ("crash under a ceiling is host OOM", CRASH, 1, "", 3.5 * GB, 4.0, False, {}, "failed", "host_oom",
+     "peak RSS under the 4.0 GB host memory ceiling"),
+    ("crash far from any ceiling stays a crash", CRASH, 1, "", 1 * GB, None, False, {}, "failed", "crash", "Segmentation"),
+    ("killed at the ceiling", None, -9, "", 3.9 * GB, 4.0, False, {"task": "infer"}, "failed", "host_oom",
+     "the infer process ended (killed by signal SIGKILL) at its memory ceiling of 4.0 GB"),
+    ("killed while RAM was full", None, -9, "", 1 * GB, None, False, {"ram_percent": 97.0}, "failed", "host_oom", None),
+    ("disk full in the log", None, 1, "OSError: [Errno 28] No space left on device", 0, None, False, {}, "failed",
+     "disk_full", None),
+    ("GPU OOM in the log", None, 1, "ResourceExhaustedError: OOM when allocating tensor ... device:GPU:0", 0, None,
+     False, {}, "failed", "gpu_oom", None),
+    ("silent exit", None, 3, "", 0, None, False, {}, "failed", "crash", "ended without a result (exit status 3)"),
+]
+
+
+@pytest.mark.parametrize("name,final,rc,tail,peak,ceiling,hung,extra,status,kind,words", OUTCOMES,
+                         ids=[o[0] for o in OUTCOMES])
+def test_classify_outcome(name, final, rc, tail, peak, ceiling, hung, extra, status, kind, words):
+    from dlbench_gui.core.errors import classify_outcome
+
+    got_status, error = classify_outcome(final, rc, tail, peak, ceiling, hung, **extra)
+    assert got_status == status
+    assert (error or {}).get("kind") == kind
+    if words:
+        assert words in error["message"]
+    if error:
+        assert error["title"] and error["suggestion"]

@@ -59,8 +59,8 @@ def test_binary_file_is_rejected(tmp_path):
 def test_an_error_event_may_carry_a_field_called_kind():
     from dlbench_gui.core import events as ev
 
-    e = ev.decode(ev.encode(ev.ERROR, kind="data_error", message="x.gz: truncated"))
-    assert e["type"] == "error" and e["kind"] == "data_error"
+    e = ev.from_json(ev.Error(kind="data_error", message="x.gz: truncated").to_json())
+    assert isinstance(e, ev.Error) and e.kind == "data_error" and e.message == "x.gz: truncated"
 
 
 def test_a_pipe_or_a_device_named_like_a_report_is_refused_without_reading(tmp_path):

@@ -1,0 +1,134 @@
+"""One run session (one or more benchmarks in turn), as the CLI and the GUI both follow it: which run of how many,
+the phase in words, progress and the ETA (computed one way, here), the session's reports, the predictions for the
+runs not yet started. It consumes typed events and tells its listeners what changed; it knows no Qt."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import events as ev
+from .config import DATASET_NAMES, MODEL_NAMES, BenchmarkConfig
+from .durations import format_duration
+from .report import RunReport
+
+# What a listener is told: (change, payload). The changes, each once per occurrence:
+#   run_started (RunStarted) · phase (Phase) · steps (Step, training only) · epoch (EpochEnd, training only)
+#   hello (Hello) · warning (Log) · error (Error) · report (RunReport) · finished (None)
+Listener = Callable[[str, Any], None]
+
+
+@dataclass(frozen=True)
+class Progress:
+    run_index: int  # 0-based
+    run_total: int
+    fraction: float  # of the current run, 0–0.99 while it runs
+    overall: float  # of the whole session
+    elapsed_s: float  # of the current run
+    eta_s: float  # until the whole session ends
+    phase: str
+
+
+class RunSession:
+    def __init__(self, configs: list[BenchmarkConfig], predictions_s: list[float],
+                 clock: Callable[[], float] = time.monotonic):
+        if len(configs) != len(predictions_s):
+            raise ValueError("one prediction per configuration")
+        self.configs = list(configs)
+        self.predictions_s = list(predictions_s)
+        self.clock = clock
+        self.index = -1
+        self.phase = "waiting"
+        self.steps_done = 0
+        self.run_t0 = clock()
+        self.reports: list[RunReport] = []
+        self.warnings: list[str] = []
+        self.finished = False
+        self._listeners: list[Listener] = []
+
+    # ------------------------------------------------------------------ input
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _tell(self, change: str, payload: Any) -> None:
+        for listener in self._listeners:
+            listener(change, payload)
+
+    @property
+    def config(self) -> BenchmarkConfig | None:
+        return self.configs[self.index] if 0 <= self.index < len(self.configs) else None
+
+    def handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.RunStarted):
+            self.index = min(self.index + 1, len(self.configs) - 1)
+            self.run_t0, self.steps_done, self.phase = self.clock(), 0, "starting"
+            self._tell("run_started", event)
+        elif self.config is None:
+            return  # nothing has started: an event from nowhere is ignored
+        elif isinstance(event, ev.Phase):
+            self.phase = event.words(self.config.profile)
+            self._tell("phase", event)
+        elif isinstance(event, ev.Step) and event.task == "train":
+            self.steps_done += len(event.steps)
+            self._tell("steps", event)
+        elif isinstance(event, ev.EpochEnd) and event.task == "train":
+            self._tell("epoch", event)
+        elif isinstance(event, ev.Hello):
+            self._tell("hello", event)
+        elif isinstance(event, ev.Log) and event.level == "warning":
+            self.warnings.append(event.message)
+            self._tell("warning", event)
+        elif isinstance(event, ev.Error):
+            self._tell("error", event)
+
+    def add_report(self, report: RunReport) -> None:
+        self.reports.append(report)
+        self._tell("report", report)
+
+    def finish(self) -> None:
+        self.finished = True
+        self._tell("finished", None)
+
+    # ------------------------------------------------------------------ read-outs
+    def progress(self) -> Progress:
+        """The current run's share done, and the session's ETA: a protocol run by its steps, a quick run (whose
+        length is not known in steps) by its prediction; the runs not yet started by theirs."""
+        c, i = self.config, max(self.index, 0)
+        elapsed = self.clock() - self.run_t0 if c is not None else 0.0
+        predicted = max(self.predictions_s[i], 1.0) if self.predictions_s else 1.0
+        if c is None:
+            fraction = 0.0
+        elif c.profile == "quick":
+            fraction = min(0.99, elapsed / predicted)
+        else:
+            total = c.epochs * c.steps_per_epoch
+            fraction = min(0.99, self.steps_done / total) if total else 0.0
+        if c is not None and c.profile != "quick" and fraction > 0.02:
+            remaining = elapsed / fraction - elapsed
+        else:
+            remaining = max(0.0, predicted - elapsed) if c is not None else predicted
+        remaining += sum(self.predictions_s[i + 1:])
+        total_runs = max(len(self.configs), 1)
+        return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase)
+
+    def status_text(self) -> str:
+        """'Run 1/4 · Model A on MNIST · training epoch 2/3 · 1 min 05 s'."""
+        c = self.config
+        if self.finished:
+            return self.summary_text()
+        if c is None:
+            return "Starting…"
+        p = self.progress()
+        model = MODEL_NAMES[c.model].split(" — ")[0]
+        return (f"Run {p.run_index + 1}/{p.run_total} · {model} on {DATASET_NAMES[c.dataset]} · {p.phase} · "
+                f"{format_duration(p.elapsed_s)}")
+
+    def summary_text(self) -> str:
+        states = ", ".join(f"{sum(r.status == s for r in self.reports)} {s}" for s in ("completed", "failed", "cancelled")
+                           if any(r.status == s for r in self.reports))
+        return f"Finished: {states or 'nothing ran'}."
+
+    @property
+    def all_completed(self) -> bool:
+        return bool(self.reports) and all(r.status == "completed" for r in self.reports)

@@ -1,0 +1,69 @@
+"""A report as HTML for reading: the GUI's detail pane and the PDF share it (the CLI prints the same figures as text)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from ..core import comparison, present
+from ..core.config import DATASET_NAMES, MODEL_NAMES
+from ..core.report import RunReport
+
+VERDICT_COLOURS = {"feasible": "#1a7f37", "slow": "#9a6700", "too_slow": "#cf222e", "not_feasible": "#cf222e",
+                   "incomplete": "#57606a", "not_comparable": "#57606a"}
+
+
+def title_of(r: RunReport) -> str:
+    return f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)}"
+
+
+def html_table(rows: list[tuple[str, Any]], header: tuple[str, ...] | None = None) -> str:
+    """Every cell is text and is escaped: a report from elsewhere may name its CPU '<img src=...>'."""
+    out = ["<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse; border-color:#ccc'>"]
+    if header:
+        out.append("<tr>" + "".join(f"<th align='left' bgcolor='#f0f0f0'>{escape(h)}</th>" for h in header) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def verdict_html(r: RunReport, budget_h: float) -> str:
+    v = comparison.verdict(r, budget_h)
+    return f"<p style='font-size:13pt; color:{VERDICT_COLOURS[v.level]}'><b>{escape(v.text)}</b></p>"
+
+
+def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> str:
+    c, p = r.config, r.protocol
+    what = "estimated: " if r.estimate else ""
+    parts = [f"<h2>{escape(title_of(r))}</h2>", verdict_html(r, budget_h)]
+    parts.append(f"<p>{escape(r.profile)} profile · {what}{p.get('epochs')} epochs × {p.get('train_samples') or 0:,} images · "
+                 f"batch {p.get('batch_size')} · validation {p.get('val_samples') or 0:,} · data: <b>{escape(str(c.get('data_source')))}</b>"
+                 f" · {escape(r.created_at[:19].replace('T', ' '))}</p>")
+    if c.get("data_source") == "synthetic":
+        parts.append("<p style='color:#9a6700'><b>Synthetic data</b>: random images with the real shapes. "
+                     "Timings are valid; accuracy is meaningless.</p>")
+    if r.error:
+        e = r.error
+        parts.append(f"<p style='color:#cf222e'><b>{escape(e.get('title', e['kind']))}</b> ({escape(e['kind'])}): "
+                     f"{escape(str(e.get('message', '')))}</p>")
+        if e["kind"] != "cancelled":
+            parts.append(f"<p>{escape(e.get('explanation', ''))}<br><b>What to try:</b> {escape(e.get('suggestion', ''))}</p>")
+    rows = present.timing_rows(r)
+    if rows:
+        parts.append("<h4>Timings</h4>" + html_table(rows, ("", "time", "how")))
+    parts.append("<h4>Against the published baseline</h4>")
+    if comparison.comparable(r):
+        parts.append(html_table(present.baseline_rows(r), ("setup", "execution", "this / setup", "inference", "this / setup")))
+        parts.append("<p style='color:#666'>Ratios above 1 mean this machine is slower. Published inference was "
+                     "measured on Fashion-MNIST. " + ("These ratios compare an <b>estimate</b> with measured baselines."
+                                                     if r.estimate else "") + "</p>")
+    else:
+        parts.append("<p>This run used a custom protocol, so it is not compared with the published figures.</p>")
+    for title, rows in (("Compute", present.compute_rows(r)), ("Memory", present.memory_rows(r))):
+        if rows:
+            parts.append(f"<h4>{title}</h4>" + html_table(rows))
+    notes = present.finding_notes(r)
+    if notes:
+        parts.append("<h4>Findings</h4><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+    return "".join(parts)

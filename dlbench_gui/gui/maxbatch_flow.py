@@ -1,0 +1,63 @@
+"""Run → Find largest batch: ask for the memory ceiling, run the search off the GUI thread, say what it found."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from ..core.config import MODEL_NAMES
+from . import as_text
+from .controller import MaxBatchThread
+
+
+class MaxBatchFlow(QObject):
+    progressed = Signal(str)
+    finished = Signal(object)  # the search's result dict, or a str saying why it failed
+
+    def __init__(self, parent: QWidget, prober=None):
+        super().__init__(parent)
+        self._parent = parent
+        self.prober = prober  # None: real probes (each a fresh child); tests pass a stand-in
+        self.thread: MaxBatchThread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def start(self, model: str, dataset: str) -> None:
+        if self.busy:
+            return
+        limit, ok = QInputDialog.getDouble(self._parent, "Find largest batch",
+                                           f"{MODEL_NAMES[model]}: host memory ceiling in GB (0 = none).\n"
+                                           "Each probe trains a few steps in a fresh process.", 0.0, 0.0, 4096.0, 1)
+        if not ok:
+            return
+        t = MaxBatchThread(model, dataset, limit or None, prober=self.prober)
+        self.thread = t
+        t.probed.connect(lambda p: self.progressed.emit(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
+        t.found.connect(self._found)
+        t.failed_with.connect(self._failed)
+        t.finished.connect(self._ended)
+        self.progressed.emit("Finding the largest batch…")
+        t.start()
+
+    def _found(self, result: dict) -> None:
+        name = MODEL_NAMES[result["model"]]
+        self.progressed.emit(f"Largest batch that fits for {name}: {result['max_batch_size']}")
+        failing = result["smallest_failing_batch_size"]
+        QMessageBox.information(self._parent, "Largest batch",
+                                f"{name}: the largest batch that fits is {result['max_batch_size']} "
+                                f"({len(result['probes'])} probes"
+                                + (f"; {failing} ran out of memory" if failing else "") + ").")
+        self.finished.emit(result)
+
+    def _failed(self, message: str) -> None:
+        QMessageBox.warning(self._parent, "Largest batch", as_text(message))
+        self.finished.emit(message)
+
+    def _ended(self) -> None:
+        self.thread = None
+
+    def wait(self, ms: int = 30_000) -> None:
+        if self.thread is not None:
+            self.thread.wait(ms)

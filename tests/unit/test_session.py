@@ -1,0 +1,119 @@
+"""RunSession: one account of a run session for the CLI and the GUI, driven here by a recorded event stream."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dlbench_gui.core import events as ev
+from dlbench_gui.core.config import BenchmarkConfig
+from dlbench_gui.core.session import RunSession
+from tests.reports import valid_report
+
+RECORDED = Path(__file__).resolve().parents[1] / "gui" / "data" / "model_a_train_events.jsonl"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def recorded_events():
+    return [ev.from_json(line).with_task("train") for line in RECORDED.read_text().splitlines()]
+
+
+def config(profile="custom", **kw):
+    values = dict(model="model_a", dataset="mnist", profile=profile, epochs=3, train_samples=640, val_samples=128,
+                  data="synthetic")
+    values.update(kw)
+    if profile == "quick":
+        values.update(epochs=100, train_samples=60000, val_samples=10000)
+    return BenchmarkConfig(**values)
+
+
+def test_a_recorded_stream_gives_runs_phases_steps_epochs_and_the_eta():
+    clock = Clock()
+    session = RunSession([config(), config(dataset="fashion_mnist")], [60.0, 90.0], clock=clock)
+    changes = []
+    session.subscribe(lambda change, payload: changes.append(change))
+    session.handle(ev.RunStarted(run_id="r1", config={}))
+    events = recorded_events()
+    half = [e for e in events if isinstance(e, ev.Step)][:1]
+    session.handle(ev.Phase(phase="training", epoch=1, epochs=3, task="train"))
+    for e in half:
+        session.handle(e)
+    clock.now += 10
+    p = session.progress()
+    assert session.steps_done == len(half[0].steps) == 1
+    assert p.fraction == pytest.approx(1 / 30)
+    # protocol runs: the ETA is this run's remaining steps at the pace so far, then the next run's prediction
+    assert p.eta_s == pytest.approx(10 / (1 / 30) - 10 + 90.0)
+    assert p.overall == pytest.approx((0 + 1 / 30) / 2)
+    assert session.status_text() == "Run 1/2 · Model A on MNIST · training epoch 1/3 · 10 s"
+    for e in events:
+        session.handle(e)
+    assert changes.count("epoch") == 3 and changes.count("hello") == 1 and changes[0] == "run_started"
+    session.handle(ev.RunStarted(run_id="r2", config={}))
+    assert session.index == 1 and session.steps_done == 0 and session.phase == "starting"
+
+
+def test_a_quick_run_is_timed_by_its_prediction():
+    clock = Clock()
+    session = RunSession([config("quick")], [200.0], clock=clock)
+    session.handle(ev.RunStarted(run_id="q", config={}))
+    session.handle(ev.Phase(phase="training", epoch=2, epochs=10_000, task="train"))
+    clock.now += 50
+    p = session.progress()
+    assert p.fraction == pytest.approx(0.25) and p.eta_s == pytest.approx(150.0)
+    assert session.phase == "training"  # a quick run's passes are not the protocol's epochs: not named
+
+
+def test_reports_warnings_and_the_end_are_kept_and_told():
+    session = RunSession([config()], [60.0])
+    told = []
+    session.subscribe(lambda change, payload: told.append((change, payload)))
+    session.handle(ev.Phase(phase="training"))  # before any run started: ignored
+    assert told == []
+    session.handle(ev.RunStarted(run_id="r", config={}))
+    session.handle(ev.Log(message="GPU unused", level="warning", kind="no_gpu_visible", task="train"))
+    session.handle(ev.Step(steps=[[1, 1, 0.3, 2.0, 0.1]], task="infer"))  # inference steps are not training
+    assert session.steps_done == 0 and session.warnings == ["GPU unused"]
+    r = valid_report()
+    session.add_report(r)
+    session.finish()
+    assert [c for c, _ in told] == ["run_started", "warning", "report", "finished"]
+    assert session.all_completed and session.summary_text() == "Finished: 1 completed."
+
+
+@pytest.mark.parametrize("line", [
+    "not json", "[1, 2]", '{"type": "explode"}', '{"type": "phase"}', '{"type": "step", "steps": 3}',
+    '{"type": "epoch", "epoch": "one", "train_s": 1, "val_s": 1}', "[" * 10_000,
+])
+def test_a_malformed_line_from_a_child_is_a_wire_error_not_a_crash(line):
+    with pytest.raises(ev.WireError):
+        ev.from_json(line)
+
+
+def test_fields_this_version_does_not_name_travel_in_extra_and_back():
+    line = json.dumps({"type": "epoch", "epoch": 2, "epochs": 3, "train_s": 1.5, "val_s": 0.5, "val_loss": 0.7,
+                       "from_a_later_version": [1]})
+    e = ev.from_json(line)
+    assert isinstance(e, ev.EpochEnd) and e.metric("val_loss") == 0.7 and e.extra["from_a_later_version"] == [1]
+    assert json.loads(e.to_json()) | {"t": 0} == json.loads(line) | {"t": 0, "task": None}
+
+
+def test_the_cli_prints_its_progress_lines_from_the_session(capsys):
+    from dlbench_gui.cli import ProgressPrinter
+
+    session = RunSession([config()], [60.0])
+    ProgressPrinter(session, quiet=False, repeat=1)
+    session.handle(ev.RunStarted(run_id="r", config={}))
+    for e in recorded_events():
+        session.handle(e)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "▶ model_a/mnist/custom" and "  [train] building the model" in err
+    assert "    epoch 3/3: train" in "\n".join(err)
+    assert any(line.startswith("    step ") and "/30  ETA" in line for line in err)
