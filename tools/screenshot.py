@@ -44,7 +44,7 @@ def main() -> None:
         w.setup.train_samples.setValue(a.custom[1])
         w.setup.val_samples.setValue(a.custom[2])
     if a.log:
-        w.log_toggle.setChecked(True)
+        w.log_panel.toggle.setChecked(True)
     w.show()
     if not a.no_run:
         QTimer.singleShot(500, w.act_start.trigger)
