@@ -188,7 +188,6 @@ class RunFinished(Event):
 
 EVENT_CLASSES: dict[str, type[Event]] = {c.TYPE: c for c in (
     Hello, Phase, Step, EpochEnd, Log, Result, Error, Cancelled, Heartbeat, RunStarted, RunFinished)}
-CHILD_EVENTS = (Hello, Phase, Step, EpochEnd, Log, Result, Error, Cancelled, Heartbeat)
 FINAL_EVENTS = (Result, Error, Cancelled)
 
 
