@@ -130,9 +130,13 @@ def _timing_verdict(report: RunReport, budget_h: float) -> Verdict:
 
 
 def overall(reports: list[RunReport], budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
-    """The worst verdict of the latest run of each model x dataset."""
+    """The worst verdict of the latest run of each model x dataset. A cancelled run says nothing about the machine:
+    it stands only where no other run of its model and dataset does."""
     latest: dict[tuple[str, str], RunReport] = {}
     for r in sorted(reports, key=lambda r: r.created_at):
+        kept = latest.get((r.model, r.dataset))
+        if r.status == "cancelled" and kept is not None and kept.status != "cancelled":
+            continue
         latest[(r.model, r.dataset)] = r
     if not latest:
         return Verdict("incomplete", "No runs yet", VERDICT_RULE.format(ratio=FEASIBLE_RATIO, budget=budget_h))

@@ -96,10 +96,13 @@ class StatusLine(QObject):
         self.label.setText(s.status_text())
 
     def done(self) -> None:
-        """The session ended: its summary, a full bar if everything completed, no ETA."""
+        """The session ended: its summary in words; the progress bar and the ETA go (a bar left at 40% after a
+        cancelled run would say something is still going on)."""
         self.clock.stop()
         if self.session is not None:
             self.say(self.session.summary_text() + " See Results.")
-            self.progress.setValue(1000 if self.session.all_completed else self.progress.value())
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.progress.setVisible(False)
         self.eta.setText("")
         self.session = None

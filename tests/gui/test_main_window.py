@@ -70,6 +70,11 @@ def test_plots_and_status_follow_a_replayed_event_stream(make_window, qtbot):
     w.status_line.clock.stop()
     x, y = w.plots.curves["loss"].getData()
     assert len(x) == 30 and y[0] > y[-1]  # the loss fell, and the curve shows it
+    assert w.status_line.progress.isVisibleTo(w) and w.status_line.progress.value() > 0
+    with qtbot.waitSignal(adapter.finished):
+        adapter.finish()
+    assert w.status.text().startswith("Finished: nothing ran.")
+    assert not w.status_line.progress.isVisibleTo(w) and w.status_line.progress.value() == 0
     assert w.machine.text_of("TF devices") == "CPU:0"
 
 
