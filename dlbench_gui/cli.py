@@ -25,9 +25,6 @@ from .core.report import ReportError, RunReport, load_report
 from .core.errors import WorkFailed
 from .core.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
 
-EXPORT_FORMATS = ("pdf", "csv", "json")
-
-
 class UsageError(Exception):
     pass
 
@@ -83,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export saved reports as PDF, CSV or JSON")
     e.add_argument("reports", nargs="+")
-    e.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the output's extension")
+    e.add_argument("--format", choices=["pdf", "csv", "json"], help="default: from the output's extension")
     e.add_argument("--output", "-o", required=True, help="a file, or an existing folder to write into")
 
     v = sub.add_parser("validate", help="check report files against the report contract (JSON Schema)")
@@ -335,14 +332,12 @@ def export_target(output: Path, fmt: str | None, count: int) -> tuple[Path, str]
             raise UsageError(f"--output {output} is a folder: say which format with --format")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return check_writable(output) / f"dlbench-{count}-run{'s' if count != 1 else ''}-{stamp}.{fmt}", fmt
-    ext = output.suffix.lower().lstrip(".")
-    if fmt is None:
-        if ext not in EXPORT_FORMATS:
-            raise UsageError(f"cannot tell the format from {output.name!r}: give --format or end the name in "
-                             ".pdf, .csv or .json")
-        fmt = ext
-    elif ext in EXPORT_FORMATS and ext != fmt:
-        raise UsageError(f"--format {fmt} does not match the output's extension .{ext}")
+    from .export import FormatError, export_format
+
+    try:
+        fmt = export_format(output, fmt)
+    except FormatError as exc:
+        raise UsageError(f"{exc}; see --format") from None
     check_writable(output.parent)
     return output, fmt
 

@@ -8,6 +8,27 @@ from pathlib import Path
 from ..core.report import RunReport
 
 
+FORMATS = ("pdf", "csv", "json")
+
+
+class FormatError(ValueError):
+    """The format asked for and the file name disagree, or neither says one."""
+
+
+def export_format(output: str | os.PathLike, chosen: str | None) -> str:
+    """The format to write: the one chosen (--format, the dialog's filter), else the file's extension; a chosen
+    format and a known extension that disagree are refused (a file named x.csv never holds PDF bytes)."""
+    ext = Path(output).suffix.lower().lstrip(".")
+    if chosen is None:
+        if ext not in FORMATS:
+            raise FormatError(f"cannot tell the format from {Path(output).name!r}: end the name in .pdf, .csv "
+                              "or .json, or choose a format")
+        return ext
+    if ext in FORMATS and ext != chosen:
+        raise FormatError(f"the name ends in .{ext} but the format chosen is {chosen.upper()}")
+    return chosen
+
+
 def export_reports(reports: list[RunReport], fmt: str, output: str | os.PathLike) -> Path:
     if fmt == "csv":
         from .csv_export import write_csv

@@ -143,3 +143,17 @@ def test_the_results_view_shows_whatever_a_valid_report_holds_in_its_figures(qtb
         view.chart.repaint()
         shown += 1
     assert shown > 100
+
+
+def test_the_export_dialog_writes_the_chosen_format_and_refuses_a_mismatch(make_window, dlbench_home, tmp_path,
+                                                                           monkeypatch):
+    fill_history(dlbench_home)
+    w = make_window()
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    answers = iter([(str(tmp_path / "x.csv"), "PDF (*.pdf)"), (str(tmp_path / "plain"), "CSV (*.csv)")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+    w.export_selected("pdf")  # Ctrl+E: PDF preselected, but the user typed x.csv
+    assert not (tmp_path / "x.csv").exists() and "the name ends in .csv but the format chosen is PDF" in warned[0]
+    w.export_selected("pdf")  # a name without an extension, the CSV filter chosen
+    assert (tmp_path / "plain.csv").read_text().startswith("setup,cpu,gpu")
