@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from dlbench_gui.core.history import load_history  # noqa: E402
 from dlbench_gui.core.report import RunReport  # noqa: E402
+from dlbench_gui.runner.runner import recover_interrupted  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 # A recorded real report, grown to a quick run's size: 600 telemetry samples, 200 step times.
@@ -19,7 +20,8 @@ template = json.load(open(os.path.join(ROOT, "tests", "gui", "data", "report_mod
 sample = template["telemetry"]["samples"][-1]
 template["telemetry"]["samples"] = [{**sample, "t": i / 2} for i in range(600)]
 template["step_times_s"] = [0.33] * 200
-folder = tempfile.mkdtemp(prefix="dlbench-history-")
+folder = os.path.join(tempfile.mkdtemp(prefix="dlbench-history-"), "reports")
+os.makedirs(folder)
 for i in range(1000):
     template["run_id"] = f"run-{i:04d}"
     with open(os.path.join(folder, f"run-{i:04d}.json"), "w") as fh:
@@ -36,6 +38,10 @@ for _ in range(ROUNDS):
     reports, problems = load_history(folder)
     load_s = time.perf_counter() - t
     assert len(reports) == 1000 and not problems and isinstance(reports[0], RunReport), problems[:3]
+    os.environ["DLBENCH_HOME"] = os.path.dirname(folder)  # the recovery pass looks in <home>/reports
+    t = time.perf_counter()
+    assert recover_interrupted() == []
+    recover_s = time.perf_counter() - t
     rounds.append({"json_parse_s": round(parse_s, 3), "load_history_s": round(load_s, 3),
-                   "ratio": round(load_s / parse_s, 2)})
+                   "ratio": round(load_s / parse_s, 2), "recover_interrupted_s": round(recover_s, 3)})
 print(json.dumps({"reports": 1000, "bytes_each": size, "rounds": rounds}))

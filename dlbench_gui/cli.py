@@ -14,15 +14,15 @@ from typing import Any
 from . import __version__
 from .core import events as ev
 from .core import present, stats
-from .core.history import load_history
-from .core.predict import predict
-from .core.session import RunSession
 from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
                           PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig,
                           ConfigError, expand_selection)
 from .core.durations import format_bytes, format_duration
-from .core.report import ReportError, RunReport, load_report
 from .core.errors import WorkFailed
+from .core.history import load_history
+from .core.predict import predict
+from .core.report import ReportError, RunReport, load_report
+from .core.session import RunSession
 from .core.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
 
 class UsageError(Exception):
@@ -211,17 +211,12 @@ class Interrupts:
 
 def check_run_output(out: Path, reports: int) -> Path:
     """Before any work: the reports must be writable where --output says, as a file (one) or a folder (several)."""
-    if reports > 1:
-        if out.suffix == ".json" and not out.is_dir():
-            raise UsageError(f"{reports} reports would be written: --output must be a folder, not {out}")
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"{reports} reports would be written: --output {out} is a file, not a folder")
-        check_writable(out)
-        return out
-    if out.is_dir():  # one report into an existing folder: it takes its run id as its name
-        check_writable(out)
-        return out
-    check_writable(out.parent)
+    if reports > 1 and out.suffix == ".json" and not out.is_dir():
+        raise UsageError(f"{reports} reports would be written: --output must be a folder, not {out}")
+    if reports > 1 and out.exists() and not out.is_dir():
+        raise UsageError(f"{reports} reports would be written: --output {out} is a file, not a folder")
+    # several reports, or one into an existing folder (it takes its run id as its name): a folder; else a file
+    check_writable(out if reports > 1 or out.is_dir() else out.parent)
     return out
 
 
@@ -362,34 +357,18 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
-    from .core.contract import validation_errors
-    from .core.report import read_report_json
+    from .core.report import load_reports
 
     bad = 0
     for p in a.reports:
-        try:
-            data = read_report_json(p)
-            items = data if isinstance(data, list) else [data]
-            problems = [f"[{i}] {m}" if isinstance(data, list) else m
-                        for i, item in enumerate(items) for m in _contract_problems(item, validation_errors)]
-            if isinstance(data, list) and not items:
-                problems = ["an empty list, no report in it"]
-        except ReportError as exc:
-            problems = [str(exc).split(": ", 1)[-1]]
+        reports, problems = load_reports(p)
         if problems:
             bad += 1
             print(f"invalid: {p}: {'; '.join(problems)}")
         else:
-            print(f"ok: {p}" + (f" ({len(items)} reports)" if isinstance(data, list) else ""))
+            listed = any(source.endswith("]") for source, _ in reports)
+            print(f"ok: {p}" + (f" ({len(reports)} reports)" if listed else ""))
     return 1 if bad else 0
-
-
-def _contract_problems(item: Any, validation_errors) -> list[str]:
-    try:
-        RunReport.from_dict(item, source="report")
-    except ReportError as exc:
-        return [str(exc).split(": ", 1)[-1]]
-    return []
 
 
 def cmd_import(a: argparse.Namespace) -> int:

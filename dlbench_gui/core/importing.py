@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .report import ReportError, RunReport, load_report, new_run_id, now_iso, read_report_json
+from .report import ReportError, RunReport, load_report, load_reports, new_run_id, now_iso
 from .storage import reports_dir
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -74,22 +74,9 @@ def import_reports(paths: list[str | os.PathLike], folder: str | os.PathLike | N
     root = Path(folder) if folder else reports_dir()
     out = ImportOutcome()
     for path in paths:
-        name = Path(path).name
-        try:
-            data = read_report_json(path)
-        except ReportError as exc:
-            out.problems.append(str(exc))
-            continue
-        items = data if isinstance(data, list) else [data]
-        if not items:
-            out.problems.append(f"{name}: an empty list, no report in it")
-        for i, item in enumerate(items):
-            source = f"{name}[{i}]" if isinstance(data, list) else name
-            try:
-                report = RunReport.from_dict(item, source=source)
-            except ReportError as exc:
-                out.problems.append(str(exc))
-                continue
+        reports, problems = load_reports(path)
+        out.problems.extend(problems)
+        for source, report in reports:
             try:
                 _one(report, source, root, out)
             except OSError as exc:

@@ -175,6 +175,26 @@ def read_report_json(path: str | os.PathLike) -> Any:
     return parse_report_json(text, p.name)
 
 
+def load_reports(path: str | os.PathLike) -> tuple[list[tuple[str, RunReport]], list[str]]:
+    """Every report in a file: one object, or the JSON list a multi-run export writes. Returns the reports, each
+    with its source ('file' or 'file[i]'), and the problems, one line each naming its source."""
+    name = Path(path).name
+    try:
+        data = read_report_json(path)
+    except ReportError as exc:
+        return [], [str(exc)]
+    if isinstance(data, list) and not data:
+        return [], [f"{name}: an empty list, no report in it"]
+    reports, problems = [], []
+    for i, item in enumerate(data if isinstance(data, list) else [data]):
+        source = f"{name}[{i}]" if isinstance(data, list) else name
+        try:
+            reports.append((source, RunReport.from_dict(item, source=source)))
+        except ReportError as exc:
+            problems.append(str(exc))
+    return reports, problems
+
+
 def load_report(path: str | os.PathLike) -> RunReport:
     p = Path(path)
     data = read_report_json(p)

@@ -21,7 +21,7 @@ from ..core.datasources import state as data_state
 from ..core.errors import classify_outcome, error_dict, gpu_visibility_problem
 from ..core.history import load_history
 from ..core.maxbatch_store import saved_result
-from ..core.report import RunReport, new_run_id, now_iso
+from ..core.report import MAX_REPORT_BYTES, ReportError, RunReport, load_report, new_run_id, now_iso
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
 from .child import ChildProcess
@@ -430,13 +430,16 @@ def recover_interrupted() -> list[Path]:
     """Reports left 'running' by a dlbench that is gone are saved as failed/interrupted, epochs kept, and their
     checkpoints removed. Never fatal: a report that cannot be fixed is left as it is."""
     from ..core.contract import validation_errors
-    from ..core.report import ReportError, load_report
 
     fixed = []
     for path in storage.reports_dir().glob("*.json"):
         try:
+            if not path.is_file() or path.stat().st_size > MAX_REPORT_BYTES:
+                continue  # not a report (load_history names it)
+            if '"running"' not in path.read_text(encoding="utf-8", errors="replace"):
+                continue  # cheap: only a report left running is parsed and checked (the history loads them all)
             r = load_report(path)
-        except ReportError:
+        except (ReportError, OSError):
             continue
         if r.status != "running" or runner_alive(r.extra.get("runner_pid"), r.extra.get("runner_started_at")):
             continue
