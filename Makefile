@@ -1,15 +1,26 @@
 # The two set-up commands of the README: `make run` and `make test`. Each creates .venv when missing.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# GPU=auto (default): TensorFlow's CUDA build where it can be used (Linux x86-64 with an NVIDIA driver: nvidia-smi
+# works or /proc/driver/nvidia/version exists), the plain build elsewhere. GPU=1 or GPU=0 forces either.
+GPU ?= auto
+ifeq ($(GPU),auto)
+GPU_ON := $(shell (nvidia-smi -L >/dev/null 2>&1 || test -e /proc/driver/nvidia/version) && \
+	test "$$(uname -s)-$$(uname -m)" = Linux-x86_64 && echo 1 || echo 0)
+else
+GPU_ON := $(GPU)
+endif
+comma := ,
+EXTRAS := test$(if $(filter 1,$(GPU_ON)),$(comma)gpu,)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-gpu$(GPU_ON)
 
 .PHONY: run test test-fast install benchmarks package package-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -38,8 +49,11 @@ $(PKG_STAMP): $(STAMP)
 	rm -f $(VENV)/.package-*
 	touch $(PKG_STAMP)
 
+# GPU=1 builds the CUDA variant into dist-gpu/ (use a separate VENV=.venv-gpu to keep the CPU one as it is).
+DIST := dist$(if $(filter 1,$(GPU_ON)),-gpu,)
 package: $(PKG_STAMP)
-	$(PY) tools/timed.py build/package-build.json -- $(VENV)/bin/pyinstaller --noconfirm --log-level WARN build.spec
+	$(PY) tools/timed.py build/package-build$(if $(filter 1,$(GPU_ON)),-gpu,).json -- $(VENV)/bin/pyinstaller \
+		--noconfirm --log-level WARN --distpath $(DIST) --workpath build/pyinstaller$(if $(filter 1,$(GPU_ON)),-gpu,) build.spec
 
 package-test: package
 	$(PY) packaging/smoke_test.py

@@ -13,10 +13,11 @@ from typing import Any
 
 from . import __version__
 from .core import events as ev
-from .core import present, stats
-from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PROFILES, PROTOCOL_BATCH_SIZE,
-                          PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig,
-                          ConfigError, expand_selection)
+from .core import interference, present
+from .core.card import Card, card
+from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
+                          PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, WEIGHTS,
+                          BenchmarkConfig, ConfigError, expand_selection)
 from .core.durations import format_bytes, format_duration
 from .core.errors import WorkFailed
 from .core.history import load_history
@@ -59,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--train-samples", type=int)
     r.add_argument("--val-samples", type=int)
     r.add_argument("--data", default="auto", help="auto, keras, synthetic, or a folder with the IDX .gz files / .npz")
-    r.add_argument("--weights", default="random", choices=["random", "imagenet"])
+    r.add_argument("--weights", default="auto", choices=WEIGHTS,
+                   help="auto (default): ImageNet weights as published where Keras' cache has them or can download "
+                        "them, else random; timings are the same either way")
+    r.add_argument("--precision", default="float32", choices=PRECISIONS,
+                   help="Keras mixed-precision policy (the output layer stays float32); float32 as published. "
+                        "Other precisions are compared with the baseline only under their label")
     r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
     r.add_argument("--quick-budget", type=_positive_float, default=60.0, metavar="SECONDS",
                    help="quick profile: time budget for the measured steps of each model and dataset")
@@ -111,7 +117,8 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
         raise ConfigError("--repeat must be at least 1")
     values = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE, "train_samples": PROTOCOL_TRAIN_SAMPLES,
               "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
-    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights, seed=a.seed,
+    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights,
+                            precision=a.precision, seed=a.seed,
                             quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
                             gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
                             require_gpu=a.require_gpu, **values)
@@ -143,10 +150,21 @@ class ProgressPrinter:
         elif change == "steps":
             self._steps(payload)
         elif change == "epoch":
-            self._print(f"    epoch {payload.epoch}/{payload.epochs}: train {format_duration(payload.train_s)}, "
-                        f"val {format_duration(payload.val_s)}, val_accuracy {payload.metric('val_accuracy') or 0:.4f}")
+            self._epoch(payload)
         elif change == "error":
             self._print(f"  [{payload.task}] error ({payload.kind}): {payload.message}")
+        elif change == "data":
+            self._print(f"  {present.data_words(payload.data)}")
+
+    def _epoch(self, e: ev.EpochEnd) -> None:
+        acc = e.metric("val_accuracy")
+        acc_words = f", val_accuracy {acc:.4f}" if acc is not None else ""
+        if self.session.config.profile != "quick":
+            self._print(f"    epoch {e.epoch}/{e.epochs}: train {format_duration(e.train_s)}, "
+                        f"val {format_duration(e.val_s)}{acc_words}")
+        elif e.extra.get("measured_pass"):  # a quick run's passes are not the protocol's epochs: only the summary
+            self._print(f"    measured: {e.extra.get('steps')} steps in {format_duration(e.train_s)}, a validation "
+                        f"sample in {format_duration(e.val_s)}{acc_words}")
 
     def _steps(self, step: ev.Step) -> None:
         now = time.monotonic()
@@ -177,10 +195,19 @@ def summary_text(r: RunReport) -> str:
         if r.error.get("suggestion") and r.error["kind"] != "cancelled":
             lines.append(f"  try: {r.error['suggestion']}")
     lines += [f"  {name}: {value} ({how})" for name, value, how in present.timing_rows(r)]
-    lines += [f"  {name}: {value}" for name, value in present.compute_rows(r) + present.memory_rows(r)]
+    lines += [f"  {name}: {value}" for name, value in
+              present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)]
     lines += [f"  note: {note}" for note in present.finding_notes(r)]
     if r.config.get("data_source") == "synthetic":
         lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")
+    return "\n".join(lines)
+
+
+def card_text(c: Card) -> str:
+    """The result card as lines of text: badge, sentence, recommendation, interval, warning, runs set aside."""
+    lines = [f"== {c.badge.upper()} ==", c.sentence, f"What to do: {c.recommendation}"]
+    lines += [x for x in (c.interval, c.warning) if x] + c.notes
+    lines += [f"  not counted: {w}" for w in c.set_aside]
     return "\n".join(lines)
 
 
@@ -248,14 +275,19 @@ def cmd_run(a: argparse.Namespace) -> int:
             session.add_report(report)
             group.append(report)
             print(summary_text(report), flush=True)
+            unreliable = interference.warning_text((report.findings or {}).get("interference"))
+            if unreliable:
+                warn(unreliable)
             if report.status == "cancelled":
                 break
         if a.repeat > 1:
-            print(repeat_summary(group), flush=True)
+            print(present.repeat_summary(group), flush=True)
         reports.extend(group)
         if not reports or reports[-1].status == "cancelled" or interrupts.count:
             break
     session.finish()
+    if reports:
+        print(card_text(card(reports)), flush=True)
     if out is not None and reports:
         for r in reports:
             atomic_write_json(out / f"{r.run_id}.json" if out.is_dir() else out, r.to_dict())
@@ -263,21 +295,6 @@ def cmd_run(a: argparse.Namespace) -> int:
     if any(r.status == "cancelled" for r in reports):
         return 130
     return 0 if all(r.status == "completed" for r in reports) else 1
-
-
-def repeat_summary(group: list[RunReport]) -> str:
-    key = "execution_time_s"
-    vals = [r.headline[key] for r in group if r.status == "completed" and r.headline[key]]
-    if not vals:
-        return "  repeats: no completed run"
-    runs = ", ".join(format_duration(v) for v in vals)
-    m = stats.mean(vals)
-    text = (f"  {len(vals)} runs ({group[0].headline['kind']} execution time): mean {format_duration(m)}, "
-            f"standard deviation {format_duration(stats.stdev(vals))}; each: {runs}")
-    if len(vals) > 1:  # separate processes: this interval includes the spread between them, one run's cannot
-        hw = stats.ci95_halfwidth(vals)
-        text += f"\n  95% interval of the mean across runs: {format_duration(max(0.0, m - hw))} – {format_duration(m + hw)}"
-    return text
 
 
 def cmd_models(a: argparse.Namespace) -> int:

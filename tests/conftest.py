@@ -26,7 +26,7 @@ def tiny_config(**overrides):
     from dlbench_gui.core.config import BenchmarkConfig
 
     values = dict(model="model_a", dataset="mnist", profile="custom", epochs=1, batch_size=64,
-                  train_samples=256, val_samples=64, data="synthetic")
+                  train_samples=256, val_samples=64, data="synthetic", weights="random")
     values.update(overrides)
     return BenchmarkConfig(**values)
 

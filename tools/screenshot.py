@@ -6,6 +6,7 @@
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -15,6 +16,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from dlbench_gui.gui.main_window import MainWindow  # noqa: E402
+from dlbench_gui.gui.settings import Settings  # noqa: E402
 
 
 def main() -> None:
@@ -28,10 +30,11 @@ def main() -> None:
     ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
     ap.add_argument("--log", action="store_true")
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
+    ap.add_argument("--settings", help="an INI file for the window's settings (default: a fresh one: defaults)")
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
     a = ap.parse_args()
     app = QApplication([])
-    w = MainWindow()
+    w = MainWindow(settings=Settings(a.settings or os.path.join(tempfile.mkdtemp(), "settings.ini")))
     w.resize(*a.size)
     for k, b in w.setup.model_boxes.items():
         b.setChecked(k in a.models.split(","))

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+
 EXPECTED_PARAMS = {"model_a": 30_239_690, "model_b": 118_002_738}
 
 
 class WeightsUnavailable(RuntimeError):
     """ImageNet weights were asked for but cannot be downloaded or found in Keras' cache."""
+
+
+@functools.lru_cache(maxsize=1)
+def activity_l2_class():
+    """L2 on a layer's activations, computed in float32. The same as keras.regularizers.L2 under the published float32
+    policy (the cast is a no-op); under mixed precision Keras 3.15.1 would otherwise add a bfloat16/float16 activity
+    loss to the float32 weight losses and fail ("Cannot convert a list containing a tensor of dtype bfloat16 to
+    float32", measured here with mixed_bfloat16). Registered, so that a saved checkpoint loads."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="dlbench", name="Float32ActivityL2")
+    class Float32ActivityL2(keras.regularizers.L2):
+        def __call__(self, x):
+            return super().__call__(keras.ops.cast(x, "float32"))
+
+    return Float32ActivityL2
 
 
 def _regularised_dense(units: int, name: str):
@@ -16,7 +34,7 @@ def _regularised_dense(units: int, name: str):
         units, activation="relu", name=name,
         kernel_regularizer=regularizers.L1L2(l1=1e-5, l2=1e-4),
         bias_regularizer=regularizers.L2(1e-4),
-        activity_regularizer=regularizers.L2(1e-5),
+        activity_regularizer=activity_l2_class()(1e-5),
     )
 
 
@@ -48,7 +66,7 @@ def build_model_a(weights: str = "random"):
     x = _regularised_dense(2048, "fc2048")(x)
     x = layers.Dropout(0.5, name="drop2")(x)
     x = _regularised_dense(128, "fc128")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions", dtype="float32")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name="model_a_vgg19")
 
 
@@ -66,15 +84,44 @@ def build_model_b(weights: str = "random"):
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(0.5, name="drop")(x)
     x = _regularised_dense(1024, "fc1024")(x)
-    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions", dtype="float32")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name="model_b_xception_resnet152v2")
 
 
 BUILDERS = {"model_a": build_model_a, "model_b": build_model_b}
+# The ImageNet weight files each model's bases load (Keras' names, kept in $KERAS_HOME/models or ~/.keras/models).
+WEIGHT_FILES = {"model_a": ["vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"],
+                "model_b": ["xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                            "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5"]}
+
+
+def imagenet_cached(name: str) -> bool:
+    """Are the model's ImageNet weights in Keras' cache (so that `auto` uses them without a download)?"""
+    import os
+
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return all(os.path.isfile(os.path.join(home, "models", f)) for f in WEIGHT_FILES[name])
 
 
 def build_model(name: str, weights: str = "random"):
     return BUILDERS[name](weights)
+
+
+TIMINGS_UNAFFECTED = ("a training step costs the same with either: the same layers, the same arithmetic; "
+                      "only what the model learns differs")
+
+
+def build_with_weights(name: str, weights: str = "auto"):
+    """(model, {requested, used, reason}). `auto`: ImageNet weights as published when Keras' cache has them or can
+    download them, else random weights, saying why; `imagenet` fails without them; `random` never tries."""
+    if weights != "auto":
+        used = "imagenet" if weights == "imagenet" else "random"
+        return BUILDERS[name](used), {"requested": weights, "used": used, "reason": "as asked"}
+    try:
+        return BUILDERS[name]("imagenet"), {"requested": "auto", "used": "imagenet",
+                                            "reason": "ImageNet weights as published (from Keras' cache or downloaded)"}
+    except WeightsUnavailable as exc:
+        return BUILDERS[name]("random"), {"requested": "auto", "used": "random", "reason": str(exc)}
 
 
 def compile_model(model) -> None:

@@ -303,6 +303,24 @@ def _prepare_data(config: BenchmarkConfig, emitter: Emitter, test_only: bool = F
     return data, data_prep_s, data_info
 
 
+def _sees_gpu() -> bool:
+    """Does TensorFlow (if it was imported at all) see a GPU? An out-of-memory error naming no device is then the GPU's."""
+    tf = sys.modules.get("tensorflow")
+    try:
+        return bool(tf is not None and tf.config.list_physical_devices("GPU"))
+    except Exception:
+        return False
+
+
+def weights_words(w: dict) -> str:
+    from .models import TIMINGS_UNAFFECTED
+
+    if w["used"] == "imagenet":
+        return "weights: ImageNet, as published"
+    why = "as asked" if w["reason"] == "as asked" else w["reason"]
+    return f"weights: random ({why}); timings are unaffected: {TIMINGS_UNAFFECTED}"
+
+
 def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
     import keras
 
@@ -312,8 +330,9 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
     data, data_prep_s, data_info = _prepare_data(config, emitter)
     emitter.emit(ev.Phase(phase="building"))
     t = time.perf_counter()
-    model = models.build_model(config.model, config.weights)
+    model, weights = models.build_with_weights(config.model, config.weights)
     build_s = time.perf_counter() - t
+    emitter.emit(ev.Log(message=weights_words(weights), kind="weights"))
     emitter.emit(ev.Phase(phase="compiling"))
     t = time.perf_counter()
     models.compile_model(model)
@@ -321,7 +340,8 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
     flop_counts = flops.count(model)
     model_info = {"name": model.name, "params": int(model.count_params()),
                   "trainable_params": int(sum(int(math.prod(w.shape)) for w in model.trainable_weights)),
-                  **flop_counts}
+                  "weights": weights, "precision": str(keras.mixed_precision.global_policy().name),
+                  "jit_compile": bool(getattr(model, "jit_compile", False)), **flop_counts}
     emitter.emit(ev.Log(message=f"model {model.name}: {model_info['params']:,} parameters", extra={"model": model_info}))
 
     checkpoint_path = request["checkpoint_path"]
@@ -464,6 +484,8 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
         **{k: _floats(last).get(k) for k in ("loss", "accuracy", "precision", "recall")},
         **{f"val_{k}": _floats(val_metrics).get(k) for k in ("loss", "accuracy", "precision", "recall")},
     }
+    # the validation sample's metrics, live: the window draws them as the validation points of the measured pass
+    emitter.emit(ev.EpochEnd.from_dict({**measured_pass, "epochs": 1}))
     timing = _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps)
     timing["epochs"] = [measured_pass]
     return {"timing": timing, "step_times_s": [round(s, 6) for s in steps], "step_log": _thin(cb.step_log),
@@ -509,6 +531,9 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
     emitter.emit(ev.Phase(phase="loading"))
     t = time.perf_counter()
     try:
+        from .models import activity_l2_class
+
+        activity_l2_class()  # the custom regulariser the checkpoint names must be known before it loads
         model = keras.models.load_model(path)
     except Exception as exc:
         raise ModelLoadError(f"saved model {path} cannot be loaded: {str(exc).splitlines()[0][:300]}") from exc
@@ -568,7 +593,7 @@ def run_probe(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: th
 
     steps = int(request.get("steps", 3))
     emitter.emit(ev.Phase(phase="building"))
-    model = models.build_model(config.model, config.weights)
+    model, _weights = models.build_with_weights(config.model, config.weights)
     models.compile_model(model)
     emitter.emit(ev.Phase(phase="probing"))
     rng = np.random.default_rng(0)
@@ -626,6 +651,11 @@ def main() -> int:
         import tensorflow as tf
 
         gpu_limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
+        import keras
+
+        # Keras' own mixed precision: every layer computes in the policy's dtype, the output layer stays float32
+        # (bench/models.py), variables stay float32; float32 is the published protocol.
+        keras.mixed_precision.set_global_policy(config.precision)
         emitter.emit(ev.Hello(software=software_info(tf), gpu_memory_limit=gpu_limit, pid=os.getpid()))
         result = task(config, request, emitter, stop, tf)
         peak = _gpu_peak_bytes(tf)
@@ -638,7 +668,7 @@ def main() -> int:
         return 0
     except BaseException as exc:  # every failure must reach the parent as an event, classified
         limit = getattr(config, "host_memory_limit_gb", None)
-        kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit))
+        kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit), on_gpu=_sees_gpu())
         traceback.print_exc()  # to the run's log first: it must survive even if the wire is gone
         try:
             emitter.emit(ev.Error(kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],

@@ -37,6 +37,12 @@ def setup_label(setup: str) -> str:
     return f"{setup.replace('setup-', 'Setup ')} ({gpu}, {cpu})"
 
 
+def short_setup_label(setup: str) -> str:
+    """For a chart's axis: 'RTX 2060 (setup 1)'."""
+    gpu = load_baselines()["setups"][setup]["gpu"].replace("NVIDIA GeForce ", "")
+    return f"{gpu} ({setup.replace('setup-', 'setup ')})"
+
+
 def baseline_for(model: str, dataset: str) -> list[dict[str, Any]]:
     """Each published setup's execution and inference time for this model and dataset."""
     b = load_baselines()
@@ -81,9 +87,19 @@ def compare(report: RunReport) -> dict[str, Any]:
             "execution_time_ci95_s": h["execution_time_ci95_s"], "inference_time_s": h["inference_time_s"], "setups": rows}
 
 
+def precision_label(report: RunReport) -> str:
+    """'' for float32 (as published); else the words every comparison of this run with the baseline carries."""
+    p = (report.config or {}).get("precision") or "float32"
+    return "" if p == "float32" else f" at {p} precision (the published figures are float32)"
+
+
 def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
-    """The verdict on timing and errors, with the largest batch that fits (when one was found) added to it."""
+    """The verdict on timing and errors, with the largest batch that fits (when one was found) added to it, and the
+    precision when it is not the published float32."""
     v = _timing_verdict(report, budget_h)
+    label = precision_label(report)
+    if label and v.level in ("feasible", "slow", "too_slow"):
+        v = replace(v, text=v.text + ";" + label)
     largest = (report.memory or {}).get("max_batch_size")
     bs = report.config.get("batch_size")
     if not largest or not bs:
@@ -127,21 +143,3 @@ def _timing_verdict(report: RunReport, budget_h: float) -> Verdict:
         return Verdict("feasible", f"Feasible — no resource errors; full protocol {about} ({what}), "
                                    f"{ratio:.1f}x the {gpu} setup", rule)
     return Verdict("slow", f"Feasible but slow — full protocol {about} ({what}), {ratio:.0f}x the slowest baseline", rule)
-
-
-def overall(reports: list[RunReport], budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
-    """The worst verdict of the latest run of each model x dataset. A cancelled run says nothing about the machine:
-    it stands only where no other run of its model and dataset does."""
-    latest: dict[tuple[str, str], RunReport] = {}
-    for r in sorted(reports, key=lambda r: r.created_at):
-        kept = latest.get((r.model, r.dataset))
-        if r.status == "cancelled" and kept is not None and kept.status != "cancelled":
-            continue
-        latest[(r.model, r.dataset)] = r
-    if not latest:
-        return Verdict("incomplete", "No runs yet", VERDICT_RULE.format(ratio=FEASIBLE_RATIO, budget=budget_h))
-    verdicts = [verdict(r, budget_h) for r in latest.values()]
-    worst = max(verdicts, key=lambda v: v.rank)
-    n_ok = sum(v.level == "feasible" for v in verdicts)
-    prefix = f"Overall ({len(verdicts)} model x dataset, {n_ok} plainly feasible): "
-    return Verdict(worst.level, prefix + worst.text, worst.rule)

@@ -12,7 +12,8 @@ MODELS = ("model_a", "model_b")
 DATASETS = ("mnist", "fashion_mnist")
 PROFILES = ("quick", "full", "custom")
 DATA_CHOICES = ("auto", "keras", "synthetic")  # or a directory path
-WEIGHTS = ("random", "imagenet")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras mixed-precision policies; float32 as published
+WEIGHTS = ("auto", "random", "imagenet")  # auto: ImageNet where Keras' cache has them or can download them
 
 MODEL_NAMES = {
     "model_a": "Model A — modified VGG19",
@@ -56,7 +57,8 @@ class BenchmarkConfig:
     train_samples: int = PROTOCOL_TRAIN_SAMPLES
     val_samples: int = PROTOCOL_VAL_SAMPLES
     data: str = "auto"
-    weights: str = "random"
+    weights: str = "auto"
+    precision: str = "float32"
     seed: int = 0
     quick_budget_s: float = 60.0
     inference_batch_size: int = INFERENCE_BATCH_SIZE
@@ -77,6 +79,8 @@ class BenchmarkConfig:
             raise ConfigError(f"unknown profile {self.profile!r}; choose one of {', '.join(PROFILES)}")
         if self.weights not in WEIGHTS:
             raise ConfigError(f"unknown weights {self.weights!r}; choose one of {', '.join(WEIGHTS)}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         for name, low, high in (
             ("epochs", 1, 10_000),
             ("batch_size", 1, 65_536),

@@ -25,7 +25,9 @@ class ErrorKind:
 KINDS: dict[str, ErrorKind] = {k.kind: k for k in (
     ErrorKind("gpu_oom", "GPU out of memory",
               "The model and a batch of data did not fit in the graphics card's memory.",
-              "Use a smaller batch size, a GPU with more memory, or mixed precision; 'Find largest batch' shows what fits."),
+              "Use a smaller batch: Run → Find largest batch (dlbench maxbatch) finds the largest that fits. Mixed "
+              "precision (--precision mixed_float16) roughly halves the activations' memory. --gpu-memory-limit "
+              "emulates a smaller card to check a setup before buying one; a GPU with more memory fits more."),
     ErrorKind("host_oom", "Out of system memory",
               "The training process ran out of RAM (or hit the memory ceiling set for it) and was stopped.",
               "Close other programs, add RAM, lower the batch size, or raise the host memory limit."),
@@ -78,10 +80,39 @@ def gpu_visibility_problem(hardware: dict | None, tf_gpus: list | None) -> str |
             + KINDS["no_gpu_visible"].suggestion)
 
 
-_GPU_DEVICE = re.compile(r"device:GPU|/GPU:\d|GPU_\d_bfc|gpu_bfc|cuda", re.IGNORECASE)
+_GPU_DEVICE = re.compile(r"device:GPU|/GPU:\d|GPU_\d_bfc|gpu_bfc|on device ordinal", re.IGNORECASE)
+# Out of memory on the GPU in the words of the libraries below TensorFlow (tests/fixtures/gpu_failure_messages.json
+# cites where each was seen): the CUDA driver, cuDNN and cuBLAS failing to allocate.
+_GPU_ALLOC = re.compile(r"CUDA_ERROR_OUT_OF_MEMORY|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED")
+# Out of memory without naming a device: the BFC allocator's "OOM when allocating", XLA's "Out of memory while trying
+# to allocate", "Resource exhausted" / RESOURCE_EXHAUSTED. On a run where TensorFlow sees a GPU that is the GPU.
+_OOM = re.compile(r"OOM when allocating|out of memory while trying to allocate|resource exhausted|RESOURCE_EXHAUSTED"
+                  r"|failed to allocate request for", re.IGNORECASE)
+# What a GPU whose memory is full makes cuDNN and cuBLAS say without naming memory: ambiguous alone, out of memory
+# when NVML saw the memory at its limit, a driver or library problem otherwise.
+_GPU_INIT = re.compile(r"cuDNN failed to initialize|CUDNN_STATUS_NOT_INITIALIZED|CUBLAS_STATUS_NOT_INITIALIZED"
+                       r"|CUDNN_STATUS_INTERNAL_ERROR", re.IGNORECASE)
 _DRIVER = re.compile(
     r"(libcudart|libcudnn|libcublas|cuda driver version is insufficient|CUDA_ERROR|cuDNN|failed call to cuInit"
-    r"|could not load dynamic library|DNN library is not found)", re.IGNORECASE)
+    r"|could not load dynamic library|DNN library is not found|failed initializing StreamExecutor)", re.IGNORECASE)
+# BFC's warning that a *tentative* allocation failed ("The caller indicates that this is not a failure"): not OOM.
+_NOT_A_FAILURE = re.compile(r"^.*The caller indicates that this is not a failure.*$", re.MULTILINE)
+VRAM_FULL = 0.95  # NVML's used / total at or above this when a child dies: its GPU memory was at the limit
+
+
+def gpu_memory_kind(text: str, on_gpu: bool, vram_full: bool = False) -> str | None:
+    """gpu_oom / host_oom when `text` says memory ran out (and where), gpu_driver for a GPU library that failed to
+    start with the memory not full; None when it says neither."""
+    text = _NOT_A_FAILURE.sub("", text)
+    if _GPU_ALLOC.search(text):
+        return "gpu_oom"
+    if _OOM.search(text):
+        if _GPU_DEVICE.search(text) or (on_gpu and not re.search(r"device:CPU", text)):
+            return "gpu_oom"
+        return "host_oom"
+    if _GPU_INIT.search(text):
+        return "gpu_oom" if vram_full else "gpu_driver"
+    return None
 
 
 # How a failed allocation surfaces under a host memory ceiling (RLIMIT_DATA): oneDNN cannot build a kernel's
@@ -99,17 +130,20 @@ def near_host_ceiling(limit_gb: float | None, peak_rss_bytes: float, text: str =
         p in text for p in (*HOST_ALLOCATION_FAILURES, "MemoryError", "OOM"))
 
 
-def classify_exception(type_name: str, message: str, under_host_limit: bool = False) -> str:
-    """An exception raised inside the worker, by class name and message, to an error kind."""
+def classify_exception(type_name: str, message: str, under_host_limit: bool = False, on_gpu: bool = False,
+                       vram_full: bool = False) -> str:
+    """An exception raised inside the worker, by class name and message, to an error kind. `on_gpu`: TensorFlow
+    sees a GPU in this run (an out-of-memory message that names no device is then the GPU's)."""
     text = f"{type_name}: {message}"
     if under_host_limit and any(p in text for p in HOST_ALLOCATION_FAILURES):
         return "host_oom"
-    if type_name in ("ResourceExhaustedError",) or "OOM when allocating" in text or "out of memory" in text.lower():
-        if _GPU_DEVICE.search(text):
-            return "gpu_oom"
-        return "host_oom"
     if type_name == "MemoryError" or "std::bad_alloc" in text:
         return "host_oom"
+    memory = gpu_memory_kind(text, on_gpu, vram_full)
+    if memory is not None:
+        return memory
+    if type_name == "ResourceExhaustedError" or "out of memory" in text.lower():
+        return "gpu_oom" if on_gpu else "host_oom"
     if type_name in ("DiskFullError",) or "No space left on device" in text or "[Errno 28]" in text:
         return "disk_full"
     if type_name in ("DatasetError", "DatasetUnavailable"):
@@ -123,8 +157,10 @@ def classify_exception(type_name: str, message: str, under_host_limit: bool = Fa
     return "crash"
 
 
-def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool, stderr_tail: str = "") -> str:
-    """A child that ended without a result, by exit status and what we saw, to an error kind."""
+def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool, stderr_tail: str = "",
+                  on_gpu: bool = False, vram_full: bool = False) -> str:
+    """A child that ended without a result, by exit status and what we saw, to an error kind. `vram_full`: NVML's
+    last reading had its GPU's memory at the limit, which makes a silent death out of GPU memory."""
     if hung:
         return "hang"
     if "No space left on device" in stderr_tail:
@@ -135,9 +171,14 @@ def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool
             return "host_oom"
     if near_memory_limit:
         return "host_oom"
-    if "OOM when allocating" in stderr_tail or "bad_alloc" in stderr_tail or "MemoryError" in stderr_tail:
-        return "gpu_oom" if _GPU_DEVICE.search(stderr_tail) else "host_oom"
-    if _DRIVER.search(stderr_tail) and "Traceback" in stderr_tail:
+    if "bad_alloc" in stderr_tail or "MemoryError" in stderr_tail:
+        return "host_oom"
+    memory = gpu_memory_kind(stderr_tail, on_gpu, vram_full)
+    if memory in ("gpu_oom", "host_oom"):
+        return memory
+    if vram_full:
+        return "gpu_oom"
+    if (memory == "gpu_driver" or _DRIVER.search(stderr_tail)) and "Traceback" in stderr_tail:
         return "gpu_driver"
     return "crash"
 
@@ -151,7 +192,8 @@ def error_dict(kind: str, message: str, **more: Any) -> dict[str, Any]:
 
 def classify_outcome(final_event: Event | None, returncode: int | None, stderr_tail: str, peak_rss: float,
                      ceiling_gb: float | None, hung: bool, *, stopped: bool = False, ram_percent: float = 0.0,
-                     task: str = "train", watchdog_s: float = 0.0) -> tuple[str, dict[str, Any] | None]:
+                     task: str = "train", watchdog_s: float = 0.0, on_gpu: bool = False,
+                     vram_full: bool = False) -> tuple[str, dict[str, Any] | None]:
     """How one child ended, from what the parent saw: (status, error). `final_event` is its last result, error
     or cancelled event (None if it sent none); `stopped`: the parent asked it to stop; `hung`: the watchdog killed
     it; `ceiling_gb`: its host memory limit; `ram_percent`: the machine's RAM use at the last telemetry sample."""
@@ -161,14 +203,19 @@ def classify_outcome(final_event: Event | None, returncode: int | None, stderr_t
         return "cancelled", error_dict("cancelled", "stopped on request")
     if isinstance(final_event, Error):
         kind, message = final_event.kind, final_event.message
+        if kind == "crash" and vram_full:
+            kind = "gpu_oom"
         if kind == "crash" and near_host_ceiling(ceiling_gb, peak_rss, message):
             kind = "host_oom"
             message = (f"{message.splitlines()[0][:300] if message else 'failed'} — at {peak_rss / 2**30:.2f} GB "
                        f"peak RSS under the {ceiling_gb} GB host memory ceiling")
         return "failed", error_dict(kind, message, exception=final_event.exception, traceback=final_event.traceback)
     near = near_host_ceiling(ceiling_gb, peak_rss, stderr_tail) or ram_percent >= 95
-    kind = classify_exit(returncode, near_memory_limit=near, hung=hung, stderr_tail=stderr_tail)
+    kind = classify_exit(returncode, near_memory_limit=near, hung=hung, stderr_tail=stderr_tail, on_gpu=on_gpu,
+                         vram_full=vram_full)
     message = {
+        "gpu_oom": f"the {task} process ended ({exit_description(returncode)})"
+                   + (" with its GPU's memory full (NVML)" if vram_full else " out of GPU memory"),
         "hang": f"no event for {watchdog_s:.0f} s; the child was killed",
         "host_oom": f"the {task} process ended ({exit_description(returncode)}) at its memory ceiling"
                     + (f" of {ceiling_gb} GB" if ceiling_gb else "") + f"; peak RSS seen {peak_rss / 2**30:.2f} GB",

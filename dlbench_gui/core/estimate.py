@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import stats
+from . import interference, stats
 
 METHOD = (
     "train = first_step + the warm-up steps as measured + (epochs*steps_per_epoch - 1 - warm-up steps)*steady_step_mean "
@@ -16,8 +16,10 @@ METHOD = (
     "execution = train + val + checkpoint + boundary. Interval: 95% Student-t half-widths of the step and validation means "
     "scaled to the protocol and added in quadrature, plus the drift seen during measurement, plus the "
     "checkpoint-count bounds, plus the boundary term (a single measurement) as its own uncertainty. "
-    "Where at least 3 earlier runs of the same model and batch size on this machine are in the history, the "
-    "spread of their steady-step means (relative SD s over n runs) is added in quadrature as a between-run term, "
+    "Where at least 3 usable earlier runs of the same model, batch size, precision and device on this machine are in "
+    "the history (not disturbed by other programs, at least 10 steady steps, outliers beyond 3.5 scaled median "
+    "absolute deviations set aside), the spread of their steady-step means (relative SD s over n runs) is added in quadrature as a "
+    "between-run term, "
     "t(n-1) x s x sqrt(2) x execution: the machine's speed differs between runs, and this run's speed is one such "
     "draw; without that history an assumed spread of s = 2.5% is used instead, with 1.96 for t, and the report says so. "
     "inference = load + first predict batch + remaining images x steady s/image."
@@ -28,6 +30,12 @@ MIN_HISTORY_RUNS = 3  # earlier runs needed before their spread counts as the ma
 # the development machine (a shared 2-core VM): an RMS difference of 3.1% over eleven quick/real pairs is
 # sqrt(2) x 2.2%, rounded up (docs/benchmarks.md, "Estimate accuracy"). A machine's own history replaces it.
 ASSUMED_BETWEEN_RUN_SD = 0.025
+MIN_STEADY_STEPS = 10  # a run's steady mean over fewer steps says little about the machine (1 step: nothing)
+MAD_TO_SD = 1.4826  # the median absolute deviation of normal data x this = its standard deviation
+OUTLIER_MADS = 3.5  # a run further than this many (scaled) MADs from the median is named an outlier (Iglewicz-Hoaglin)
+ESTIMATOR = ("relative SD of the usable runs' steady-step means after setting aside runs other programs disturbed, "
+             "runs with fewer than 10 steady steps, and outliers further than 3.5 x 1.4826 x the median absolute "
+             "deviation from the median")
 
 
 def machine_key(hardware: dict[str, Any]) -> tuple:
@@ -37,22 +45,62 @@ def machine_key(hardware: dict[str, Any]) -> tuple:
     return cpu.get("brand"), cpu.get("logical_cores"), tuple(sorted(str(g.get("name")) for g in gpus))
 
 
-def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str, Any], on_gpu: bool) -> dict[str, Any]:
-    """The relative spread of steady-step means over earlier completed runs of this model and batch size on this
-    machine and device kind (`reports`: RunReport-like, with config, hardware, software, timing, status).
-    Returns {runs, relative_sd, steady_step_means_s} — relative_sd is None with fewer than MIN_HISTORY_RUNS runs."""
+def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str, Any], on_gpu: bool,
+                       precision: str = "float32") -> dict[str, Any]:
+    """The relative spread of steady-step means over earlier completed runs of this model, batch size, precision
+    and device kind on this machine (`reports`: RunReport-like). Only runs that can speak for the machine's spread
+    count: a run disturbed by other programs, or with fewer than MIN_STEADY_STEPS steady steps, is set aside, and
+    so is any run further from the median than OUTLIER_MADS median absolute deviations (x 1.4826, an SD for normal
+    data), so that one outlier cannot blow the spread up; the spread is the relative SD of the rest.
+    Returns {runs, relative_sd, steady_step_means_s, set_aside, estimator}; relative_sd is None with fewer than
+    MIN_HISTORY_RUNS usable runs."""
     key = machine_key(hardware)
-    means = []
+    means: list[float] = []
+    aside = {"interfered": 0, "few_steady_steps": 0, "outliers": 0}
     for r in reports:
         step = (r.timing or {}).get("steady_step") or {}
         if (r.status != "completed" or r.config.get("model") != model or r.config.get("batch_size") != batch_size
                 or machine_key(r.hardware or {}) != key or bool((r.software or {}).get("tf_gpus")) != on_gpu
-                or not step.get("mean")):
-            continue
-        means.append(float(step["mean"]))
-    sd = stats.stdev(means) / stats.mean(means) if len(means) >= MIN_HISTORY_RUNS else None
-    return {"runs": len(means), "relative_sd": sd, "steady_step_means_s": means}
+                or (r.config.get("precision") or "float32") != precision or not step.get("mean")):
+            continue  # not this setup: not counted at all
+        if interference.interfered(r):
+            aside["interfered"] += 1
+        elif (step.get("n") or 0) < MIN_STEADY_STEPS:
+            aside["few_steady_steps"] += 1
+        else:
+            means.append(float(step["mean"]))
+    sd = None
+    kept = means
+    if means:
+        med = stats.median(means)
+        mad = MAD_TO_SD * stats.median([abs(m - med) for m in means])
+        if mad > 0:
+            kept = [m for m in means if abs(m - med) <= OUTLIER_MADS * mad]
+            aside["outliers"] = len(means) - len(kept)
+        if len(kept) >= MIN_HISTORY_RUNS:
+            sd = stats.stdev(kept) / stats.mean(kept)
+    return {"runs": len(kept), "relative_sd": sd, "steady_step_means_s": kept, "set_aside": aside,
+            "estimator": ESTIMATOR}
 
+
+def allow_for_interference(e: dict[str, Any], finding: Any) -> dict[str, Any]:
+    """An estimate from a run that other programs disturbed: its lower end moves down to what the run would have
+    taken without them, lower end / (1 + SLOWDOWN_PER_SHARE x share), the measured cost of a share taken by others
+    (core/interference.py). The point estimate stays: it is what was measured."""
+    if not isinstance(finding, dict) or finding.get("verdict") != "interfered":
+        return e
+    s = interference.share(finding)
+    factor = 1 + interference.SLOWDOWN_PER_SHARE * s
+    out = dict(e)
+    for key in ("execution_time_ci95_s", "inference_time_ci95_s"):
+        if out.get(key):
+            lo, hi = out[key]
+            out[key] = [lo / factor, hi]
+    out["interval_covers"] = (f"{e.get('interval_covers', '')}; its lower end is divided by {factor:.2f}: other programs "
+                              f"took {100 * s:.0f}% of the machine during the run, and each share taken by others "
+                              f"costs about {interference.SLOWDOWN_PER_SHARE:g}x that share in speed (measured)")
+    out["inputs"] = {**e.get("inputs", {}), "interference_share": s, "interference_factor": factor}
+    return out
 
 
 def harmonic(n: int) -> float:
@@ -100,6 +148,9 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     if sd is not None:
         between = stats.t975(between_runs["runs"] - 1) * sd * math.sqrt(2) * execution
         covers = f"this run and the spread of {between_runs['runs']} earlier runs of this model here"
+        aside = {k: v for k, v in (between_runs.get("set_aside") or {}).items() if v}
+        if aside:
+            covers += " (set aside: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in aside.items()) + ")"
     else:
         between = stats.Z975 * ASSUMED_BETWEEN_RUN_SD * math.sqrt(2) * execution
         covers = (f"this run and an assumed {100 * ASSUMED_BETWEEN_RUN_SD:g}% spread between runs (this machine's "

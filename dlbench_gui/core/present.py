@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import comparison
+from . import comparison, interference, stats
 from .durations import format_bytes, format_duration
 from .report import RunReport
 
@@ -87,16 +87,69 @@ def memory_rows(r: RunReport) -> list[tuple[str, str]]:
     return rows
 
 
+def weights_note(r: RunReport) -> str | None:
+    """Which weights the run used, and that its timings do not depend on it; None for reports that do not say."""
+    used = r.config.get("weights_used")
+    if used == "imagenet":
+        return "Weights: ImageNet, as published."
+    if used == "random":
+        reason = r.config.get("weights_reason") or ""
+        why = "" if reason in ("", "as asked") else f" ({reason.split(' Use random weights')[0].rstrip('.')})"
+        return (f"Weights: random{why}. Timings are unaffected (a step costs the same); accuracy would need the "
+                "ImageNet weights.")
+    return None
+
+
 def finding_notes(r: RunReport) -> list[str]:
     f, notes = r.findings, []
+    w = weights_note(r)
+    if w:
+        notes.append(w)
+    unreliable = interference.warning_text(f.get("interference"))
+    if unreliable:
+        notes.append(unreliable)
+    elif isinstance(f.get("interference"), dict) and isinstance(f["interference"].get("other_cpu_share"), (int, float)):
+        notes.append(f"Quiet machine: other programs used {100 * f['interference']['other_cpu_share']:.1f}% of the CPU "
+                     "while this run was timed.")
     if (f.get("sustained") or {}).get("degraded"):
         notes.append(f"Performance degraded during the run: steps {100 * f['sustained']['step_drift']:.0f}% slower at the end.")
     for key in ("input_bound_hint", "no_gpu_visible", "gpu_memory_limit_unused"):
         if isinstance(f.get(key), str):
             notes.append(f[key])
-    if f.get("energy_j") is not None:
-        notes.append(f"Energy: {f['energy_j'] / 3600:.1f} Wh ({f.get('energy_method')}).")
+    t = f.get("throttling")
+    if isinstance(t, dict) and t.get("verdict") == "throttled":
+        notes.append("THROTTLED: " + "; ".join(str(e) for e in t.get("evidence") or []) + ".")
+    elif isinstance(t, dict) and t.get("verdict") == "not throttled":
+        notes.append("Clocks held: " + "; ".join(str(e) for e in t.get("evidence") or []) + ".")
     return notes
+
+
+def energy_rows(r: RunReport) -> list[tuple[str, str]]:
+    """The report's energy in rows, or the one row saying why there is none."""
+    e = r.energy or {}
+    if not e:
+        return []
+    if e.get("total_j") is None:
+        return [("Energy", f"{NA}: {e.get('unavailable_reason') or 'no counter'}")]
+    rows = [("Energy per epoch", f"{e['per_epoch_j'] / 1000:.1f} kJ" if e.get("per_epoch_j") is not None else NA),
+            ("Energy, whole protocol", f"{e['protocol_wh_estimate']:.1f} Wh"
+             + (" (estimated)" if r.estimate else " (measured)") if e.get("protocol_wh_estimate") is not None else NA),
+            ("Energy measured", f"{e['total_j'] / 1000:.2f} kJ over {format_duration(e.get('measured_s'))}"
+             + (f", mean {e['mean_power_w']:.0f} W" if e.get("mean_power_w") else "")),
+            ("Energy source", str(e.get("source")))]
+    return rows
+
+
+def data_words(info: Any) -> str:
+    """Where the images came from and why, in one line: the data log event's `data` (source, origin, attempts)."""
+    if not isinstance(info, dict):
+        return "Data: not known"
+    attempts = [str(a) for a in info.get("attempts") or [] if a]
+    if info.get("source") == "synthetic":
+        why = ("; ".join(attempts) + ". ") if attempts else "chosen in the setup. "
+        return (f"Data: SYNTHETIC stand-in (random images with the real shapes): {why}"
+                "Timings are valid; accuracy is meaningless.")
+    return f"Data: {info.get('origin') or info.get('source') or 'not known'}"
 
 
 def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -122,3 +175,37 @@ def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
     if (hw.get("power") or {}).get("warning"):
         rows.append(("Power", hw["power"]["warning"]))
     return rows
+
+
+def repeat_summary(group: list[RunReport]) -> str:
+    """Runs of one setup combined: mean, SD, each run, the 95% interval of the mean across runs (separate processes,
+    so it includes the spread between them, which one run's interval cannot), and whether the runs disagree beyond
+    their own intervals: two estimates whose intervals do not overlap say the machine's speed changed between runs."""
+    done = [r for r in group if r.status == "completed" and r.headline["execution_time_s"]]
+    if not done:
+        return "  repeats: no completed run"
+    vals = [r.headline["execution_time_s"] for r in done]
+    m = stats.mean(vals)
+    text = (f"  {len(vals)} runs ({done[0].headline['kind']} execution time): mean {format_duration(m)}, "
+            f"standard deviation {format_duration(stats.stdev(vals))}; each: "
+            + ", ".join(format_duration(v) for v in vals))
+    if len(vals) > 1:
+        hw = stats.ci95_halfwidth(vals)
+        text += f"\n  95% interval of the mean across runs: {format_duration(max(0.0, m - hw))} – {format_duration(m + hw)}"
+    clash = disagreement(done)
+    if clash:
+        text += "\n  " + clash
+    return text
+
+
+def disagreement(runs: list[RunReport]) -> str | None:
+    """Words when two runs' 95% intervals do not overlap (None when they all do, or carry no interval)."""
+    spans = [(i, r.headline.get("execution_time_ci95_s")) for i, r in enumerate(runs)]
+    spans = [(i, ci) for i, ci in spans if ci]
+    for a, (i, ci) in enumerate(spans):
+        for j, cj in spans[a + 1:]:
+            if ci[1] < cj[0] or cj[1] < ci[0]:
+                return (f"THE RUNS DISAGREE beyond their intervals: run {i + 1} ({format_duration(ci[0])} – "
+                        f"{format_duration(ci[1])}) and run {j + 1} ({format_duration(cj[0])} – {format_duration(cj[1])}) "
+                        "do not overlap; the machine's speed changed between them (other programs, throttling?)")
+    return None

@@ -55,6 +55,7 @@ class RunReport:
     telemetry: dict[str, Any] = field(default_factory=dict)
     findings: dict[str, Any] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
+    energy: dict[str, Any] = field(default_factory=dict)  # core/energy.py: per epoch, total, protocol, source or why not
     created_at: str = field(default_factory=now_iso)
     finished_at: str | None = None
     app_version: str = ""

@@ -15,7 +15,8 @@ from .report import RunReport
 
 # What a listener is told: (change, payload). The changes, each once per occurrence:
 #   run_started (RunStarted) · phase (Phase) · steps (Step, training only) · epoch (EpochEnd, training only)
-#   hello (Hello) · warning (Log) · error (Error) · report (RunReport) · finished (None)
+#   hello (Hello) · data (Log carrying the data source chosen) · warning (Log) · error (Error) · report (RunReport)
+#   finished (None)
 Listener = Callable[[str, Any], None]
 
 
@@ -44,6 +45,7 @@ class RunSession:
         self.run_t0 = clock()
         self.reports: list[RunReport] = []
         self.warnings: list[str] = []
+        self.data: dict[str, Any] | None = None  # the current run's data source, as the worker chose it
         self.finished = False
         self._listeners: list[Listener] = []
 
@@ -62,7 +64,7 @@ class RunSession:
     def handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
             self.index = min(self.index + 1, len(self.configs) - 1)
-            self.run_t0, self.steps_done, self.phase = self.clock(), 0, "starting"
+            self.run_t0, self.steps_done, self.phase, self.data = self.clock(), 0, "starting", None
             self._tell("run_started", event)
         elif self.config is None:
             return  # nothing has started: an event from nowhere is ignored
@@ -76,6 +78,9 @@ class RunSession:
             self._tell("epoch", event)
         elif isinstance(event, ev.Hello):
             self._tell("hello", event)
+        elif isinstance(event, ev.Log) and event.data is not None and event.task in (None, "train"):
+            self.data = event.data
+            self._tell("data", event)
         elif isinstance(event, ev.Log) and event.level == "warning":
             self.warnings.append(event.message)
             self._tell("warning", event)
@@ -120,9 +125,14 @@ class RunSession:
         if c is None:
             return "Starting…"
         p = self.progress()
-        model = MODEL_NAMES[c.model].split(" — ")[0]
-        return (f"Run {p.run_index + 1}/{p.run_total} · {model} on {DATASET_NAMES[c.dataset]} · {p.phase} · "
-                f"{format_duration(p.elapsed_s)}")
+        return f"Run {p.run_index + 1}/{p.run_total} · {self.title()} · {p.phase} · {format_duration(p.elapsed_s)}"
+
+    def title(self) -> str:
+        """'Model A on MNIST (quick)': the current run in words."""
+        c = self.config
+        if c is None:
+            return ""
+        return f"{MODEL_NAMES[c.model].split(' — ')[0]} on {DATASET_NAMES[c.dataset]} ({c.profile})"
 
     def summary_text(self) -> str:
         states = ", ".join(f"{sum(r.status == s for r in self.reports)} {s}" for s in ("completed", "failed", "cancelled")

@@ -8,17 +8,21 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..core import comparison
+from ..core.durations import format_duration
 from ..core.report import RunReport
 from ..core.storage import atomic_write_text
 
 COLUMNS = [
     # the published results table: the setup (machine) and the times
     "setup", "cpu", "gpu", "ram_mb", "storage", "model", "dataset", "execution_time_s", "inference_time_s",
-    # ours
-    "figures", "execution_time_ci95_low_s", "execution_time_ci95_high_s", "status", "error_kind", "error_message",
+    # ours: the answer in words, then the figures
+    "verdict", "verdict_text", "reliability", "other_cpu_share", "execution_time", "execution_time_ci95",
+    "inference_time", "hostname", "figures", "execution_time_ci95_low_s", "execution_time_ci95_high_s", "status", "error_kind", "error_message",
     "profile", "epochs", "batch_size", "train_samples", "val_samples", "data_source", "measured_execution_time_s",
     "train_time_s", "val_time_s", "data_prep_s", "build_s", "first_step_s", "steady_step_s", "checkpoint_s",
     "inference_load_s", "inference_predict_s", "inference_images", "peak_child_rss_bytes", "achieved_gflops_per_s",
+    "precision", "weights_used", "energy_per_epoch_j", "energy_protocol_wh", "energy_source", "throttling",
     "tensorflow", "keras", "dlbench", "run_id", "created_at",
 ]
 
@@ -34,14 +38,26 @@ def row_of(r: RunReport) -> dict[str, Any]:
     inf = t.get("inference") or {}
     total_ram = (hw.get("memory") or {}).get("total_bytes")
     achieved = (r.efficiency or {}).get("achieved_flops_per_s")
+    names = [cpu.get("brand") or "unknown CPU"] + [g.get("name") or "NVIDIA GPU" for g in gpus]
+    v = comparison.verdict(r)
+    found = (r.findings or {}).get("interference") or {}
+    reliability = found.get("verdict") if isinstance(found, dict) else None
     return {
-        "setup": hw.get("hostname") or "this machine",
+        "setup": f"{hw.get('hostname') or 'this machine'}: {' + '.join(names)}",
         "cpu": cpu.get("brand"),
         "gpu": ", ".join(g.get("name") or "NVIDIA GPU" for g in gpus) or "none",
         "ram_mb": round(total_ram / 2**20) if total_ram else None,
         "storage": f"{round(disk['total_bytes'] / 1e9)} GB {disk.get('kind') or ''}".strip() if disk.get("total_bytes") else None,
         "model": r.model, "dataset": r.dataset,
         "execution_time_s": h["execution_time_s"], "inference_time_s": h["inference_time_s"],
+        "verdict": v.level, "verdict_text": v.text,
+        "reliability": {"interfered": "UNRELIABLE: other programs were at work", "quiet": "quiet"}.get(reliability,
+                                                                                                         "not measured"),
+        "other_cpu_share": found.get("other_cpu_share") if isinstance(found, dict) else None,
+        "execution_time": format_duration(h["execution_time_s"]) if h["execution_time_s"] is not None else None,
+        "execution_time_ci95": f"{format_duration(ci[0])} – {format_duration(ci[1])}" if ci[0] is not None else None,
+        "inference_time": format_duration(h["inference_time_s"]) if h["inference_time_s"] is not None else None,
+        "hostname": hw.get("hostname"),
         "figures": h["kind"], "execution_time_ci95_low_s": ci[0], "execution_time_ci95_high_s": ci[1],
         "status": r.status, "error_kind": (r.error or {}).get("kind"), "error_message": (r.error or {}).get("message"),
         "profile": r.profile, **{k: r.protocol.get(k) for k in ("epochs", "batch_size", "train_samples", "val_samples")},
@@ -51,6 +67,12 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "inference_load_s": inf.get("load_s"), "inference_predict_s": inf.get("predict_s"), "inference_images": inf.get("images"),
         "peak_child_rss_bytes": r.memory.get("peak_child_rss_bytes"),
         "achieved_gflops_per_s": achieved / 1e9 if achieved else None,
+        "precision": r.config.get("precision") or "float32", "weights_used": r.config.get("weights_used"),
+        "energy_per_epoch_j": (r.energy or {}).get("per_epoch_j"),
+        "energy_protocol_wh": (r.energy or {}).get("protocol_wh_estimate"),
+        "energy_source": (r.energy or {}).get("source") or (r.energy or {}).get("unavailable_reason"),
+        "throttling": ((r.findings or {}).get("throttling") or {}).get("verdict")
+        if isinstance((r.findings or {}).get("throttling"), dict) else None,
         "tensorflow": r.software.get("tensorflow"), "keras": r.software.get("keras"), "dlbench": r.app_version,
         "run_id": r.run_id, "created_at": r.created_at,
     }
@@ -63,6 +85,8 @@ def cell(value: Any) -> Any:
     """A spreadsheet must never run a report's text as a formula: such text gets a leading apostrophe."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return round(value, 4)  # 0.1 ms: raw seconds stay exact enough, not 61525.241524121884
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from ..core import comparison, present
+from ..core.card import Card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.report import RunReport
 
@@ -26,6 +27,39 @@ def html_table(rows: list[tuple[str, Any]], header: tuple[str, ...] | None = Non
         out.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>")
     out.append("</table>")
     return "".join(out)
+
+
+def card_html(c: Card, details: bool = True) -> str:
+    """The result card: badge, sentence, recommendation, interval, warning; with `details`, the runs it stands on,
+    the runs not counted and the rule (the GUI shows those one click away instead)."""
+    colour = VERDICT_COLOURS[c.level]
+    parts = [f"<table cellpadding='8' cellspacing='0'><tr><td bgcolor='{colour}'>"
+             f"<span style='color:white; font-size:18pt'><b>&nbsp;{escape(c.badge.upper())}&nbsp;</b></span>"
+             "</td></tr></table>",
+             f"<p style='font-size:13pt'>{escape(c.sentence)}</p>",
+             f"<p><b>What to do:</b> {escape(c.recommendation)}</p>"]
+    if c.interval:
+        parts.append(f"<p style='color:#444'>{escape(c.interval)}</p>")
+    if c.warning:
+        parts.append(f"<p style='color:#cf222e'><b>{escape(c.warning)}</b></p>")
+    for note in c.notes:
+        parts.append(f"<p style='color:#57606a'>{escape(note)}</p>")
+    if details:
+        parts.append(card_details_html(c))
+    return "".join(parts)
+
+
+def card_details_html(c: Card) -> str:
+    parts = []
+    if c.basis:
+        parts.append("<p style='color:#444'><b>Based on:</b></p><ul>" + "".join(f"<li>{escape(b)}</li>" for b in c.basis)
+                     + "</ul>")
+    if c.set_aside:
+        parts.append("<p style='color:#444'><b>Not counted</b> (cancelled, failed or disturbed runs; a completed run "
+                     "on a quiet machine decides):</p><ul>"
+                     + "".join(f"<li>{escape(b)}</li>" for b in c.set_aside) + "</ul>")
+    parts.append(f"<p style='color:#666; font-size:8pt'><b>Rule:</b> {escape(c.rule)}</p>")
+    return "".join(parts)
 
 
 def verdict_html(r: RunReport, budget_h: float) -> str:
@@ -60,7 +94,8 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
                                                      if r.estimate else "") + "</p>")
     else:
         parts.append("<p>This run used a custom protocol, so it is not compared with the published figures.</p>")
-    for title, rows in (("Compute", present.compute_rows(r)), ("Memory", present.memory_rows(r))):
+    for title, rows in (("Compute", present.compute_rows(r)), ("Memory", present.memory_rows(r)),
+                        ("Energy", present.energy_rows(r))):
         if rows:
             parts.append(f"<h4>{title}</h4>" + html_table(rows))
     notes = present.finding_notes(r)

@@ -9,12 +9,13 @@ from html import escape
 from pathlib import Path
 
 from ..core import comparison, present
+from ..core.card import card
 from ..core.durations import format_bytes, format_duration
 from ..core.estimate import METHOD as ESTIMATE_METHOD
 from ..core.present import NA
 from ..core.report import RunReport
 from ..core.storage import atomic_write_bytes
-from .html_report import detail_html, html_table, title_of
+from .html_report import card_html, detail_html, html_table, title_of
 
 
 def _ensure_app():
@@ -41,21 +42,18 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
     from . import charts
 
     first = reports[0]
-    overall = comparison.overall(reports)
     css = ("<style>body{font-family:sans-serif; font-size:10pt} h1{font-size:20pt} h2{font-size:14pt; color:#333}"
            "h3{font-size:12pt} td,th{font-size:9pt}</style>")
     parts = [css, "<h1>dlbench report</h1>",
              f"<p style='color:#555'>Is this machine good enough for the published deep-learning protocol? "
              f"{len(reports)} run(s), {escape(first.created_at[:10])}.</p>",
-             f"<p style='font-size:14pt'><b>{escape(overall.text)}</b></p>",
-             f"<p style='color:#666; font-size:8pt'>Rule: {escape(overall.rule)}</p>"]
+             card_html(card(reports))]
     summary = [(title_of(r), r.profile, r.status, format_duration(r.headline["execution_time_s"]) + f" ({r.headline['kind']})",
                 format_duration(r.headline["inference_time_s"]), comparison.verdict(r).text) for r in reports]
     parts.append("<h2>Results</h2>" + html_table(summary, ("run", "profile", "status", "execution", "inference", "verdict")))
     parts.append("<h2>Hardware and software</h2>" + html_table(_hardware_rows(first)))
     for i, r in enumerate(reports):
-        parts.append("<p style='page-break-before: always'></p>")
-        parts.append(detail_html(r))
+        parts.append("<hr>" + detail_html(r))
         h = r.headline
         if comparison.comparable(r) and h["execution_time_s"]:
             rows = [(f"This machine ({h['kind']})", h["execution_time_s"], True)]
@@ -86,9 +84,8 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
                     rows.append((label, fmt(summ[key].get("mean")), fmt(summ[key].get("max"))))
             parts.append("<h3>Telemetry</h3>" + html_table(rows, ("", "mean", "max"))
                          + f"<p><img src='img://tel{i}' width='640'></p>")
-        cfg = [(k, str(v)) for k, v in r.config.items()]
-        parts.append("<h3>Configuration</h3>" + html_table(cfg))
-    parts.append("<h2 style='page-break-before: always'>Method notes</h2>")
+        parts.append("<h3>Configuration</h3>" + html_table(*config_rows(r)))
+    parts.append("<hr><h2>Method notes</h2>")
     parts.append(
         "<p><b>Protocol.</b> Two Keras models (a modified VGG19 with a frozen base, and a concatenated Xception + "
         "ResNet152V2) trained on MNIST and Fashion-MNIST resized to 32×32×3, Adam 1e-3, batch 64, 100 epochs, "
@@ -104,6 +101,16 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
         "<p><b>Data.</b> Runs marked 'synthetic' used random images with the real shapes: their timings are valid, "
         "their accuracy is not.</p>")
     return "".join(parts)
+
+
+def config_rows(r: RunReport) -> tuple[list[tuple[str, str, str]] | list[tuple[str, str]], tuple[str, ...]]:
+    """The configuration: for a quick run, what ran (the measured pass) next to what it estimates (the protocol),
+    so that "epochs 1, 2,560 samples" never stands under a header that says 100 x 60,000."""
+    if r.estimate:
+        proto = r.protocol
+        rows = [(k, str(v), str(proto[k]) if k in proto else "") for k, v in r.config.items() if k != "note"]
+        return rows, ("setting", "what ran (measured)", "what it estimates")
+    return [(k, str(v)) for k, v in r.config.items()], ("setting", "value")
 
 
 def number(value) -> float | None:

@@ -1,17 +1,37 @@
-"""Compare: two or more saved reports (for example from different machines) side by side, table and chart."""
+"""Compare: two or more saved reports (for example from different machines) side by side: a table labelled by date,
+machine and status, ratios to the first selected run, and a bar chart of the completed runs on a readable time axis."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
-from ..core import comparison
+from ..core import comparison, interference
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_bytes, format_duration
 from ..core.report import RunReport
+from ..core.ticks import nice_ticks, tick_label, time_unit
+
+EMPTY_HINT = ("Select two or more runs on the Results tab (Ctrl+click) and press “Compare selected”. "
+              "Reports from other machines come in through File → Import report….")
+
+
+def run_label(r: RunReport) -> str:
+    """A column's name: when, which machine, and how it ended."""
+    host = (r.hardware or {}).get("hostname") or "unknown machine"
+    return f"{r.created_at[:16].replace('T', ' ')}\n{host} · {r.status}"
+
+
+def ratio_words(value: float | None, first: float | None) -> str:
+    if not value or not first:
+        return "—"
+    ratio = value / first
+    if abs(ratio - 1) < 0.005:
+        return "1.00x (the reference)" if value is first else "1.00x (the same)"
+    return f"{ratio:.2f}x ({'slower' if ratio > 1 else 'faster'})"
 
 
 def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
@@ -21,7 +41,21 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
             cur = (cur or {}).get(p) if isinstance(cur, dict) else None
         return cur
 
-    rows = [
+    def timed(r):
+        return r.headline["execution_time_s"] if r.status == "completed" else None
+
+    first = timed(reports[0]) if reports else None
+
+    def interval(r):
+        ci = r.headline.get("execution_time_ci95_s")
+        return f"{format_duration(ci[0])} – {format_duration(ci[1])}" if ci and r.status == "completed" else "—"
+
+    def load(r):
+        f = (r.findings or {}).get("interference")
+        return interference.warning_text(f) and "UNRELIABLE: other programs were busy" or (
+            "quiet" if isinstance(f, dict) and f.get("verdict") == "quiet" else "not measured")
+
+    return [
         ("Machine", [hw(r, "hostname") or "?" for r in reports]),
         ("CPU", [hw(r, "cpu", "brand") or "?" for r in reports]),
         ("GPU", [hw(r, "gpu", "summary") or "?" for r in reports]),
@@ -30,35 +64,45 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Dataset", [DATASET_NAMES.get(r.dataset, r.dataset) for r in reports]),
         ("Profile", [r.profile for r in reports]),
         ("Status", [r.status + (f" ({r.error['kind']})" if r.error else "") for r in reports]),
-        ("Execution time", [f"{format_duration(r.headline['execution_time_s'])} ({r.headline['kind']})" for r in reports]),
+        ("Execution time", [f"{format_duration(timed(r))} ({r.headline['kind']})" if timed(r) else "— (not completed)"
+                            for r in reports]),
+        ("95% interval", [interval(r) for r in reports]),
+        ("Against the first run", [ratio_words(timed(r), first) if i else ("reference" if first else "—")
+                                   for i, r in enumerate(reports)]),
         ("Inference time", [format_duration(r.headline["inference_time_s"]) for r in reports]),
         ("Steady step", [format_duration(r.timing.get("steady_step_s")) for r in reports]),
         ("First step", [format_duration(r.timing.get("first_step_s")) for r in reports]),
+        ("Machine load", [load(r) for r in reports]),
         ("Verdict", [comparison.verdict(r).text for r in reports]),
         ("Run", [r.run_id for r in reports]),
     ]
-    return rows
 
 
 class CompareView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.reports: list[RunReport] = []
-        self.hint = QLabel("Select two or more runs on the Results tab and press “Compare selected”. "
-                           "Reports from other machines come in through File → Import report….")
+        self.bars: list[tuple[str, float]] = []  # what the chart shows: (label, seconds), completed runs only
+        self.hint = QLabel(EMPTY_HINT)
         self.hint.setWordWrap(True)
         self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.chart = pg.PlotWidget()
         self.chart.setBackground("w")
         self.chart.setMenuEnabled(False)
-        self.chart.setLabel("left", "execution time (s)")
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.chart)
+        self.chart.setMouseEnabled(False, False)
+        self.chart.showGrid(y=True, alpha=0.3)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.table)
+        self.split.addWidget(self.chart)
+        self.split.setSizes([500, 300])
+        self.split.setVisible(False)  # until there is something to compare: the hint says what to do
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.split, 1)
 
     def set_candidates(self, reports: list[RunReport]) -> None:
         ids = {r.run_id for r in self.reports}
@@ -69,17 +113,48 @@ class CompareView(QWidget):
     def show_reports(self, reports: list[RunReport]) -> None:
         self.reports = list(reports)
         rows = compare_rows(self.reports)
+        self.hint.setText(f"{len(self.reports)} runs; ratios are to the first one ({run_label(self.reports[0]).splitlines()[0]}). "
+                          "Runs that did not complete are in the table, not in the chart.")
+        self.split.setVisible(True)
         self.table.clear()
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(self.reports))
-        self.table.setHorizontalHeaderLabels([f"Run {i + 1}" for i in range(len(self.reports))])
+        self.table.setHorizontalHeaderLabels([run_label(r) for r in self.reports])
         self.table.setVerticalHeaderLabels([name for name, _ in rows])
         for i, (_, values) in enumerate(rows):
             for j, v in enumerate(values):
-                self.table.setItem(i, j, QTableWidgetItem(str(v)))
-        self.chart.clear()
-        vals = [r.headline["execution_time_s"] or 0.0 for r in self.reports]
-        x = np.arange(len(vals))
-        self.chart.addItem(pg.BarGraphItem(x=x, height=vals, width=0.6, brush="#1f77b4"))
-        self.chart.getAxis("bottom").setTicks([[(i, f"Run {i + 1}") for i in range(len(vals))]])
+                item = QTableWidgetItem(str(v))
+                item.setToolTip(str(v))
+                self.table.setItem(i, j, item)
+        self._chart()
 
+    def _chart(self) -> None:
+        self.chart.clear()
+        done = [r for r in self.reports if r.status == "completed" and r.headline["execution_time_s"]]
+        self.bars = [(run_label(r).replace("\n", " · ").rsplit(" · ", 1)[0], float(r.headline["execution_time_s"]))
+                     for r in done]
+        if not self.bars:
+            self.chart.setTitle("No completed run among the selected ones: nothing to chart")
+            return
+        top = max([v for _, v in self.bars] + [r.headline["execution_time_ci95_s"][1] for r in done
+                                                if r.headline.get("execution_time_ci95_s")])
+        unit, size = time_unit(top)
+        x = np.arange(len(self.bars))
+        heights = np.array([v / size for _, v in self.bars])
+        self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#1f77b4"))
+        for i, r in enumerate(done):
+            ci = r.headline.get("execution_time_ci95_s")
+            if ci:
+                self.chart.addItem(pg.ErrorBarItem(x=np.array([i]), y=np.array([heights[i]]), beam=0.15,
+                                                   bottom=np.array([heights[i] - ci[0] / size]),
+                                                   top=np.array([ci[1] / size - heights[i]]), pen=pg.mkPen("#333", width=2)))
+            label = pg.TextItem(format_duration(self.bars[i][1]), color="#222", anchor=(0.5, 1))
+            label.setPos(i, heights[i])
+            self.chart.addItem(label)
+        ticks = nice_ticks(0.0, top / size * 1.15)
+        self.chart.setTitle(f"Execution time of the completed runs ({unit})")
+        self.chart.getAxis("left").setTicks([[(t, tick_label(t)) for t in ticks]])
+        self.chart.setLabel("left", f"execution time ({unit})")
+        self.chart.getAxis("bottom").setTicks([[(i, label) for i, (label, _) in enumerate(self.bars)]])
+        self.chart.setYRange(0, ticks[-1], padding=0)
+        self.chart.setXRange(-0.6, len(self.bars) - 0.4, padding=0)

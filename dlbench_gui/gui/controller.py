@@ -96,12 +96,21 @@ class MaxBatchThread(QThread):
         super().__init__()
         self.model, self.dataset, self.limit = model, dataset, host_memory_limit_gb
         self.prober = prober  # None: real probes (each a fresh child); tests pass a stand-in
+        self.stop_event = threading.Event()
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Thread-safe: the probe in progress is stopped, and no other starts."""
+        self.stop_event.set()
 
     def run(self) -> None:
-        from ..runner.maxbatch import find_max_batch
+        from ..runner.maxbatch import SearchStopped, find_max_batch
 
         try:
             self.found.emit(find_max_batch(self.model, self.dataset, host_memory_limit_gb=self.limit,
-                                           on_probe=self.probed.emit, prober=self.prober))
+                                           on_probe=self.probed.emit, prober=self.prober, stop_event=self.stop_event))
+        except SearchStopped as exc:
+            self.stopped = True
+            self.failed_with.emit(str(exc))
         except Exception as exc:  # a probe that failed for another reason than memory
             self.failed_with.emit(str(exc))

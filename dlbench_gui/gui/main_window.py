@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 from ..core.config import ConfigError
 from ..core.history import history_note, load_history
 from ..core.predict import predict
+from ..core.present import data_words
 from ..core.report import RunReport
 from ..core.resources import resource
 from ..core.session import RunSession
@@ -33,6 +34,16 @@ from .results import ResultsView
 from .session_view import SessionAdapter, StatusLine
 from .settings import Settings
 
+
+def repeat_groups(reports: list[RunReport]) -> list[list[RunReport]]:
+    """A session's reports grouped by setup (model, dataset, profile, protocol), in run order; only repeated ones."""
+    groups: dict[tuple, list[RunReport]] = {}
+    for r in reports:
+        key = (r.model, r.dataset, r.profile, tuple(sorted(r.protocol.items())))
+        groups.setdefault(key, []).append(r)
+    return [g for g in groups.values() if len(g) > 1]
+
+
 class MainWindow(QMainWindow):
     maxbatch_finished = Signal(object)  # the batch finder's result dict, or a str saying why it failed
 
@@ -47,6 +58,7 @@ class MainWindow(QMainWindow):
         self.thread: RunThread | None = None
         self.controller: RunController | None = None
         self.adapter: SessionAdapter | None = None
+        self._last_phase_line: str | None = None  # the log says each phase once
         self._build_widgets()
         self.status_line = StatusLine(self.statusBar())
         self.status = self.status_line.label
@@ -57,6 +69,7 @@ class MainWindow(QMainWindow):
         self.maxbatch = MaxBatchFlow(self, prober=maxbatch_prober)
         self.maxbatch.progressed.connect(self.status.setText)
         self.maxbatch.finished.connect(self.maxbatch_finished)
+        self.maxbatch.busy_changed.connect(self._set_running)
         self._connect()
         self._restore()
         self.data_problem = self._check_data_folder()
@@ -67,6 +80,11 @@ class MainWindow(QMainWindow):
         self.machine = MachinePanel(self.hardware)
         self.setup = SetupPanel()
         scroll = scroll_column(self.machine, self.setup)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(scroll, 1)
+        left_layout.addWidget(self.setup.actions)  # Start and Stop: always in view, whatever the height
         self.plots = LivePlots(gpus=bool(self.hardware["gpu"]["nvidia"]))
         self.results = ResultsView()
         self.compare = CompareView()
@@ -80,10 +98,10 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.tabs, 1)
         right_layout.addWidget(self.log_panel)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(scroll)
+        split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([420, 1000])
+        split.setSizes([340, 1000])
         self.setCentralWidget(split)
 
     def _build_menus(self) -> None:
@@ -112,12 +130,16 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1440, 900)
         self.setup.restore(self.settings)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        small = screen is not None and screen.height() < 850
+        self.machine.setChecked(bool(self.settings.get("panels/machine_open", not small)))
         self.results.budget.setValue(self.settings.get("results/budget_h", 48.0))
         self._setup_changed()
 
     def save_settings(self) -> None:
         self.settings.set("window/geometry", self.saveGeometry())
         self.setup.save(self.settings)
+        self.settings.set("panels/machine_open", self.machine.isChecked())
         self.settings.set("results/budget_h", self.results.budget.value())
         self.settings.sync()
 
@@ -148,18 +170,29 @@ class MainWindow(QMainWindow):
 
     def _setup_changed(self) -> None:
         self.setup.refresh(self.results.reports)
+        try:
+            first = sum(predict(c, self.results.reports).seconds for c in self.setup.runs()) or None
+        except ConfigError:
+            first = None
+        if first != self.results.first_run_s:
+            self.results.set_first_run_estimate(first)
 
     # ------------------------------------------------------------------ running
     @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.isRunning()
 
+    @property
+    def busy(self) -> bool:
+        """A benchmark or a batch search runs: each is a child process using the whole machine, so one at a time."""
+        return self.running or self.maxbatch.busy
+
     @Slot()
     def start(self) -> None:
-        if self.running or self.data_problem:
+        if self.busy or self.data_problem:
             return
         try:
-            configs = self.setup.configs()
+            configs = self.setup.runs()
         except ConfigError as exc:
             QMessageBox.warning(self, "dlbench", f"The setup is not usable:\n{exc}")
             return
@@ -179,8 +212,12 @@ class MainWindow(QMainWindow):
         self.thread.start()
 
     def _set_running(self, running: bool) -> None:
+        """Start and Find-largest-batch off while anything runs; Stop (and Esc) stops whatever it is."""
         self.setup.set_running(running)
-        self.act_start.setEnabled(not running)
+        blocked = bool(getattr(self, "data_problem", None))
+        self.setup.start_button.setEnabled(not running and not blocked)
+        self.act_start.setEnabled(not running and not blocked)
+        self.act_maxbatch.setEnabled(not running and not blocked)
         self.act_stop.setEnabled(running)
         for timer in (self.plots.timer, self.log_panel.timer):
             timer.start() if running else timer.stop()
@@ -188,23 +225,33 @@ class MainWindow(QMainWindow):
     def bind_session(self, session: RunSession) -> SessionAdapter:
         """Show a run session: plots, log, status bar and results follow its changes."""
         self.adapter = a = SessionAdapter(session, self)
-        a.run_started.connect(lambda e: (self.plots.reset(), self.log_panel.follow(e.log_path)))
+        a.run_started.connect(lambda e: (self.plots.reset(), self.log_panel.follow(e.log_path),
+                                         self.log_panel.append(f"Started {session.title()}")))
         a.steps_added.connect(lambda e: self.plots.add_steps(e.steps, session.config.batch_size))
         a.epoch_added.connect(self.plots.add_epoch)
         a.phase_changed.connect(self.status_line.refresh)
+        a.phase_changed.connect(lambda e: self._log_phase(session))
+        a.data_chosen.connect(lambda e: (self.log_panel.append(data_words(e.data)), self.plots.set_data_source(e.data)))
         a.hello_received.connect(lambda e: self.machine.update_from_worker(e.software))
         a.warned.connect(lambda e: (self.log_panel.append(f"WARNING: {e.message}"), self.status.setText(f"Warning: {e.message}")))
-        a.errored.connect(lambda e: self.log_panel.append(f"[{e.task}] {e.kind}: {e.message}"))
+        a.errored.connect(lambda e: self.log_panel.append(f"ERROR [{e.task}] {e.kind}: {e.message}"))
         a.report_added.connect(self._on_report)
         a.finished.connect(self._on_all_finished)
         self.status_line.follow(session)
         return a
+
+    def _log_phase(self, session: RunSession) -> None:
+        line = f"{session.title()}: {session.phase}"
+        if line != self._last_phase_line:  # a quick run's passes repeat "training"
+            self._last_phase_line = line
+            self.log_panel.append(line)
 
     @Slot()
     def stop(self) -> None:
         if self.controller is not None and self.running:
             self.status.setText("Stopping…")
             self.controller.stop()
+        self.maxbatch.stop()
 
     @Slot(object)
     def _on_report(self, report: RunReport) -> None:
@@ -219,8 +266,11 @@ class MainWindow(QMainWindow):
             self.thread.wait(5000)
         self.log_panel.tail()
         self._set_running(False)
+        self._last_phase_line = None
         self.plots.redraw()
         ran = bool(self.adapter and self.adapter.session.reports)
+        if ran:
+            self.results.show_repeats(repeat_groups(self.adapter.session.reports))
         self.status_line.done()
         self.thread = self.controller = None
         if ran:
@@ -228,7 +278,7 @@ class MainWindow(QMainWindow):
         self._setup_changed()
 
     def find_max_batch(self) -> None:
-        if self.running:
+        if self.busy or self.data_problem:
             return
         models = [m for m, b in self.setup.model_boxes.items() if b.isChecked()] or ["model_a"]
         datasets = [d for d, b in self.setup.dataset_boxes.items() if b.isChecked()] or ["mnist"]

@@ -11,8 +11,11 @@ from .controller import MaxBatchThread
 
 
 class MaxBatchFlow(QObject):
+    """Probe by probe in the status bar ("probe 3: batch 256 fits in 14 s"); Stop or Esc ends it."""
+
     progressed = Signal(str)
-    finished = Signal(object)  # the search's result dict, or a str saying why it failed
+    finished = Signal(object)  # the search's result dict, or a str saying why it failed (or that it was stopped)
+    busy_changed = Signal(bool)
 
     def __init__(self, parent: QWidget, prober=None):
         super().__init__(parent)
@@ -34,12 +37,25 @@ class MaxBatchFlow(QObject):
             return
         t = MaxBatchThread(model, dataset, limit or None, prober=self.prober)
         self.thread = t
-        t.probed.connect(lambda p: self.progressed.emit(f"Largest batch: batch {p['batch_size']} {p['outcome']}"))
+        self.probes = 0
+        t.probed.connect(self._probed)
         t.found.connect(self._found)
         t.failed_with.connect(self._failed)
         t.finished.connect(self._ended)
-        self.progressed.emit("Finding the largest batch…")
+        self.progressed.emit(f"Finding the largest batch for {MODEL_NAMES[model]}: probe 1 running… (Esc stops)")
+        self.busy_changed.emit(True)
         t.start()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.progressed.emit("Stopping the batch search…")
+            self.thread.stop()
+
+    def _probed(self, p: dict) -> None:
+        self.probes += 1
+        words = {"fits": "fits", "oom": "ran out of memory", "error": "failed"}.get(p["outcome"], p["outcome"])
+        self.progressed.emit(f"Largest batch: probe {self.probes}: batch {p['batch_size']} {words}"
+                             f" ({p.get('seconds') or 0:.0f} s); probe {self.probes + 1} running… (Esc stops)")
 
     def _found(self, result: dict) -> None:
         name = MODEL_NAMES[result["model"]]
@@ -52,11 +68,15 @@ class MaxBatchFlow(QObject):
         self.finished.emit(result)
 
     def _failed(self, message: str) -> None:
-        QMessageBox.warning(self._parent, "Largest batch", as_text(message))
+        if self.thread is not None and self.thread.stopped:
+            self.progressed.emit(f"Stopped: {message}")
+        else:
+            QMessageBox.warning(self._parent, "Largest batch", as_text(message))
         self.finished.emit(message)
 
     def _ended(self) -> None:
         self.thread = None
+        self.busy_changed.emit(False)
 
     def wait(self, ms: int = 30_000) -> None:
         if self.thread is not None:

@@ -24,7 +24,7 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def scroll_column(*widgets: QWidget, min_width: int = 400) -> QScrollArea:
+def scroll_column(*widgets: QWidget, min_width: int = 330) -> QScrollArea:
     """Widgets stacked in a column that scrolls vertically when the window is short."""
     inner = QWidget()
     layout = QVBoxLayout(inner)
@@ -34,16 +34,33 @@ def scroll_column(*widgets: QWidget, min_width: int = 400) -> QScrollArea:
     scroll.setWidget(inner)
     scroll.setWidgetResizable(True)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(min_width)
+    # never narrower than its content's minimum (nothing clipped), plus the vertical scroll bar's width
+    bar = scroll.verticalScrollBar().sizeHint().width()
+    scroll.setMinimumWidth(max(min_width, inner.minimumSizeHint().width() + bar + 2 * scroll.frameWidth()))
     return scroll
 
 
 class MachinePanel(QGroupBox):
-    """Hardware facts read without TensorFlow; what only TensorFlow knows fills in with a child's first event."""
+    """Hardware facts read without TensorFlow; what only TensorFlow knows fills in with a child's first event.
+    Collapsible (its title's check box), so that a small screen keeps room for the setup."""
 
     def __init__(self, hw: dict[str, Any], parent=None):
         super().__init__("This machine", parent)
-        self.form = QFormLayout(self)
+        self.setCheckable(True)
+        self.setChecked(True)
+        self.setToolTip("Show or hide the hardware details")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 4, 6, 4)
+        self.summary = QLabel(hardware_summary(hw))
+        self.summary.setWordWrap(True)
+        self.summary.setVisible(False)
+        self.summary.setStyleSheet("QLabel { color: #333; }")  # readable although the unchecked box disables it
+        self.body = QWidget()
+        outer.addWidget(self.summary)
+        outer.addWidget(self.body)
+        self.toggled.connect(self._toggled)
+        self.form = QFormLayout(self.body)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.labels: dict[str, QLabel] = {}
         for key, text in hardware_rows(hw):
@@ -55,6 +72,11 @@ class MachinePanel(QGroupBox):
         self._row("TensorFlow", _version("tensorflow"))
         self._row("Keras", _version("keras"))
         self._row("TF devices", "known when a run starts")
+
+    def _toggled(self, open_: bool) -> None:
+        self.body.setVisible(open_)
+        self.summary.setVisible(not open_)
+        self.body.setEnabled(True)  # a checkable group box greys its children out; these are only hidden
 
     def _row(self, key: str, text: str) -> QLabel:
         label = QLabel(text)
@@ -77,6 +99,15 @@ class MachinePanel(QGroupBox):
 
     def text_of(self, key: str) -> str:
         return self.labels[key].text()
+
+
+def hardware_summary(hw: dict[str, Any]) -> str:
+    """One line for the collapsed panel: CPU threads, RAM, GPU."""
+    rows = dict(hardware_rows(hw))
+    gpus = [v.split(",")[0] for k, v in rows.items() if k.startswith("GPU ")]
+    ram = rows.get("RAM", "").split(" total")[0]
+    threads = (hw.get("cpu") or {}).get("logical_cores")
+    return f"{threads or '?'} CPU threads, {ram} RAM, " + (", ".join(gpus) if gpus else "no NVIDIA GPU")
 
 
 PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
@@ -108,6 +139,8 @@ class SetupPanel(QGroupBox):
             layout.addWidget(st)
         row = QHBoxLayout()
         self.data_combo = QComboBox()
+        self.data_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.data_combo.setMinimumContentsLength(14)  # long item texts must not widen the column on a small screen
         for key, text in DATA_ITEMS:
             self.data_combo.addItem(text, key)
         self.import_button = QPushButton("Import folder…")
@@ -120,6 +153,8 @@ class SetupPanel(QGroupBox):
 
         layout.addWidget(QLabel("<b>Profile</b>"))
         self.profile_combo = QComboBox()
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.profile_combo.setMinimumContentsLength(14)
         for key, text in PROFILE_ITEMS:
             self.profile_combo.addItem(text, key)
         layout.addWidget(self.profile_combo)
@@ -135,11 +170,20 @@ class SetupPanel(QGroupBox):
         form.addRow("Training images:", self.train_samples)
         form.addRow("Validation images:", self.val_samples)
         form.addRow("Quick budget:", self.budget)
+        self.repeat = self._spin(1, 20, 1)
+        self.repeat.setToolTip("Independent runs of each model and dataset, combined into a mean with its interval")
+        form.addRow("Repeat:", self.repeat)
         layout.addLayout(form)
+        layout.addStretch(1)
+        # The prediction and Start / Stop live in `actions`, which the window keeps below the scrolling column:
+        # on a short screen they never scroll out of view.
+        self.actions = QWidget()
+        bar = QVBoxLayout(self.actions)
+        bar.setContentsMargins(6, 4, 6, 4)
         self.prediction = QLabel()
         self.prediction.setWordWrap(True)
         self.prediction.setStyleSheet("font-weight: bold;")
-        layout.addWidget(self.prediction)
+        bar.addWidget(self.prediction)
         self.start_button = QPushButton("Start  (Ctrl+R)")
         self.stop_button = QPushButton("Stop  (Esc)")
         self.stop_button.setEnabled(False)
@@ -147,12 +191,11 @@ class SetupPanel(QGroupBox):
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
+        bar.addLayout(buttons)
 
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
             w.toggled.connect(self.changed)
-        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget, self.repeat):
             w.valueChanged.connect(self.changed)
         self.profile_combo.currentIndexChanged.connect(self._profile_changed)
         self.data_combo.currentIndexChanged.connect(self.changed)
@@ -198,11 +241,15 @@ class SetupPanel(QGroupBox):
                                 quick_budget_s=float(self.budget.value()))
                 for m, d in self.selected()]
 
+    def runs(self) -> list[BenchmarkConfig]:
+        """What Start runs: each configuration `repeat` times in a row."""
+        return [c for c in self.configs() for _ in range(self.repeat.value())]
+
     def refresh(self, history: list) -> None:
         """Where each dataset would come from, and the predicted duration of the selection (from `history`)."""
         self.refresh_data_state()
         try:
-            configs = self.configs()
+            configs = self.runs()
         except ConfigError as exc:
             self.prediction.setText(f"⚠ {exc}")
             return
@@ -218,7 +265,7 @@ class SetupPanel(QGroupBox):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
-                  self.import_button):
+                  self.import_button, self.repeat):
             w.setEnabled(not running)
         if not running:
             self._profile_changed()
@@ -252,6 +299,7 @@ class SetupPanel(QGroupBox):
             self.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
             self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
         self.budget.setValue(s.get("setup/quick_budget_s", 60))
+        self.repeat.setValue(s.get("setup/repeat", 1))
 
     def save(self, s) -> None:
         s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
@@ -263,3 +311,4 @@ class SetupPanel(QGroupBox):
         s.set("setup/train_samples", self.train_samples.value())
         s.set("setup/val_samples", self.val_samples.value())
         s.set("setup/quick_budget_s", self.budget.value())
+        s.set("setup/repeat", self.repeat.value())

@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.durations import format_bytes
+from ..core.durations import format_bytes, format_duration
+from ..core.present import data_words
 from ..core.events import EpochEnd
 
 REDRAW_HZ = 2  # steps arrive every ~0.3 s on a CPU; faster redraws only repaint the same picture
@@ -75,7 +76,10 @@ def _plot(title: str, left: str, bottom: str = "step") -> pg.PlotWidget:
     w.showGrid(x=True, y=True, alpha=0.25)
     w.setLabel("left", left)
     w.setLabel("bottom", bottom)
-    w.addLegend(offset=(-10, 10))
+    # The legend has its own row under the bottom axis: it never sits on the data.
+    legend = pg.LegendItem(colCount=2, verSpacing=-6)
+    w.getPlotItem().layout.addItem(legend, 4, 1)
+    w.legend_item = legend
     w.setClipToView(True)
     w.setDownsampling(auto=True, mode="peak")
     w.setMenuEnabled(False)
@@ -104,11 +108,11 @@ class LivePlots(QWidget):
         self.series = {name: RingBuffer() for name in
                        ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", "gpu", "vram")}
         self.curves = {
-            "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training (per step)", skipFiniteCheck=True),
-            "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation (per epoch)"),
-            "acc": self.acc_plot.plot(pen=pen("#1f77b4"), name="training (per step)", skipFiniteCheck=True),
-            "val_acc": self.acc_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation (per epoch)"),
-            "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="images/s (10-step mean)", skipFiniteCheck=True),
+            "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
+            "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
+            "acc": self.acc_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
+            "val_acc": self.acc_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
+            "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="10-step mean", skipFiniteCheck=True),
             "cpu": self.system_plot.plot(pen=pen("#1f77b4", 2), name="CPU %"),
             "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
         }
@@ -117,7 +121,23 @@ class LivePlots(QWidget):
             self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2), name="VRAM %")
         else:
             self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
-        self._epoch_lines: list[pg.InfiniteLine] = []
+        plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
+                   "speed": self.speed_plot}
+        for name, curve in self.curves.items():
+            plot_of.get(name, self.system_plot).legend_item.addItem(curve, curve.name())
+        for plot in (self.loss_plot, self.acc_plot):  # epoch numbers on a top axis, thinned so they never collide
+            plot.showAxis("top")
+            plot.getAxis("top").setStyle(showValues=True)
+            plot.getAxis("top").setTicks([[], []])
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
+        self.banner.setVisible(False)
+        self.readout = QLabel("Waiting for the first steps…")
+        self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
+        self._last_step_s: float | None = None
+        self._epoch_lines: list[_EpochMarks] = []
+        self._epochs: list[tuple[int, int]] = []  # (global step, epoch number) at each epoch's end
         self._global_step = 0
         self._recent: list[tuple[int, float]] = []
         self._dirty = False
@@ -135,6 +155,8 @@ class LivePlots(QWidget):
         grid.addWidget(self.system_plot, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.readout)
         layout.addLayout(grid)
         layout.addWidget(self.gpu_label)
 
@@ -150,10 +172,22 @@ class LivePlots(QWidget):
             for plot, line in marks.copies.items():
                 plot.removeItem(line)
         self._epoch_lines.clear()
+        self._epochs: list[tuple[int, int]] = []
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getAxis("top").setTicks([[], []])
         self._ranges.clear()
         self._global_step = 0
         self._recent.clear()
+        self._last_step_s = None
+        self.readout.setText("Waiting for the first steps…")
+        self.banner.setVisible(False)
         self._dirty = True
+
+    def set_data_source(self, info: dict | None) -> None:
+        """A banner while the data is synthetic, with the reason (download failed, offline, chosen)."""
+        synthetic = isinstance(info, dict) and info.get("source") == "synthetic"
+        self.banner.setText(data_words(info) if synthetic else "")
+        self.banner.setVisible(synthetic)
 
     def add_steps(self, steps: list[list], batch_size: int) -> None:
         for _epoch, _batch, seconds, loss, acc in steps:
@@ -165,6 +199,7 @@ class LivePlots(QWidget):
                 self.series["acc"].append(g, acc)
             if g == 1:
                 continue  # the first step is graph tracing, not throughput
+            self._last_step_s = seconds
             self._recent.append((batch_size, seconds))
             if len(self._recent) > 10:
                 self._recent.pop(0)
@@ -180,9 +215,20 @@ class LivePlots(QWidget):
             self.series["val_loss"].append(g, event.metric("val_loss"))
         if event.metric("val_accuracy") is not None:
             self.series["val_acc"].append(g, event.metric("val_accuracy"))
-        line = _EpochMarks(g, event.epoch, (self.loss_plot, self.acc_plot, self.speed_plot))
-        self._epoch_lines.append(line)
+        if not event.extra.get("measured_pass"):  # a quick run's validation sample is not an epoch boundary
+            self._epoch_lines.append(_EpochMarks(g, (self.loss_plot, self.acc_plot, self.speed_plot)))
+            self._epochs.append((g, event.epoch))
+            self._epoch_ticks()
         self._dirty = True
+
+    def _epoch_ticks(self) -> None:
+        """Epoch numbers on the top axis of the loss and accuracy plots, at most about eight of them."""
+        every = max(1, -(-len(self._epochs) // 8))
+        n = len(self._epochs)
+        shown = [(g, str(e)) for i, (g, e) in enumerate(self._epochs) if (n - 1 - i) % every == 0]  # the latest always
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getAxis("top").setTicks([shown, []])
+            plot.getAxis("top").setLabel("end of epoch")
 
     def add_sample(self, s: dict) -> None:
         t = s["t"]
@@ -227,6 +273,17 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot, self.speed_plot, self.system_plot):
             if plot.getViewBox() in changed:
                 self._fit(plot)
+        self._update_readout()
+
+    def _update_readout(self) -> None:
+        """The current speed in words: images/s over the last 10 steps, the last step's time, the step count."""
+        if not self._recent:
+            return
+        imgs = sum(b for b, _ in self._recent)
+        secs = sum(s for _, s in self._recent)
+        if secs > 0:
+            self.readout.setText(f"Now: <b>{imgs / secs:,.0f} images/s</b> · step time {format_duration(secs / len(self._recent))}"
+                                 f" (mean of the last {len(self._recent)}) · step {self._global_step:,}")
 
     def _fit(self, plot: pg.PlotWidget) -> None:
         xs, ys = [], []
@@ -263,13 +320,11 @@ class LivePlots(QWidget):
 
 
 class _EpochMarks:
-    """A dashed vertical line at an epoch boundary on each step-based plot."""
+    """A dashed vertical line at an epoch boundary on each step-based plot; its number is on the top axis."""
 
-    def __init__(self, step: int, epoch: int | None, plots):
+    def __init__(self, step: int, plots):
         self.copies = {}
         for p in plots:
-            line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#999", style=pg.QtCore.Qt.PenStyle.DashLine),
-                                   label=f"epoch {epoch}" if epoch and p is plots[0] else None,
-                                   labelOpts={"position": 0.9, "color": "#777"})
+            line = pg.InfiniteLine(pos=step, angle=90, pen=pg.mkPen("#999", style=pg.QtCore.Qt.PenStyle.DashLine))
             p.addItem(line)
             self.copies[p] = line

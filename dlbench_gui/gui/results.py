@@ -2,64 +2,186 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
+                               QVBoxLayout, QWidget)
 
-from ..core import comparison
+from ..core import comparison, interference, present
+from ..core.card import Card, card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
 from ..core.report import RunReport
-from ..export.html_report import VERDICT_COLOURS, detail_html
+from ..core.ticks import nice_ticks, tick_label, time_ticks
+from ..export.html_report import card_details_html, card_html, detail_html
 
-COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Error"]
+COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Error"]
+
+
+def load_words(r: RunReport) -> str:
+    """The table's "Machine load": quiet, or unreliable with the share other programs took."""
+    f = (r.findings or {}).get("interference")
+    if not isinstance(f, dict) or f.get("verdict") == "unknown":
+        return ""
+    taken = interference.share(f)
+    return f"UNRELIABLE: {100 * taken:.0f}% busy" if f.get("verdict") == "interfered" else f"quiet ({100 * taken:.0f}%)"
 
 
 class BaselineChart(pg.PlotWidget):
-    """Horizontal bars: this run against each published setup, seconds on a log axis."""
+    """Horizontal bars: this run against each published setup, on a linear time axis in a readable unit with
+    round ticks; each setup's bar says how many times faster than this machine it is."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
-        self.setLabel("bottom", "full-protocol execution time (s, log scale)")
-        self.getAxis("left").setStyle(tickTextWidth=210, autoExpandTextSpace=False)
+        self.getAxis("left").setStyle(tickTextWidth=190, autoExpandTextSpace=False)
         self.showGrid(x=True, alpha=0.3)
-        self.setLogMode(x=True, y=False)
         self.bars: list[tuple[str, float]] = []
+        self.labels: list[str] = []  # the text beside (or inside) each bar, as drawn
+        self._texts: list[pg.TextItem] = []
+        self.hint = pg.TextItem("", color="#57606a", anchor=(0.5, 0.5))
 
     def show_report(self, report: RunReport | None) -> None:
         self.clear()
-        self.bars = []
-        if report is None:
-            return
-        h = report.headline
-        rows = [(b["label"], float(b["execution_time_s"])) for b in comparison.baseline_for(report.model, report.dataset)
-                if b.get("execution_time_s")]
-        if h["execution_time_s"] and comparison.comparable(report):
-            rows.insert(0, (f"This machine ({h['kind']})", float(h["execution_time_s"])))
+        self.bars, self.labels = [], []
+        rows = []
+        if report is not None:
+            h = report.headline
+            rows = [(comparison.short_setup_label(b["setup"]), float(b["execution_time_s"]))
+                    for b in comparison.baseline_for(report.model, report.dataset) if b.get("execution_time_s")]
+            if h["execution_time_s"] and comparison.comparable(report) and report.status == "completed":
+                rows.insert(0, (f"This machine ({h['kind']})", float(h["execution_time_s"])))
+                self.getViewBox().invertY(True)  # this machine on top
+            else:
+                rows = []
         if not rows:
+            self.getAxis("left").setTicks([[]])
+            self.getAxis("bottom").setTicks([[]])
+            self.setLabel("bottom", "")
+            self.hint.setText("Select a completed quick or full run to compare it with the published RTX setups."
+                              if report is None or report.status == "completed" else
+                              "This run did not complete: nothing to compare.")
+            self.addItem(self.hint)
+            self.setXRange(0, 1)
+            self.setYRange(0, 1)
+            self.hint.setPos(0.5, 0.5)
             return
         self.bars = rows
+        ci = report.headline.get("execution_time_ci95_s")
+        unit, size, ticks = time_ticks(max([v for _, v in rows] + ([ci[1]] if ci else [])))
+        values = np.array([v / size for _, v in rows])
         y = np.arange(len(rows))
-        widths = np.log10([max(v, 1.0) for _, v in rows])
-        colours = ["#d62728" if i == 0 and rows[0][0].startswith("This") else "#1f77b4" for i in range(len(rows))]
-        self.addItem(pg.BarGraphItem(x0=np.zeros(len(rows)), y=y, height=0.6, width=widths, brushes=colours))
-        ci = h.get("execution_time_ci95_s")
-        if ci and rows[0][0].startswith("This"):
-            lo, hi = (np.log10(max(v, 1.0)) for v in ci)
-            self.addItem(pg.ErrorBarItem(x=np.array([widths[0]]), y=np.array([0.0]), left=np.array([widths[0] - lo]),
-                                         right=np.array([hi - widths[0]]), beam=0.2, pen=pg.mkPen("#333", width=2)))
+        colours = ["#d62728" if i == 0 else "#1f77b4" for i in range(len(rows))]
+        self.addItem(pg.BarGraphItem(x0=np.zeros(len(rows)), y=y, height=0.6, width=values, brushes=colours))
+        if ci:
+            lo, hi = ci[0] / size, ci[1] / size
+            self.addItem(pg.ErrorBarItem(x=np.array([values[0]]), y=np.array([0.0]), left=np.array([values[0] - lo]),
+                                         right=np.array([hi - values[0]]), beam=0.2, pen=pg.mkPen("#333", width=2)))
+        mine = rows[0][1]
+        self._texts, self._short = [], []
         for i, (_, v) in enumerate(rows):
-            t = pg.TextItem(format_duration(v), color="#222", anchor=(0, 0.5))
-            t.setPos(widths[i], i)
+            text = format_duration(v)
+            self._short.append(text)
+            if i > 0:
+                text += f" ({mine / v:.1f}x faster)" if mine > v else f" ({v / mine:.1f}x slower)"
+            t = pg.TextItem(text, color="#222", anchor=(0, 0.5))
             self.addItem(t)
+            self._texts.append(t)
+            self.labels.append(text)
+        self.labels_full = list(self.labels)
+        self._values, self._unit, self._size = values, unit, size
+        self._ends = values.copy()  # where each bar's drawing ends: this machine's at its interval's top
+        if ci:
+            self._ends[0] = max(values[0], ci[1] / size)
         self.getAxis("left").setTicks([[(i, label) for i, (label, _) in enumerate(rows)]])
-        self.setXRange(0, max(widths) * 1.15 + 0.3)
+        widest = max(QFontMetrics(self.getAxis("left").font()).horizontalAdvance(label) for label, _ in rows)
+        self.getAxis("left").setStyle(tickTextWidth=widest + 12)  # every setup's name whole
+        self.getAxis("left").setWidth(widest + 24)
+        self.setLabel("bottom", f"full protocol ({unit})")
         self.setYRange(-0.6, len(rows) - 0.4)
+        self._layout()
+
+    def _layout(self) -> None:
+        """Every label whole at the current width. A bar's label goes beside it, and the x range grows to make room
+        (up to twice the longest bar); where that is not enough, a long bar carries its time inside, in white,
+        and a short one keeps only its time. The drawn text is in `labels`. Ticks stay at round values."""
+        if not getattr(self, "bars", None):  # (Qt resizes before __init__ has set it)
+            return
+        px = max(self.getViewBox().width(), 60.0)
+        metrics = QFontMetrics(self.font())
+        top = float(max(self._ends))
+        reach = top
+        placed = []
+        for i, end in enumerate(self._ends):
+            for text in (self.labels_full[i], self._short[i]):
+                room = px - metrics.horizontalAdvance(text) - 16  # pixels left for the bar beside its label
+                if room > 0 and end * px / room <= 2 * top:
+                    reach = max(reach, end * px / room)
+                    placed.append((text, False))
+                    break
+            else:
+                placed.append((self._short[i], True))
+        ticks = nice_ticks(0.0, reach)
+        self.labels = []
+        for i, (t, (text, inside)) in enumerate(zip(self._texts, placed)):
+            t.setText(text)
+            self.labels.append(text)
+            if inside:
+                t.setColor("w")
+                t.setAnchor((1, 0.5))
+                t.setPos(self._values[i] - 0.01 * reach, i)
+            else:
+                t.setColor("#222")
+                t.setAnchor((0, 0.5))
+                t.setPos(self._ends[i] + 0.01 * reach, i)
+        self.getAxis("bottom").setTicks([[(t, tick_label(t)) for t in ticks if t <= reach * 1.0001]])
+        self.setXRange(0, reach * 1.02, padding=0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._layout()
+
+
+class ResultCard(QFrame):
+    """The first thing on the Results tab: the badge, one plain sentence, what to do, the interval and any warning.
+    The runs it stands on, the runs not counted and the rule are one click away ("Why?")."""
+
+    changed = Signal(object)  # the core Card shown
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.card: Card | None = None
+        self.body = QLabel()
+        self.body.setWordWrap(True)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setVisible(False)
+        self.why = QToolButton()
+        self.why.setText("Why this verdict?")
+        self.why.setCheckable(True)
+        self.why.setToolTip("The runs the verdict stands on, the runs not counted, and the rule")
+        self.why.toggled.connect(self.details.setVisible)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.body)
+        layout.addWidget(self.why, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
+
+    def show_card(self, c: Card) -> None:
+        self.card = c
+        self.body.setText(card_html(c, details=False))
+        self.details.setText(card_details_html(c))
+        self.changed.emit(c)
 
 
 class ResultsView(QWidget):
@@ -71,13 +193,16 @@ class ResultsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.reports: list[RunReport] = []
-        self.overall = QLabel()
-        self.overall.setWordWrap(True)
-        self.overall.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.first_run_s: float | None = None  # how long a first quick run would take: the empty card says so
+        self.card = ResultCard()
+        self.repeats = QLabel()  # the last session's repeated runs combined, when there were any
+        self.repeats.setWordWrap(True)
+        self.repeats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.repeats.setVisible(False)
         self.budget = QDoubleSpinBox()
         self.budget.setRange(0.5, 10_000)
         self.budget.setValue(comparison.DEFAULT_BUDGET_H)
-        self.budget.setSuffix(" h per model and dataset")
+        self.budget.setSuffix(" h")
         self.budget.setToolTip("Time budget for the verdict: a full protocol longer than this is 'not feasible in time'")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -102,11 +227,13 @@ class ResultsView(QWidget):
         compare.clicked.connect(self.compare_requested)
         imp = QPushButton("Import report…")
         imp.clicked.connect(self.import_requested)
-        buttons.addWidget(compare)
-        buttons.addWidget(imp)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Budget:"))
-        buttons.addWidget(self.budget)
+        more = QHBoxLayout()  # a second row: nothing is clipped on a 1024-pixel-wide screen
+        more.addWidget(compare)
+        more.addWidget(imp)
+        more.addStretch(1)
+        more.addWidget(QLabel("Time budget per model and dataset:"))
+        more.addWidget(self.budget)
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.detail)
@@ -117,8 +244,10 @@ class ResultsView(QWidget):
         split.addWidget(lower)
         split.setSizes([250, 400])
         layout = QVBoxLayout(self)
-        layout.addWidget(self.overall)
+        layout.addWidget(self.card)
+        layout.addWidget(self.repeats)
         layout.addLayout(buttons)
+        layout.addLayout(more)
         layout.addWidget(split, 1)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.budget.valueChanged.connect(lambda _v: self._refresh_verdicts())
@@ -145,10 +274,10 @@ class ResultsView(QWidget):
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
                   DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]), h["kind"],
-                  (r.error or {}).get("title", "") if r.status != "completed" else ""]
+                  load_words(r), (r.error or {}).get("title", "") if r.status != "completed" else ""]
         for col, v in enumerate(values):
             item = QTableWidgetItem(v)
-            if col == 4 and r.status != "completed":
+            if (col == 4 and r.status != "completed") or (col == 8 and interference.interfered(r)):
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, col, item)
 
@@ -163,9 +292,25 @@ class ResultsView(QWidget):
         self.detail.setHtml(detail_html(r, self.budget.value()) if r else "<p>Select a run to see its detail.</p>")
         self.selection_changed.emit()
 
+    def show_repeats(self, groups: list[list[RunReport]]) -> None:
+        """Repeated runs of one setup combined into a mean with its interval; in red when they disagree."""
+        if not groups:
+            self.repeats.setVisible(False)
+            return
+        parts = []
+        for g in groups:
+            text = present.repeat_summary(g)
+            colour = "#cf222e" if "DISAGREE" in text else "#333"
+            title = f"{MODEL_NAMES.get(g[0].model, g[0].model).split(' — ')[0]} on {DATASET_NAMES.get(g[0].dataset)}"
+            body = "<br>".join(escape(line.strip()) for line in text.splitlines())
+            parts.append(f"<p style='color:{colour}'><b>Repeated runs, {escape(title)}:</b><br>{body}</p>")
+        self.repeats.setText("".join(parts))
+        self.repeats.setVisible(True)
+
+    def set_first_run_estimate(self, seconds: float | None) -> None:
+        self.first_run_s = seconds
+        self._refresh_verdicts()
+
     def _refresh_verdicts(self) -> None:
-        v = comparison.overall(self.reports, self.budget.value())
-        colour = VERDICT_COLOURS[v.level]
-        self.overall.setText(f"<span style='font-size:13pt; color:{colour}'><b>{v.text}</b></span><br>"
-                             f"<span style='color:#666'>Rule: {v.rule}</span>")
+        self.card.show_card(card(self.reports, self.budget.value(), self.first_run_s))
         self._selection_changed()

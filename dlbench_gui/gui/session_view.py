@@ -23,6 +23,7 @@ class SessionAdapter(QObject):
     steps_added = Signal(object)  # Step
     epoch_added = Signal(object)  # EpochEnd
     hello_received = Signal(object)  # Hello
+    data_chosen = Signal(object)  # Log with the data source chosen (its `data`)
     warned = Signal(object)  # Log
     errored = Signal(object)  # Error
     report_added = Signal(object)  # RunReport
@@ -32,7 +33,8 @@ class SessionAdapter(QObject):
         super().__init__(parent)
         self.session = session
         signals = {"run_started": self.run_started, "phase": self.phase_changed, "steps": self.steps_added,
-                   "epoch": self.epoch_added, "hello": self.hello_received, "warning": self.warned,
+                   "epoch": self.epoch_added, "hello": self.hello_received, "data": self.data_chosen,
+                   "warning": self.warned,
                    "error": self.errored, "report": self.report_added}
         session.subscribe(lambda change, payload: self.finished.emit() if change == "finished"
                           else signals[change].emit(payload))

@@ -122,6 +122,28 @@ def sample(h) -> dict[str, Any]:
     }
 
 
+_last_seen: dict[Any, int] = {}  # handle -> the newest NVML process-utilisation timestamp read
+
+
+def other_util_percent(h, own_pids: set[int]) -> float | None:
+    """SM utilisation (%) that processes other than `own_pids` had on this GPU since the last call, from NVML's
+    per-process utilisation samples; None where the driver does not report them."""
+    nv = _init()
+    if not nv:
+        return None
+    try:
+        samples = nv.nvmlDeviceGetProcessUtilization(h, _last_seen.get(h, 0))
+    except Exception as exc:  # NotFound: no process ran on it since the last read; NotSupported: not reported
+        return 0.0 if type(exc).__name__ == "NVMLError_NotFound" else None
+    others: dict[int, list[float]] = {}
+    for p in samples:
+        ts = getattr(p, "timeStamp", 0) or 0
+        _last_seen[h] = max(_last_seen.get(h, 0), int(ts))
+        if getattr(p, "pid", None) not in own_pids and isinstance(getattr(p, "smUtil", None), (int, float)):
+            others.setdefault(p.pid, []).append(float(p.smUtil))
+    return min(100.0, sum(sum(v) / len(v) for v in others.values()))
+
+
 def throttle_words(mask: int | None) -> list[str] | None:
     if mask is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -9,7 +10,7 @@ from typing import Any, Callable
 import psutil
 
 from ..core import stats
-from . import nvml
+from . import nvml, rapl
 
 MAX_STORED_SAMPLES = 600
 
@@ -18,7 +19,7 @@ class Sampler:
     """Samples until stopped. `watch(pid)` follows a child; `mark(...)` tags later samples with phase and epoch."""
 
     def __init__(self, interval_s: float = 0.5, on_sample: Callable[[dict[str, Any]], None] | None = None,
-                 gpus: bool = True):
+                 gpus: bool = True, rapl_root: str = rapl.DEFAULT_ROOT):
         self.interval_s = interval_s
         self.on_sample = on_sample
         self.samples: list[dict[str, Any]] = []
@@ -29,11 +30,22 @@ class Sampler:
         self._phase: str | None = None
         self._epoch: int | None = None
         self._gpu_handles = nvml.handles() if gpus else []
+        self.rapl = rapl.RaplReader(rapl_root)
+        self.gpu_energy_reason = None if self._gpu_handles else (
+            "no NVIDIA GPU energy counter: " + (nvml.error() or "NVML sees no GPU"))
         self._t0 = time.monotonic()
         self.peak_child_rss_bytes = 0
+        self._self = psutil.Process()
+        self._cores = psutil.cpu_count() or 1
+        self._last_cpu: tuple[float, float, float | None, float, int | None] | None = None
+
+    def own_pids(self) -> set[int]:
+        """dlbench's own processes: this one and the child it watches (their work is not interference)."""
+        return {p for p in (os.getpid(), self._pid) if p}
 
     def watch(self, pid: int | None) -> None:
         self._pid = pid
+        self._last_cpu = None  # a new child: its CPU time starts from a new baseline
         try:
             self._proc = psutil.Process(pid) if pid else None
         except psutil.Error:
@@ -80,15 +92,39 @@ class Sampler:
             "ram_used_bytes": vm.total - vm.available,
             "ram_percent": vm.percent,
             "child_rss_bytes": rss,
+            "other_cpu_share": self._other_cpu_share(),
+            "cpu_energy_j": self.rapl.read_j(),
+            "cpu_freq_mhz": _cpu_freq_mhz(),
             "phase": self._phase,
             "epoch": self._epoch,
         }
         if self._gpu_handles:
-            s["gpus"] = [nvml.sample(h) for h in self._gpu_handles]
+            own = self.own_pids()
+            s["gpus"] = [{**nvml.sample(h), "other_util_percent": nvml.other_util_percent(h, own)}
+                         for h in self._gpu_handles]
         self.samples.append(s)
         if self.on_sample is not None:
             self.on_sample(s)
         return s
+
+    def _other_cpu_share(self) -> float | None:
+        """The share of the machine's CPU capacity that processes other than dlbench and its child used since the
+        last sample: machine busy time minus the child's and our own CPU time, over wall time x logical cores."""
+        try:
+            t = psutil.cpu_times()
+            busy = sum(getattr(t, k, 0.0) for k in ("user", "nice", "system", "irq", "softirq"))  # guest is in user
+            own = _cpu_s(self._self)
+            child = _cpu_s(self._proc) if self._proc is not None else None
+        except psutil.Error:
+            self._last_cpu = None
+            return None
+        now = time.monotonic()
+        last, self._last_cpu = self._last_cpu, (now, busy, child, own, self._pid)
+        if last is None or last[4] != self._pid or now - last[0] < 0.05:
+            return None
+        child_d = (child - last[2]) if child is not None and last[2] is not None else 0.0
+        other = (busy - last[1]) - child_d - (own - last[3])
+        return round(min(1.0, max(0.0, other / ((now - last[0]) * self._cores))), 4)
 
     # ------------------------------------------------------------------ what the report keeps
     def summary(self) -> dict[str, Any]:
@@ -97,6 +133,20 @@ class Sampler:
     def stored(self) -> dict[str, Any]:
         return {"interval_s": self.interval_s, "samples": downsample(self.samples, MAX_STORED_SAMPLES),
                 "summary": self.summary()}
+
+
+def _cpu_freq_mhz() -> float | None:
+    try:
+        f = psutil.cpu_freq()
+    except Exception:  # not reported on every platform
+        return None
+    return round(f.current, 1) if f and f.current else None
+
+
+def _cpu_s(proc: psutil.Process) -> float:
+    """CPU seconds of a process and of its children it has waited for."""
+    c = proc.cpu_times()
+    return c.user + c.system + getattr(c, "children_user", 0.0) + getattr(c, "children_system", 0.0)
 
 
 def downsample(samples: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
@@ -117,7 +167,7 @@ def _series(samples, key, gpu_index=None):
 
 def summarise(samples: list[dict[str, Any]], interval_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {"samples": len(samples), "duration_s": samples[-1]["t"] - samples[0]["t"] if samples else 0}
-    for key in ("cpu_percent", "ram_used_bytes", "child_rss_bytes"):
+    for key in ("cpu_percent", "ram_used_bytes", "child_rss_bytes", "other_cpu_share"):
         vals = _series(samples, key)
         out[key] = {"mean": stats.mean(vals), "max": max(vals)} if vals else None
     n_gpus = len(samples[0].get("gpus", [])) if samples else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from typing import Any, Callable
 
@@ -16,9 +18,14 @@ OOM_KINDS = {"host_oom", "gpu_oom"}
 MAX_CONFIRMATIONS = 3  # re-runs of a borderline answer before the search gives up confirming
 
 
+class SearchStopped(WorkFailed):
+    """The search was stopped (Stop, Esc, Ctrl+C): nothing is saved."""
+
+
 def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
-          gpu_memory_limit_gb: float | None = None) -> dict[str, Any]:
-    """One probe: does `batch_size` train for a few steps? outcome fits | oom | error, with peak memory."""
+          gpu_memory_limit_gb: float | None = None, stop_event: threading.Event | None = None) -> dict[str, Any]:
+    """One probe: does `batch_size` train for a few steps? outcome fits | oom | error, with peak memory.
+    Setting `stop_event` stops the probe's child as a benchmark is stopped."""
     config = BenchmarkConfig(model=model, dataset=dataset, profile="custom", epochs=1, batch_size=batch_size,
                              train_samples=min(60_000, batch_size * steps), val_samples=64, data="synthetic",
                              host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
@@ -27,9 +34,19 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
     sampler = Sampler(gpus=True).start()
     journal = storage.Journal(runner.run_dir / "events.jsonl")
     t0 = time.monotonic()
+    done = threading.Event()
+
+    def stopper() -> None:
+        while not done.wait(0.1):
+            if stop_event is not None and stop_event.is_set():
+                runner.stop()
+                return
+
+    threading.Thread(target=stopper, daemon=True, name="probe-stop").start()
     try:
         out = runner.run_child("probe", sampler, journal, lambda e: None, {"steps": steps})
     finally:
+        done.set()
         sampler.stop()
         journal.close()
     p = (out.result or {}).get("probe") or {}
@@ -44,14 +61,23 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
 def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
-                   prober: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
-    prober = prober or probe
+                   prober: Callable[..., dict[str, Any]] | None = None,
+                   stop_event: threading.Event | None = None) -> dict[str, Any]:
+    """`stop_event` set: the probe in progress is stopped and SearchStopped raised; nothing is saved."""
+    prober = prober or functools.partial(probe, stop_event=stop_event)
     probes: list[dict[str, Any]] = []
 
+    def stopped() -> bool:
+        return stop_event is not None and stop_event.is_set()
+
     def run(bs: int, confirmation: bool = False) -> bool:
+        if stopped():
+            raise SearchStopped(f"the batch search was stopped after {len(probes)} probe(s); nothing was saved")
         p = prober(model, dataset, bs, host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
         if confirmation:
             p = {**p, "confirmation": True}
+        if stopped():
+            raise SearchStopped(f"the batch search was stopped after {len(probes)} probe(s); nothing was saved")
         probes.append(p)
         if on_probe:
             on_probe(p)

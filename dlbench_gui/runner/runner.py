@@ -14,11 +14,13 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..core import estimate as est
+from ..core import interference, throttling
 from ..core import events as ev
 from ..core import storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
-from ..core.errors import classify_outcome, error_dict, gpu_visibility_problem
+from ..core.energy import energy_of
+from ..core.errors import VRAM_FULL, classify_outcome, error_dict, gpu_visibility_problem
 from ..core.history import load_history
 from ..core.maxbatch_store import saved_result
 from ..core.report import MAX_REPORT_BYTES, ReportError, RunReport, load_report, new_run_id, now_iso
@@ -189,10 +191,12 @@ class BenchmarkRunner:
             out.error = pump.forced_error
             return out
         last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
+        on_gpu = bool(out.hello is not None and out.hello.software.get("tf_gpus"))
         out.status, out.error = classify_outcome(
             pump.final, rc, tail, sampler.peak_child_rss_bytes if sampler is not None else 0,
             self.config.host_memory_limit_gb, pump.hung, stopped=self._stop.is_set(),
-            ram_percent=last.get("ram_percent") or 0, task=task, watchdog_s=self.config.watchdog_s)
+            ram_percent=last.get("ram_percent") or 0, task=task, watchdog_s=self.config.watchdog_s,
+            on_gpu=on_gpu, vram_full=vram_was_full(sampler.samples[-4:] if sampler is not None else []))
         if out.status == "completed":
             out.result = dict(pump.final.extra)
         return out
@@ -307,14 +311,17 @@ class BenchmarkRunner:
                 timing["inference_data_prep_s"] = infer.result.get("data_prep_s")
             else:
                 status, error = infer.status, infer.error
+        findings = findings_of(timing, sampler, train.epochs, report.hardware)
+        findings.update(self.warnings)
         estimate = None
         if self.config.profile == "quick" and status == "completed":
             protocol = {k: self.config.to_dict()[k] for k in
                         ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
             history, _ = load_history()  # the machine's own between-run spread, if it has run this model before
             spread = est.between_run_spread(history, self.config.model, self.config.batch_size, report.hardware,
-                                            bool(software.get("tf_gpus")))
+                                            bool(software.get("tf_gpus")), self.config.precision)
             estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
+            estimate = est.allow_for_interference(estimate, findings.get("interference"))
             estimate["protocol_is_published"] = self.config.is_published_protocol
             measured = (timing.get("epochs") or [{}])[0]
             if measured.get("measured_pass"):  # the config says what ran; the protocol estimated is estimate.protocol
@@ -322,15 +329,35 @@ class BenchmarkRunner:
                               note="quick profile: epochs, train_samples and val_samples are what was measured; "
                                    "the protocol estimated is estimate.protocol")
         model = result.get("model") or {}
+        weights = model.get("weights") if isinstance(model.get("weights"), dict) else None
+        if weights:  # what the run used: `auto` resolves to ImageNet or random, with the reason
+            config.update(weights_used=weights.get("used"), weights_reason=weights.get("reason"))
+        if "jit_compile" in model:  # Keras' choice (XLA or not), which changes step times
+            software["jit_compile"] = model["jit_compile"]
         efficiency = efficiency_of(model, timing, self.config.batch_size, report.hardware, software)
-        findings = findings_of(timing, sampler, train.epochs)
-        findings.update(self.warnings)
+        if sampler is not None:
+            energy = energy_of(sampler.samples, epochs=len(timing.get("epochs") or []), estimate=estimate,
+                               cpu_source=sampler.rapl.source if sampler.rapl.available else None,
+                               cpu_reason=sampler.rapl.reason, gpu_reason=sampler.gpu_energy_reason)
+        else:
+            energy = {"unavailable_reason": "telemetry was off for this run"}
         return report.with_changes(
             status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
-            data=data, efficiency=efficiency, findings=findings, memory=memory, finished_at=now_iso(),
+            data=data, efficiency=efficiency, findings=findings, memory=memory, energy=energy,
+            finished_at=now_iso(),
             extra={**report.extra, "model": model, "step_times_s": result.get("step_times_s"),
                    "step_log": result.get("step_log")},
         )
+
+
+def vram_was_full(samples: list[dict]) -> bool:
+    """Did NVML see any GPU's memory at its limit (VRAM_FULL of the total) in these samples (a child's last ones)?"""
+    for s in samples:
+        for g in s.get("gpus") or []:
+            used, total = g.get("vram_used_bytes"), g.get("vram_total_bytes")
+            if isinstance(used, (int, float)) and isinstance(total, (int, float)) and total and used / total >= VRAM_FULL:
+                return True
+    return False
 
 
 def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, software: dict) -> dict[str, Any]:
@@ -360,7 +387,7 @@ def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, so
     }
 
 
-def findings_of(timing: dict, sampler: Sampler | None, epochs: list) -> dict[str, Any]:
+def findings_of(timing: dict, sampler: Sampler | None, epochs: list, hardware: dict | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     drift = timing.get("step_drift")
     if drift is not None:
@@ -371,6 +398,8 @@ def findings_of(timing: dict, sampler: Sampler | None, epochs: list) -> dict[str
                     "flagged when more than 5% slower",
         }
     if sampler is not None:
+        out["interference"] = interference.assess(sampler.samples)
+        out["throttling"] = throttling.assess(sampler.samples, hardware or {})
         summary = sampler.summary()
         gpus = summary.get("gpus") or []
         if gpus:

@@ -12,6 +12,7 @@ from dlbench_gui.core.comparison import verdict
 from dlbench_gui.core.durations import format_duration
 from dlbench_gui.core.report import RunReport, load_report
 from dlbench_gui.export import export_reports
+from dlbench_gui.core.card import card
 from dlbench_gui.export.csv_export import COLUMNS, read_csv, row_of
 from tests.conftest import ROOT
 
@@ -37,8 +38,13 @@ def test_pdf_has_the_pages_and_the_key_figures(real_report, quick_report, tmp_pa
 
     path = export_reports([quick_report, real_report], "pdf", tmp_path / "r.pdf")
     reader = PdfReader(str(path))
-    assert len(reader.pages) >= 4  # cover, one section per run, method notes
+    assert len(reader.pages) >= 2
+    first = " ".join(reader.pages[0].extract_text().split())
+    c = card([quick_report, real_report])
+    assert c.badge.upper() in first and c.sentence[:60] in first  # the result card opens the PDF
+    assert "What to do:" in first and "95% interval of the estimate" in first
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())  # pypdf separates words with tabs
+    assert "what ran (measured)" in text and "what it estimates" in text  # the configuration says both
     assert "dlbench report" in text
     assert verdict(quick_report).text.split(" — ")[0] in text
     assert format_duration(30_000.0) in text  # the estimate
@@ -54,6 +60,21 @@ def test_pdf_pages_render(real_report, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) >= 2 and all(p.stat().st_size > 2000 for p in pages)
+    # the document flows: every page but the last is at least half used (inked rows down to below the middle)
+    for page in pages[:-1]:
+        assert last_inked_row(page) > 0.5, f"{page.name} is mostly empty"
+
+
+def last_inked_row(png) -> float:
+    """How far down a rendered page the last non-white row is, as a fraction of the page height."""
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(png))
+    h, w = img.height(), img.width()
+    for y in range(h - 1, -1, -1):
+        if any(img.pixelColor(x, y).lightness() < 200 for x in range(0, w, 2)):
+            return y / h
+    return 0.0
 
 
 def test_csv_round_trips(real_report, quick_report, tmp_path):
@@ -66,10 +87,22 @@ def test_csv_round_trips(real_report, quick_report, tmp_path):
             if want[key] is None:
                 assert got[key] == ""
             elif isinstance(want[key], float):
-                assert float(got[key]) == pytest.approx(want[key])
+                assert float(got[key]) == pytest.approx(want[key], abs=1e-4)  # rounded to 0.1 ms
             else:
                 assert got[key] == str(want[key])
     assert rows[1]["figures"] == "estimated" and rows[0]["figures"] == "measured"
+    # the answer in words next to the figures: the verdict, readable times, the machine by name
+    assert rows[1]["verdict"] == verdict(quick_report).level and rows[1]["verdict_text"] == verdict(quick_report).text
+    assert rows[1]["execution_time"] == format_duration(30_000.0) and " – " in rows[1]["execution_time_ci95"]
+    assert rows[0]["setup"].endswith(real_report.hardware["cpu"]["brand"])
+    assert all(len(v.split(".")[-1]) <= 4 for v in rows[0].values() if "." in v and v.replace(".", "").isdigit())
+
+
+def test_csv_marks_an_interfered_run_unreliable(quick_report, tmp_path):
+    busy = quick_report.with_changes(findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.49}})
+    rows = read_csv(export_reports([busy, quick_report], "csv", tmp_path / "r.csv"))
+    assert rows[0]["reliability"].startswith("UNRELIABLE") and rows[0]["other_cpu_share"] == "0.49"
+    assert rows[1]["reliability"] in ("quiet", "not measured")
 
 
 def test_json_export_is_the_full_report(real_report, tmp_path):

@@ -2,6 +2,7 @@
 the dialog, the Compare tab, the batch finder, dataset folders, and a data folder it cannot write."""
 
 import json
+import time
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
@@ -157,3 +158,29 @@ def test_the_export_dialog_writes_the_chosen_format_and_refuses_a_mismatch(make_
     assert not (tmp_path / "x.csv").exists() and "the name ends in .csv but the format chosen is PDF" in warned[0]
     w.export_selected("pdf")  # a name without an extension, the CSV filter chosen
     assert (tmp_path / "plain.csv").read_text().startswith("setup,cpu,gpu")
+
+
+def test_the_batch_search_is_exclusive_shows_each_probe_and_stops_on_stop_injected_prober(make_window, qtbot,
+                                                                                        monkeypatch):
+    def prober(model, dataset, bs, **kw):  # injected facts: every size fits, each probe takes 0.3 s
+        time.sleep(0.3)
+        return {"batch_size": bs, "outcome": "fits", "error_kind": None, "error_message": None, "seconds": 0.3}
+
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.0, True))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    w = make_window(maxbatch_prober=prober)
+    with qtbot.waitSignal(w.maxbatch.progressed, timeout=10_000,
+                          check_params_cb=lambda text: text.startswith("Largest batch: probe 1: batch 64 fits")):
+        w.find_max_batch()
+    # while it runs: nothing else starts, and Stop is offered
+    assert not w.setup.start_button.isEnabled() and not w.act_start.isEnabled() and not w.act_maxbatch.isEnabled()
+    assert w.act_stop.isEnabled() and w.setup.stop_button.isEnabled()
+    w.start()
+    assert not w.running  # Start (Ctrl+R) during the search does nothing
+    with qtbot.waitSignal(w.maxbatch_finished, timeout=10_000) as blocker:
+        w.stop()
+    assert "stopped after" in blocker.args[0] and not warned  # said in the status bar, not as an error
+    assert "Stopped: the batch search was stopped" in w.status.text()
+    qtbot.waitUntil(lambda: w.setup.start_button.isEnabled() and w.act_maxbatch.isEnabled(), timeout=5_000)
+    assert not w.act_stop.isEnabled()

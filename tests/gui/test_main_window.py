@@ -63,7 +63,7 @@ def test_plots_and_status_follow_a_replayed_event_stream(make_window, qtbot):
     assert w.plots.point_count("val_acc") == 3  # one validation point per epoch
     assert adapter.session.steps_done == 30 and adapter.session.progress().fraction == pytest.approx(0.99)
     w.status_line.refresh()
-    assert w.status.text().startswith("Run 1/1 · Model A on MNIST · ")
+    assert w.status.text().startswith("Run 1/1 · Model A on MNIST (custom) · ")
     w.plots.timer.start()
     qtbot.waitUntil(lambda: w.plots.redraws > 0, timeout=2000)
     w.plots.timer.stop()
@@ -104,15 +104,22 @@ def test_corrupt_history_file_is_skipped_with_a_visible_warning(make_window, dlb
 def test_a_real_tiny_run_started_with_start_finishes_and_adds_a_row(make_window, qtbot):
     w = make_window()
     choose(w)
+    w.setup.repeat.setValue(2)  # the same setup twice: combined into a mean with its interval at the end
+    assert len(w.setup.runs()) == 2 and "for 2 runs" in w.setup.prediction.text()
     w.act_start.trigger()
     assert w.running and not w.setup.start_button.isEnabled()
     qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=300_000)
-    assert w.results.table.rowCount() == 1
+    assert w.results.table.rowCount() == 2
     assert w.results.table.item(0, 4).text() == "completed"
     r = w.results.reports[0]
     assert r.status == "completed" and r.timing["execution_time_s"] > 0 and r.timing["inference"]["total_s"] > 0
     assert w.plots.point_count("loss") == 2 and w.plots.point_count("cpu") > 0
-    assert "Finished: 1 completed" in w.status.text()
+    assert "Finished: 2 completed" in w.status.text()
+    assert not w.results.repeats.isHidden() and "2 runs (measured execution time): mean" in w.results.repeats.text()
+    log = w.log_panel.text.toPlainText()  # dlbench's own words by default: the data source and why, the phases
+    assert "Data: SYNTHETIC stand-in" in log and "Model A on MNIST (custom): training" in log
+    assert "cuInit" not in log and not w.log_panel.raw.isVisible()
+    assert r.findings["interference"]["verdict"] in ("quiet", "interfered")
     assert w.tabs.currentIndex() == 1  # results are shown when the run ends
 
 

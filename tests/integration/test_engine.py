@@ -147,8 +147,8 @@ def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_r
 
     hardware = detect()
     for i, step in enumerate([0.30, 0.33, 0.29]):  # three earlier runs of Model A on this machine, as history keeps them
-        valid_report(run_id=f"earlier-{i}", hardware=hardware,
-                     timing__steady_step__mean=step).save(reports_dir() / f"earlier-{i}.json")
+        valid_report(run_id=f"earlier-{i}", hardware=hardware, timing__steady_step__mean=step,
+                     timing__steady_step__n=40).save(reports_dir() / f"earlier-{i}.json")
     path = tmp_path / "q.json"
     out = dlbench_run("--profile", "quick", "--quick-budget", "5", "--epochs", "3", "--train-samples", "6400",
                       "--val-samples", "640", "--output", str(path))
@@ -173,6 +173,19 @@ def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_r
     assert lo < e["execution_time_s"] < hi
     assert inputs["between_runs"]["runs"] == 3 and inputs["between_run_term_s"] > 0
     assert "3 earlier runs" in e["interval_covers"] and "; it covers " in out.stdout
+    # the default weights are `auto`: ImageNet where Keras has them, else random, and the report says which and why
+    assert r["config"]["weights"] == "auto" and r["config"]["weights_used"] in ("imagenet", "random")
+    if r["config"]["weights_used"] == "random":
+        assert "cannot be downloaded" in r["config"]["weights_reason"] and "Weights: random (" in out.stdout
+    # the sampler's judgement of other programs' load, and the card at the end
+    assert r["findings"]["interference"]["verdict"] in ("quiet", "interfered")
+    # energy from the counters that exist, or why not (here: no RAPL, no GPU); throttling; precision and XLA
+    energy = r["energy"]
+    assert energy["total_j"] is not None or "no RAPL" in energy["unavailable_reason"] or "RAPL" in energy["unavailable_reason"]
+    assert "Energy" in out.stdout
+    assert r["findings"]["throttling"]["verdict"] in ("throttled", "not throttled", "unknown")
+    assert r["config"]["precision"] == "float32" and isinstance(r["software"]["jit_compile"], bool)
+    assert "== " in out.stdout and "What to do:" in out.stdout
     assert "  Execution time, this protocol: " in out.stdout and "(estimated; 95% interval " in out.stdout
 
 

@@ -22,7 +22,7 @@ def test_hw_json_has_cpu_ram_disk_and_says_no_gpu_plainly():
 
 
 def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval():
-    from dlbench_gui.cli import repeat_summary
+    from dlbench_gui.core.present import repeat_summary
     from dlbench_gui.core.report import RunReport
 
     def run(t, status="completed"):
@@ -36,6 +36,21 @@ def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval(
     # t(2) = 4.303: 110 ± 4.303 x 10 / sqrt(3) = 110 ± 24.8 s
     assert "95% interval of the mean across runs: 1 min 25 s – 2 min 15 s" in text
     assert repeat_summary([run(5.0, status="failed")]) == "  repeats: no completed run"
+    assert "DISAGREE" not in text  # measured runs carry no interval to disagree with
+
+
+def test_repeats_whose_intervals_do_not_overlap_are_said_to_disagree():
+    from dlbench_gui.core.present import repeat_summary
+    from dlbench_gui.core.report import RunReport
+
+    def quick(t, lo, hi):
+        return RunReport(run_id=f"q{t}", status="completed", config={"model": "model_a", "profile": "quick"},
+                         estimate={"execution_time_s": t, "execution_time_ci95_s": [lo, hi]})
+
+    agree = repeat_summary([quick(100.0, 90.0, 110.0), quick(105.0, 95.0, 115.0)])
+    assert "DISAGREE" not in agree
+    clash = repeat_summary([quick(100.0, 90.0, 110.0), quick(105.0, 95.0, 115.0), quick(190.0, 170.0, 210.0)])
+    assert "THE RUNS DISAGREE beyond their intervals: run 1 (1 min 30 s – 1 min 50 s) and run 3" in clash
 
 
 GOOD = ROOT / "tests" / "gui" / "data" / "report_model_a_custom.json"

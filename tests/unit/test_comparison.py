@@ -62,23 +62,6 @@ def test_a_quick_run_is_compared_by_the_protocol_it_estimates_not_the_pass_it_me
     assert old.protocol["epochs"] == 100 and comparison.comparable(old)
 
 
-def test_overall_is_the_worst_of_the_latest_runs():
-    a = report(2000.0)
-    b = RunReport(run_id="b", status="failed", config={**PUBLISHED, "model": "model_b"},
-                  error={"kind": "host_oom", "title": "Out of system memory"})
-    v = comparison.overall([a, b])
-    assert v.level == "not_feasible" and "1 plainly feasible" in v.text
-
-
-def test_a_cancelled_run_does_not_replace_the_verdict_of_a_completed_one():
-    done = report(2000.0, created_at="2026-11-29T10:00:00+00:00")
-    stopped = report(None, status="cancelled", created_at="2026-11-29T11:00:00+00:00",
-                     error={"kind": "cancelled", "title": "Cancelled"})
-    v = comparison.overall([stopped, done])
-    assert v.level == "feasible" and "1 plainly feasible" in v.text
-    assert comparison.overall([stopped]).level == "incomplete"  # alone, it still says the run did not complete
-
-
 def test_largest_batch_that_fits_enters_the_verdict():
     roomy = report(2000.0, memory={"max_batch_size": 1024})
     v = comparison.verdict(roomy)

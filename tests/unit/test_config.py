@@ -46,3 +46,29 @@ def test_selection_expands_all_in_protocol_order():
     assert expand_selection("all", "all") == [("model_a", "mnist"), ("model_a", "fashion_mnist"),
                                               ("model_b", "mnist"), ("model_b", "fashion_mnist")]
     assert expand_selection("model_b", "mnist") == [("model_b", "mnist")]
+
+
+def test_weights_auto_is_the_default_and_falls_back_to_random_saying_why(monkeypatch):
+    """Injected builders (no TensorFlow): ImageNet weights unavailable, then available."""
+    from dlbench_gui.bench import models
+    from dlbench_gui.core.config import BenchmarkConfig
+
+    assert BenchmarkConfig(model="model_a", dataset="mnist").weights == "auto"
+    built = []
+
+    def offline(weights):
+        built.append(weights)
+        if weights == "imagenet":
+            raise models.WeightsUnavailable("ImageNet weights for VGG19 are not in Keras' cache and cannot be "
+                                            "downloaded (offline?).")
+        return "model"
+
+    monkeypatch.setitem(models.BUILDERS, "model_a", offline)
+    model, info = models.build_with_weights("model_a", "auto")
+    assert built == ["imagenet", "random"] and info["used"] == "random" and "cannot be downloaded" in info["reason"]
+    assert models.build_with_weights("model_a", "random")[1] == {"requested": "random", "used": "random",
+                                                                 "reason": "as asked"}
+    monkeypatch.setitem(models.BUILDERS, "model_a", lambda weights: f"model with {weights}")
+    assert models.build_with_weights("model_a", "auto") == (
+        "model with imagenet", {"requested": "auto", "used": "imagenet",
+                                "reason": "ImageNet weights as published (from Keras' cache or downloaded)"})

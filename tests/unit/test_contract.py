@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from dlbench_gui.core.card import card
 from dlbench_gui.core import comparison, estimate
 from dlbench_gui.core.contract import validation_errors
 from dlbench_gui.core.predict import predict
@@ -80,7 +81,7 @@ def use_everywhere(r: RunReport):
     detail_html(r)
     to_csv_text([r])
     comparison.verdict(r)
-    comparison.overall([r, r])
+    card([r, r])
     comparison.compare(r)
     estimate.between_run_spread([r], "model_a", 64, r.hardware, False)
     predict(tiny_config(), [r])

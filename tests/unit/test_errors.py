@@ -91,3 +91,46 @@ def test_classify_outcome(name, final, rc, tail, peak, ceiling, hung, extra, sta
         assert words in error["message"]
     if error:
         assert error["title"] and error["suggestion"]
+
+
+FIXTURES = __import__("json").loads(
+    (__import__("pathlib").Path(__file__).parents[1] / "fixtures" / "gpu_failure_messages.json").read_text())
+
+
+@pytest.mark.parametrize("case", FIXTURES["cases"], ids=[c["name"] for c in FIXTURES["cases"]])
+def test_injected_gpu_failure_messages_are_classified_as_their_kind(case):
+    """The real messages of TensorFlow's BFC allocator, XLA, cuDNN, cuBLAS and the CUDA driver (each cited in the
+    fixture), with the host-OOM, driver and unknown cases beside them. Injected: no GPU here."""
+    if case["type"]:
+        kind = classify_exception(case["type"], case["text"], on_gpu=case["on_gpu"],
+                                  vram_full=case.get("vram_full", False))
+    else:  # a child that died without a Python exception: its log tail
+        kind = classify_exit(-signal.SIGABRT, near_memory_limit=False, hung=False, stderr_tail=case["text"],
+                             on_gpu=case["on_gpu"], vram_full=case.get("vram_full", False))
+    assert kind == case["expect"], case["source"]
+
+
+def test_injected_a_child_that_dies_while_nvml_shows_its_gpu_memory_full_is_gpu_oom_not_crash():
+    from dlbench_gui.core.errors import classify_outcome
+    from dlbench_gui.runner.runner import vram_was_full
+
+    full = [{"gpus": [{"vram_used_bytes": 7.9e9, "vram_total_bytes": 8.0e9}]}]
+    roomy = [{"gpus": [{"vram_used_bytes": 2.0e9, "vram_total_bytes": 8.0e9}]}]
+    assert vram_was_full(full) and not vram_was_full(roomy) and not vram_was_full([{}])
+    status, err = classify_outcome(None, -signal.SIGSEGV, "Segmentation fault", 1e9, None, False, on_gpu=True,
+                                   vram_full=vram_was_full(full))
+    assert status == "failed" and err["kind"] == "gpu_oom" and "GPU's memory full (NVML)" in err["message"]
+    assert "Find largest batch" in err["suggestion"] and "--gpu-memory-limit" in err["suggestion"]
+    assert "mixed_float16" in err["suggestion"]
+    _, err = classify_outcome(None, -signal.SIGSEGV, "Segmentation fault", 1e9, None, False, on_gpu=True,
+                              vram_full=vram_was_full(roomy))
+    assert err["kind"] == "crash"
+    # a worker's own "crash" with the memory full is the memory
+    _, err = classify_outcome(ev.Error(kind="crash", message="illegal memory access"), 1, "", 1e9, None, False,
+                              vram_full=True)
+    assert err["kind"] == "gpu_oom"
+
+
+def test_every_error_kind_has_advice_in_words_for_what_to_try():
+    for kind in ("gpu_oom", "host_oom", "gpu_driver", "no_gpu_visible"):
+        assert len(KINDS[kind].suggestion.split()) >= 8

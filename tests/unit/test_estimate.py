@@ -71,7 +71,7 @@ HW = {"cpu": {"brand": "Intel(R) Xeon(R) Processor", "logical_cores": 2}, "gpu":
 
 def _past(step_mean, model="model_b", batch=64, hardware=HW, status="completed", gpus=None):
     return RunReport(run_id="r", status=status, config={"model": model, "batch_size": batch}, hardware=hardware,
-                     software={"tf_gpus": gpus or []}, timing={"steady_step": {"mean": step_mean}})
+                     software={"tf_gpus": gpus or []}, timing={"steady_step": {"mean": step_mean, "n": 40}})
 
 
 def test_between_run_spread_counts_only_comparable_completed_runs():
@@ -106,3 +106,59 @@ def test_the_machines_between_run_spread_widens_the_interval_and_is_stated():
     # too little history: the assumption stands, and the report says so
     few = estimate(PROTOCOL, TIMING, None, between_runs={"runs": 2, "relative_sd": None, "steady_step_means_s": [1, 1]})
     assert few["execution_time_ci95_s"] == first["execution_time_ci95_s"] and "assumed" in few["interval_covers"]
+
+
+def _run(step_mean, n=40, interfered=False):
+    findings = {"interference": {"verdict": "interfered" if interfered else "quiet"}}
+    return RunReport(run_id="r", status="completed", config={"model": "model_a", "batch_size": 64}, hardware=HW,
+                     software={"tf_gpus": []}, timing={"steady_step": {"mean": step_mean, "n": n}}, findings=findings)
+
+
+def test_one_disturbed_run_in_the_history_no_longer_blows_the_interval_up():
+    """The history from the issue, replayed: 21 quiet runs of Model A at batch 64 with steady steps of 0.289–0.324 s,
+    and one made while another process kept a core busy (0.543 s; an older report, so not marked as interfered)."""
+    quiet = [0.289 + (0.324 - 0.289) * ((7 * i) % 21) / 20 for i in range(21)]  # the range, in a shuffled order
+    history = [_run(v) for v in quiet[:10]] + [_run(0.543)] + [_run(v) for v in quiet[10:]]
+    protocol = {"epochs": 2, "batch_size": 64, "train_samples": 6400, "val_samples": 640, "inference_batch_size": 32}
+    timing = {**TIMING, "steady_step": {"mean": 0.30, "ci95_halfwidth": 0.003, "n": 40}}
+
+    def half_width(spread):
+        e = estimate(protocol, timing, None, between_runs=spread)
+        lo, hi = e["execution_time_ci95_s"]
+        return (hi - lo) / 2 / e["execution_time_s"]
+
+    spread = between_run_spread(history, "model_a", 64, HW, on_gpu=False)
+    assert spread["runs"] == 21 and spread["set_aside"] == {"interfered": 0, "few_steady_steps": 0, "outliers": 1}
+    assert 0.543 not in spread["steady_step_means_s"]
+    assert spread["relative_sd"] == pytest.approx(stats.stdev(quiet) / stats.mean(quiet))
+    # what the pooled SD of all 22 gave before: about ±50%; now about ±11%, as for the quiet runs alone
+    pooled = {"runs": 22, "relative_sd": stats.stdev(quiet + [0.543]) / stats.mean(quiet + [0.543])}
+    assert half_width(pooled) > 0.45 and half_width(spread) < 0.12
+    assert half_width(spread) == pytest.approx(half_width({"runs": 21, "relative_sd": spread["relative_sd"]}))
+    e = estimate(protocol, timing, None, between_runs=spread)
+    assert "21 earlier runs" in e["interval_covers"] and "set aside: 1 outliers" in e["interval_covers"]
+
+
+def test_runs_that_cannot_speak_for_the_machine_are_set_aside_and_counted():
+    history = [_run(0.30), _run(0.31), _run(0.30), _run(0.60, interfered=True), _run(0.29, n=1), _run(0.30, n=9)]
+    spread = between_run_spread(history, "model_a", 64, HW, on_gpu=False)
+    assert spread["runs"] == 3 and spread["set_aside"] == {"interfered": 1, "few_steady_steps": 2, "outliers": 0}
+    other_precision = RunReport(run_id="p", status="completed", hardware=HW, software={"tf_gpus": []},
+                                config={"model": "model_a", "batch_size": 64, "precision": "mixed_bfloat16"},
+                                timing={"steady_step": {"mean": 0.2, "n": 40}})
+    assert between_run_spread(history + [other_precision], "model_a", 64, HW, on_gpu=False)["runs"] == 3
+    assert between_run_spread([other_precision] * 3, "model_a", 64, HW, False, precision="mixed_bfloat16")["runs"] == 3
+
+
+def test_an_interfered_run_widens_the_lower_end_by_the_measured_cost_of_the_share_others_took():
+    from dlbench_gui.core.estimate import allow_for_interference
+
+    e = estimate(PROTOCOL, TIMING, None)
+    quiet = allow_for_interference(e, {"verdict": "quiet", "other_cpu_share": 0.02})
+    assert quiet == e
+    busy = allow_for_interference(e, {"verdict": "interfered", "other_cpu_share": 0.48, "other_gpu_share": None})
+    (lo, hi), (lo0, hi0) = busy["execution_time_ci95_s"], e["execution_time_ci95_s"]
+    # one busy core measured here: 48% taken, 1.85x slower; the lower end comes down by 1 + 2.5 x 0.48 = 2.2
+    assert lo == pytest.approx(lo0 / 2.2) and hi == hi0 and busy["execution_time_s"] == e["execution_time_s"]
+    assert busy["inputs"]["interference_share"] == 0.48 and "divided by 2.20" in busy["interval_covers"]
+    assert lo < e["execution_time_s"] / 1.85  # the quiet speed of the measured pair lies inside

@@ -52,7 +52,7 @@ def test_a_recorded_stream_gives_runs_phases_steps_epochs_and_the_eta():
     # protocol runs: the ETA is this run's remaining steps at the pace so far, then the next run's prediction
     assert p.eta_s == pytest.approx(10 / (1 / 30) - 10 + 90.0)
     assert p.overall == pytest.approx((0 + 1 / 30) / 2)
-    assert session.status_text() == "Run 1/2 · Model A on MNIST · training epoch 1/3 · 10 s"
+    assert session.status_text() == "Run 1/2 · Model A on MNIST (custom) · training epoch 1/3 · 10 s"
     for e in events:
         session.handle(e)
     assert changes.count("epoch") == 3 and changes.count("hello") == 1 and changes[0] == "run_started"

@@ -1,0 +1,169 @@
+"""The result card: the answer a user came for, in plain words. A badge, one sentence against the published
+baseline, a recommendation, the interval, and whether the result can be trusted. The Results tab, the PDF's first
+page and the CLI all show this one card; the rule behind the badge is kept apart (one click away)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import comparison, interference, present
+from .config import DATASET_NAMES, MODEL_NAMES
+from .durations import format_duration
+from .report import RunReport
+
+BADGES = {"feasible": "Feasible", "slow": "Feasible but slow", "too_slow": "Too slow", "not_feasible": "Not feasible",
+          "incomplete": "No verdict yet", "not_comparable": "Not comparable"}
+
+
+@dataclass(frozen=True)
+class Card:
+    level: str  # a comparison.Verdict level
+    badge: str
+    sentence: str
+    recommendation: str
+    interval: str | None = None
+    warning: str | None = None  # the result is unreliable (other programs were at work), or is an estimate
+    basis: list[str] = field(default_factory=list)  # the runs the verdict stands on, in words
+    set_aside: list[str] = field(default_factory=list)  # newer cancelled / failed runs: listed, never the verdict
+    rule: str = ""
+    notes: list[str] = field(default_factory=list)  # what else qualifies the figures (weights, data)
+
+
+def combo(r: RunReport) -> str:
+    return f"{MODEL_NAMES.get(r.model, r.model).split(' — ')[0]} on {DATASET_NAMES.get(r.dataset, r.dataset)}"
+
+
+def run_words(r: RunReport) -> str:
+    when = r.created_at[:16].replace("T", " ")
+    status = r.status if r.status != "failed" else f"failed: {(r.error or {}).get('title', 'error').lower()}"
+    if r.status == "completed" and interference.interfered(r):
+        status = "completed, unreliable: other programs were busy"
+    return f"{combo(r)}, {r.profile} profile, {when} ({status})"
+
+
+def verdict_sources(reports: list[RunReport]) -> tuple[dict[tuple[str, str], RunReport], list[RunReport]]:
+    """Per model and dataset, the run the verdict stands on: the latest completed run of the published protocol
+    (measured or estimated) that other programs did not disturb; failing that, the latest disturbed one (the card
+    then says it is unreliable); then the latest completed custom run; then the latest run that hit a resource
+    error (it says the machine cannot). Cancelled and other failed runs never replace it, nor does a disturbed run
+    replace an undisturbed one: the second list holds those newer than (or without) a verdict run, to be listed."""
+    def tier(r: RunReport) -> int:
+        if r.status == "completed" and comparison.comparable(r):
+            return 3 if interference.interfered(r) else 4
+        if r.status == "completed":
+            return 2
+        return 1 if resource_failure(r) else 0
+
+    sources: dict[tuple[str, str], RunReport] = {}
+    for r in sorted(reports, key=lambda r: r.created_at):
+        key = (r.model, r.dataset)
+        if tier(r) and (key not in sources or tier(r) >= tier(sources[key])):
+            sources[key] = r
+
+    def newer_unused(r: RunReport) -> bool:
+        src = sources.get((r.model, r.dataset))
+        return r is not src and (src is None or r.created_at > src.created_at)
+
+    aside = [r for r in reports if newer_unused(r) and (r.status != "completed" or interference.interfered(r))]
+    return sources, sorted(aside, key=lambda r: r.created_at, reverse=True)
+
+
+def resource_failure(r: RunReport) -> bool:
+    return bool(r.error) and r.error.get("kind") in comparison.RESOURCE_KINDS
+
+
+def _slowest(r: RunReport) -> dict | None:
+    rows = [b for b in comparison.baseline_for(r.model, r.dataset) if b.get("execution_time_s")]
+    return max(rows, key=lambda b: b["execution_time_s"]) if rows else None
+
+
+def _gpu(setup: str) -> str:
+    return comparison.load_baselines()["setups"][setup]["gpu"].replace("NVIDIA GeForce ", "")
+
+
+def times_words(ratio: float) -> str:
+    if ratio >= 1.05:
+        return f"About {ratio:.0f}x slower" if ratio >= 10 else f"About {ratio:.1f}x slower"
+    if ratio <= 1 / 1.05:
+        return f"About {1 / ratio:.1f}x faster"
+    return "About as fast as"
+
+
+def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H,
+         first_run_s: float | None = None) -> Card:
+    """The card for everything in `reports` (a history, or the runs of one export). `first_run_s`: how long a first
+    quick run would take here, for the empty card."""
+    rule = comparison.VERDICT_RULE.format(ratio=comparison.FEASIBLE_RATIO, budget=budget_h) + " " + interference.RULE
+    sources, aside = verdict_sources(reports)
+    aside_words = [run_words(r) for r in aside]
+    if not sources:
+        about = f" (about {format_duration(first_run_s)})" if first_run_s else ""
+        return Card("incomplete", BADGES["incomplete"],
+                    "No completed run yet." if reports else "This machine has not been measured yet.",
+                    f"Press Start to measure this machine{about}: a quick estimate of Model A and Model B on MNIST "
+                    "and Fashion-MNIST, compared with four published RTX setups.",
+                    set_aside=aside_words, rule=rule)
+    judged = [(comparison.verdict(r, budget_h), r) for r in sources.values()]
+    v, worst = max(judged, key=lambda vr: (vr[0].rank, _ratio(vr[1]) or 0.0))
+    sentence, recommendation = _words(v, worst, budget_h)
+    h = worst.headline
+    interval = None
+    if h.get("execution_time_ci95_s") and worst.status == "completed":
+        lo, hi = h["execution_time_ci95_s"]
+        interval = f"95% interval of the estimate: {format_duration(lo)} – {format_duration(hi)}"
+    warnings = [w for w in (interference.warning_text((r.findings or {}).get("interference")) for _, r in judged) if w]
+    n_ok = sum(x.level == "feasible" for x, _ in judged)
+    basis = [f"{run_words(r)}: {x.text}" for x, r in sorted(judged, key=lambda vr: -vr[0].rank)]
+    if len(judged) > 1:
+        basis.insert(0, f"{len(judged)} model x dataset combinations judged, {n_ok} plainly feasible; the badge is "
+                        "the worst of them")
+    notes = sorted({n for n in (present.weights_note(r) for _, r in judged) if n})
+    if any(r.config.get("data_source") == "synthetic" for _, r in judged):
+        notes.append("Measured on synthetic images: the timings are valid, the accuracy is not.")
+    return Card(v.level, BADGES[v.level], sentence, recommendation, interval, warnings[0] if warnings else None,
+                basis, aside_words, rule, notes)
+
+
+def _ratio(r: RunReport) -> float | None:
+    t = r.headline.get("execution_time_s")
+    slowest = _slowest(r)
+    if not t or slowest is None or not comparison.comparable(r) or r.status != "completed":
+        return None
+    return t / slowest["execution_time_s"]
+
+
+def _words(v: comparison.Verdict, r: RunReport, budget_h: float) -> tuple[str, str]:
+    """(the plain sentence, the recommendation) for the run that decides the badge."""
+    if v.level == "not_feasible":
+        e = r.error or {}
+        bs = r.config.get("batch_size")
+        largest = (r.memory or {}).get("max_batch_size")
+        advice = e.get("suggestion") or "Reduce the batch size or the model, or use a machine with more memory."
+        if largest:
+            advice = f"The largest batch that fits here is {largest}. " + advice
+        return (f"{combo(r)} cannot run as configured here: {(e.get('title') or e.get('kind') or 'a resource error').lower()}"
+                f" at batch {bs}.", advice)
+    if v.level == "incomplete":
+        return (f"{combo(r)} has no completed run.", "Run it again to get a verdict.")
+    t = r.headline.get("execution_time_s")
+    what = "would take" if r.headline.get("kind") == "estimated" else "took"
+    if v.level == "not_comparable" or _ratio(r) is None:
+        return (f"{combo(r)} {what} {format_duration(t)} here with a custom protocol, so it is not compared with "
+                "the published setups.",
+                "For a verdict against the published baseline, estimate or run the published protocol (100 epochs x "
+                "60,000 images, batch 64): the quick profile with its default settings, or the full profile.")
+    slowest = _slowest(r)
+    ratio = _ratio(r)
+    gpu = _gpu(slowest["setup"])
+    sentence = (f"{times_words(ratio)} than the slowest published RTX setup: the full protocol of {combo(r)} "
+                f"{what} about {format_duration(t)} here{comparison.precision_label(r)} against "
+                f"{format_duration(slowest['execution_time_s'])} on an {gpu}.")
+    if v.level == "feasible":
+        rec = "This machine can run the published protocol as it stands."
+    elif v.level == "slow":
+        rec = (f"Usable for small experiments and for the protocol if you can wait {format_duration(t)}; "
+               f"a GPU like the {gpu} would finish in {format_duration(slowest['execution_time_s'])}.")
+    else:
+        rec = (f"Longer than your budget of {budget_h:g} h: use a machine with a GPU (an {gpu} takes "
+               f"{format_duration(slowest['execution_time_s'])}), or train fewer epochs or on fewer images.")
+    return sentence, rec

@@ -1,0 +1,194 @@
+"""An answer a user can trust at a glance (GUI side): the result card, the Machine-load column, honest live plots,
+the log, the baseline chart's labels, and every control within reach on a 1024x700 screen."""
+
+import json
+
+from PySide6.QtWidgets import QAbstractButton, QPushButton
+
+from dlbench_gui.core import events as ev
+from dlbench_gui.core.storage import reports_dir
+from dlbench_gui.gui.log_panel import tensorflow_text
+from tests.reports import report_dict
+
+PROTOCOL = {"epochs": 100, "batch_size": 64, "train_samples": 60000, "val_samples": 10000, "inference_batch_size": 32}
+
+
+def quick_dict(run_id, when, seconds, interval, **changes):
+    """The recorded real report presented as a quick estimate of the published protocol."""
+    d = report_dict(run_id=run_id, created_at=when, config__profile="quick", **changes)
+    d["estimate"] = {"execution_time_s": seconds, "execution_time_ci95_s": interval, "protocol": PROTOCOL,
+                     "method": "test", "inputs": {}}
+    return d
+
+
+def save(*reports):
+    for d in reports:
+        (reports_dir() / f"{d['run_id']}.json").write_text(json.dumps(d))
+
+
+def test_the_result_card_stands_on_the_latest_completed_run_and_lists_the_rest(make_window, qtbot):
+    done = quick_dict("done", "2026-11-29T10:00:00+00:00", 17 * 3600, [15 * 3600, 19 * 3600])
+    busy = quick_dict("busy", "2026-11-29T09:00:00+00:00", 30 * 3600, [14 * 3600, 33 * 3600],
+                      findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.49}})
+    stopped = report_dict(run_id="stopped", created_at="2026-11-29T11:00:00+00:00", status="cancelled",
+                          error={"kind": "cancelled", "title": "Cancelled", "message": "stopped"})
+    save(done, busy, stopped)
+    w = make_window()
+    w.show()
+    c = w.results.card.card
+    assert c.badge == "Feasible but slow" and c.sentence.startswith("About 26x slower than the slowest published")
+    assert "17 h 00 min" in w.results.card.body.text() and "What to do:" in w.results.card.body.text()
+    assert c.set_aside and "(cancelled)" in c.set_aside[0] and c.warning is None
+    # the rule and the runs it stands on are one click away, not in the headline
+    assert w.results.card.details.isHidden() and "Rule:" not in w.results.card.body.text()
+    w.results.card.why.click()
+    assert not w.results.card.details.isHidden() and "Rule:" in w.results.card.details.text()
+    assert "Not counted" in w.results.card.details.text()
+    # the table says which run was measured on a busy machine
+    rows = {w.results.table.item(r, 0).text(): w.results.table.item(r, 8).text()
+            for r in range(w.results.table.rowCount())}
+    assert rows["2026-11-29 09:00"] == "UNRELIABLE: 49% busy"
+    # a tighter budget changes the card at once
+    with qtbot.waitSignal(w.results.card.changed, timeout=2000) as blocker:
+        w.results.budget.setValue(10)
+    assert blocker.args[0].level == "too_slow" and "budget of 10 h" in blocker.args[0].recommendation
+
+
+def test_the_first_launch_says_what_start_does_and_how_long(make_window):
+    w = make_window()
+    c = w.results.card.card
+    assert c.badge == "No verdict yet" and c.recommendation.startswith("Press Start to measure this machine (about ")
+    assert "Select a completed quick or full run" in w.results.chart.hint.textItem.toPlainText()
+    assert "Select two or more runs" in w.compare.hint.text()
+
+
+def test_the_baseline_chart_labels_are_whole_round_ticked_and_say_how_many_times(make_window, qtbot):
+    save(quick_dict("q", "2026-11-29T10:00:00+00:00", 17 * 3600 + 300, [15 * 3600, 19 * 3600]))
+    w = make_window()
+    w.resize(1600, 1000)
+    w.show()
+    w.tabs.setCurrentIndex(1)
+    qtbot.waitExposed(w)
+    w.results.table.selectRow(0)
+    chart = w.results.chart
+    assert chart.bars[0][0] == "This machine (estimated)" and len(chart.bars) == 5
+    assert chart.labels[0] == "17 h 05 min"  # whole, never "17 h 05 r"
+    assert chart.labels[1] == "38 min 37 s (26.5x faster)"  # RTX 2060's bar says how many times faster it is
+    ticks = [t for t, _ in chart.getAxis("bottom")._tickLevels[0]]
+    assert chart.getAxis("bottom").labelText == "full protocol (h)" and all(t == round(t) for t in ticks)
+    assert ticks[:3] == [0, 5, 10]
+    # every label lies inside the view at this width
+    view = chart.getViewBox().viewRange()[0]
+    for item in chart._texts:
+        rect = item.mapRectToView(item.boundingRect())
+        assert view[0] <= rect.left() and rect.right() <= view[1] * 1.001
+
+
+def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
+    save(quick_dict("q", "2026-11-29T10:00:00+00:00", 17 * 3600, [15 * 3600, 19 * 3600]))
+    w = make_window()
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.minimumSizeHint().width() <= 1024 and w.minimumSizeHint().height() <= 700
+    assert (w.width(), w.height()) == (1024, 700)
+    frame = w.rect()
+    for button in (w.setup.start_button, w.setup.stop_button):  # outside the scrolling column: always in view
+        top_left = button.mapTo(w, button.rect().topLeft())
+        assert frame.contains(top_left) and frame.contains(button.mapTo(w, button.rect().bottomRight()))
+        assert not button.visibleRegion().isEmpty()
+    w.machine.setChecked(False)  # the hardware panel folds away to one line
+    assert w.machine.body.isHidden() and not w.machine.summary.isHidden() and "CPU threads" in w.machine.summary.text()
+    for index in range(3):
+        w.tabs.setCurrentIndex(index)
+        qtbot.wait(50)
+        for b in w.findChildren(QPushButton):
+            if b.isVisible():
+                assert b.width() >= b.minimumSizeHint().width(), f"{b.text()!r} is clipped on tab {index}"
+                assert frame.contains(b.mapTo(w, b.rect().bottomRight())), f"{b.text()!r} is out of the window"
+    assert all(isinstance(b, QAbstractButton) for b in [w.results.card.why])
+
+
+def test_live_plots_show_validation_the_current_speed_and_a_synthetic_banner(make_window, qtbot):
+    w = make_window()
+    w.show()
+    plots = w.plots
+    plots.set_data_source({"source": "synthetic", "attempts": ["keras: download failed (offline)",
+                                                                "no imported files in /data"]})
+    assert plots.banner.isVisible() and "SYNTHETIC" in plots.banner.text()
+    assert "download failed (offline)" in plots.banner.text() and "accuracy is meaningless" in plots.banner.text()
+    plots.add_steps([[1, i, 0.3, 2.0 - 0.01 * i, 0.1] for i in range(1, 21)], 64)
+    plots.add_epoch(ev.EpochEnd(epoch=1, epochs=3, train_s=6.0, val_s=1.0, extra={"val_loss": 1.5, "val_accuracy": 0.3}))
+    # a quick run's validation sample: drawn as validation points, not as an epoch boundary
+    plots.add_epoch(ev.EpochEnd(epoch=1, epochs=1, train_s=6.0, val_s=1.0,
+                                extra={"val_loss": 1.4, "val_accuracy": 0.35, "measured_pass": True}))
+    plots.redraw()
+    assert plots.point_count("val_loss") == 2 and plots.point_count("val_acc") == 2
+    assert [label for _, label in plots.loss_plot.getAxis("top")._tickLevels[0]] == ["1"]
+    assert plots.readout.text().startswith("Now: <b>213 images/s</b> · step time 300 ms")
+    # legends have their own row, outside the plotted data
+    assert plots.loss_plot.legend_item.parentItem() is plots.loss_plot.getPlotItem()
+    assert not plots.loss_plot.getViewBox().sceneBoundingRect().intersects(plots.loss_plot.legend_item.sceneBoundingRect())
+    plots.reset()
+    assert not plots.banner.isVisible() and plots.readout.text() == "Waiting for the first steps…"
+
+
+def test_many_epochs_never_crowd_the_epoch_axis(make_window):
+    w = make_window()
+    plots = w.plots
+    for e in range(1, 101):
+        plots.add_steps([[e, 1, 0.3, 1.0, 0.5]], 64)
+        plots.add_epoch(ev.EpochEnd(epoch=e, epochs=100, train_s=1.0, val_s=0.1, extra={}))
+    labels = [label for _, label in plots.loss_plot.getAxis("top")._tickLevels[0]]
+    assert 6 <= len(labels) <= 8 and labels[-1] == "100"
+
+
+def test_the_log_keeps_dlbenchs_words_and_filters_tensorflows_noise():
+    raw = "\n".join([
+        "2026-11-29 12:00:01.1: E external/local_xla/xla/stream_executor/cuda/cuda_driver.cc:152] failed call to "
+        "cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)",
+        "2026-11-29 12:00:01.2: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on. You may see...",
+        "Downloading data from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+        "W0000 00:00:1 something TensorFlow says that matters",
+    ])
+    assert tensorflow_text(raw) == "W0000 00:00:1 something TensorFlow says that matters"
+
+
+def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_completed_ones(make_window):
+    a = quick_dict("a", "2026-11-29T10:00:00+00:00", 10 * 3600, [9 * 3600, 11 * 3600], hardware__hostname="alpha")
+    b = quick_dict("b", "2026-11-29T11:00:00+00:00", 20 * 3600, [18 * 3600, 22 * 3600], hardware__hostname="beta")
+    c = report_dict(run_id="c", created_at="2026-11-29T12:00:00+00:00", status="cancelled",
+                    error={"kind": "cancelled", "title": "Cancelled", "message": "stopped"})
+    save(a, b, c)
+    w = make_window()
+    assert not w.compare.split.isVisibleTo(w.compare)  # empty: guidance instead of blank axes
+    by_id = {r.run_id: r for r in w.results.reports}
+    w.compare.show_reports([by_id["a"], by_id["b"], by_id["c"]])
+    t = w.compare.table
+    headers = [t.horizontalHeaderItem(j).text() for j in range(t.columnCount())]
+    assert headers[0] == "2026-11-29 10:00\nalpha · completed" and headers[2].endswith("· cancelled")
+    names = [t.verticalHeaderItem(i).text() for i in range(t.rowCount())]
+    ratio = [t.item(names.index("Against the first run"), j).text() for j in range(3)]
+    assert ratio == ["reference", "2.00x (slower)", "—"]
+    assert t.item(names.index("95% interval"), 1).text() == "18 h 00 min – 22 h 00 min"
+    # the cancelled run is not a 0-second bar; the axis is in hours with round ticks
+    assert [label for label, _ in w.compare.bars] == ["2026-11-29 10:00 · alpha", "2026-11-29 11:00 · beta"]
+    ticks = [v for v, _ in w.compare.chart.getAxis("left")._tickLevels[0]]
+    assert w.compare.chart.getAxis("left").labelText == "execution time (h)" and ticks[:3] == [0, 10, 20]
+
+
+def test_repeated_runs_that_disagree_are_said_to_in_red(make_window):
+    from dlbench_gui.core.report import RunReport
+
+    def quick(t, lo, hi):
+        return RunReport(run_id=f"q{t}", status="completed", config={"model": "model_a", "dataset": "mnist",
+                                                                     "profile": "quick"},
+                         estimate={"execution_time_s": t, "execution_time_ci95_s": [lo, hi]})
+
+    w = make_window()
+    w.results.show_repeats([[quick(100.0, 90.0, 110.0), quick(190.0, 170.0, 210.0)]])
+    text = w.results.repeats.text()
+    assert not w.results.repeats.isHidden() and "THE RUNS DISAGREE beyond their intervals" in text
+    assert "#cf222e" in text and "Repeated runs, Model A on MNIST" in text
+    w.results.show_repeats([])
+    assert w.results.repeats.isHidden()

@@ -1,0 +1,100 @@
+"""The result card: the badge from the latest completed run of each model and dataset, one plain sentence against
+the slowest published setup, a recommendation, the interval, and the runs set aside listed below it."""
+
+from dlbench_gui.core import card as cards
+from dlbench_gui.core.report import RunReport
+
+PUBLISHED = {"model": "model_a", "dataset": "mnist", "profile": "full", "epochs": 100, "batch_size": 64,
+             "train_samples": 60000, "val_samples": 10000}
+PROTOCOL = {"epochs": 100, "batch_size": 64, "train_samples": 60000, "val_samples": 10000, "inference_batch_size": 32}
+
+
+def report(t, when="2026-11-29T10:00:00+00:00", **kw):
+    return RunReport(run_id=when, status=kw.pop("status", "completed"), config=kw.pop("config", PUBLISHED),
+                     timing={"execution_time_s": t, "inference": {"total_s": 9.0}}, created_at=when, **kw)
+
+
+def quick(t, interval, when="2026-11-29T10:00:00+00:00", **kw):
+    kw.setdefault("config", {**PUBLISHED, "profile": "quick"})
+    return report(50.0, when,
+                  estimate={"execution_time_s": t, "execution_time_ci95_s": interval, "protocol": PROTOCOL}, **kw)
+
+
+def test_the_card_says_plainly_how_much_slower_and_what_it_means():
+    c = cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])])  # slowest published Model A / MNIST: 2317 s
+    assert c.level == "slow" and c.badge == "Feasible but slow"
+    assert c.sentence == ("About 26x slower than the slowest published RTX setup: the full protocol of Model A on MNIST "
+                          "would take about 17 h 00 min here against 38 min 37 s on an RTX 2060.")
+    assert "RTX 2060 would finish in 38 min 37 s" in c.recommendation
+    assert c.interval == "95% interval of the estimate: 15 h 00 min – 19 h 00 min"
+    assert c.warning is None and "Feasible but slow" in c.rule  # the rule is kept apart, not in the headline
+    fast = cards.card([report(1000.0)])
+    assert fast.level == "feasible" and fast.sentence.startswith("About 2.3x faster than the slowest published")
+
+
+def test_cancelled_and_failed_runs_never_replace_a_completed_verdict_and_are_listed_below():
+    done = quick(17 * 3600, [15 * 3600, 19 * 3600], "2026-11-29T10:00:00+00:00")
+    stopped = report(None, "2026-11-29T11:00:00+00:00", status="cancelled", error={"kind": "cancelled", "title": "Cancelled"})
+    crashed = report(None, "2026-11-29T12:00:00+00:00", status="failed", error={"kind": "crash", "title": "Crashed"})
+    c = cards.card([crashed, stopped, done])
+    assert c.level == "slow" and len(c.set_aside) == 2
+    assert c.set_aside[0].endswith("(failed: crashed)") and c.set_aside[1].endswith("(cancelled)")
+    alone = cards.card([stopped])
+    assert alone.level == "incomplete" and alone.sentence == "No completed run yet." and alone.set_aside
+
+
+def test_a_resource_failure_stands_where_no_run_completed_and_advises():
+    oom = report(None, status="failed", memory={"max_batch_size": 32},
+                 error={"kind": "host_oom", "title": "Out of system memory", "suggestion": "Use a smaller batch."})
+    c = cards.card([oom])
+    assert c.level == "not_feasible" and "out of system memory at batch 64" in c.sentence
+    assert c.recommendation == "The largest batch that fits here is 32. Use a smaller batch."
+    # a completed run of the same setup, later or earlier, is what the verdict stands on
+    assert cards.card([oom, report(2000.0, "2026-11-29T09:00:00+00:00")]).level == "feasible"
+
+
+def test_the_worst_combination_decides_and_the_basis_names_each():
+    a = report(2000.0)
+    b = quick(60 * 3600, [50 * 3600, 70 * 3600], config={**PUBLISHED, "model": "model_b", "profile": "quick"})
+    c = cards.card([a, b])
+    assert c.level == "too_slow" and "Model B on MNIST" in c.sentence and "budget of 48 h" in c.recommendation
+    assert c.basis[0].startswith("2 model x dataset combinations judged, 1 plainly feasible")
+
+
+def test_an_interfered_run_is_marked_unreliable_on_the_card():
+    f = {"interference": {"verdict": "interfered", "other_cpu_share": 0.48, "other_gpu_share": None}}
+    c = cards.card([quick(17 * 3600, [8 * 3600, 19 * 3600], findings=f)])
+    assert c.warning.startswith("UNRELIABLE: other programs used 48% of the CPU while this run was timed")
+
+
+def test_the_first_launch_says_what_start_does_and_how_long_it_takes():
+    c = cards.card([], first_run_s=480)
+    assert c.level == "incomplete" and c.recommendation.startswith("Press Start to measure this machine (about 8 min 00 s)")
+
+
+def test_a_later_custom_run_does_not_replace_a_published_protocols_verdict():
+    estimate = quick(17 * 3600, [15 * 3600, 19 * 3600], "2026-11-29T10:00:00+00:00")
+    custom = report(9.0, "2026-11-29T11:00:00+00:00", config={**PUBLISHED, "profile": "custom", "epochs": 1})
+    assert cards.card([custom, estimate]).level == "slow"
+    assert cards.card([custom]).level == "not_comparable"  # alone, it is what there is
+
+
+def test_a_disturbed_run_does_not_replace_a_quiet_one_but_stands_when_it_is_all_there_is():
+    busy = {"interference": {"verdict": "interfered", "other_cpu_share": 0.49}}
+    quiet = quick(9 * 3600, [8 * 3600, 10 * 3600], "2026-11-29T10:00:00+00:00")
+    later_busy = quick(17 * 3600, [7 * 3600, 19 * 3600], "2026-11-29T11:00:00+00:00", findings=busy)
+    c = cards.card([later_busy, quiet])
+    assert "9 h 00 min here" in c.sentence and c.warning is None
+    assert c.set_aside == ["Model A on MNIST, quick profile, 2026-11-29 11:00 (completed, unreliable: other programs "
+                           "were busy)"]
+    alone = cards.card([later_busy])
+    assert "17 h 00 min here" in alone.sentence and alone.warning.startswith("UNRELIABLE")
+
+
+def test_a_run_at_another_precision_is_compared_only_under_its_label():
+    from dlbench_gui.core import comparison
+
+    bf16 = quick(8 * 3600, [7 * 3600, 9 * 3600], config={**PUBLISHED, "profile": "quick", "precision": "mixed_bfloat16"})
+    assert "here at mixed_bfloat16 precision (the published figures are float32) against" in cards.card([bf16]).sentence
+    assert comparison.verdict(bf16).text.endswith("; at mixed_bfloat16 precision (the published figures are float32)")
+    assert "precision" not in cards.card([quick(8 * 3600, [7 * 3600, 9 * 3600])]).sentence

@@ -1,0 +1,76 @@
+"""Interference: the sampler measures what other processes took; `assess` judges it. Real processes here; the GPU
+part with an injected NVML (this machine has no GPU)."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dlbench_gui.core import interference
+from dlbench_gui.hardware import nvml
+from dlbench_gui.hardware.telemetry import Sampler
+
+SPIN = "import time\nt = time.time()\nwhile time.time() - t < {s}: pass\n"
+
+
+def test_a_busy_core_elsewhere_is_caught_and_the_watched_childs_own_work_is_not():
+    child = subprocess.Popen([sys.executable, "-c", SPIN.format(s=7)])  # the "benchmark": busy, but ours
+    sampler = Sampler(interval_s=0.25, gpus=False)
+    sampler.watch(child.pid)
+    sampler.mark(phase="training")
+    sampler.start()
+    try:
+        time.sleep(3)
+        quiet = len(sampler.samples)
+        hog = subprocess.Popen([sys.executable, "-c", SPIN.format(s=3)])  # another program
+        time.sleep(3)
+        hog.wait()
+    finally:
+        sampler.stop()
+        child.kill()
+        child.wait()
+    before, during = interference.assess(sampler.samples[:quiet]), interference.assess(sampler.samples[quiet + 2:])
+    cores = __import__("psutil").cpu_count()
+    # the watched child spins a whole core and is not counted: what remains is this machine's background
+    assert before["other_cpu_share"] < 0.5 / cores
+    assert during["verdict"] == "interfered"
+    # the other program's one busy core of `cores`, over whatever background there was
+    assert during["other_cpu_share"] - before["other_cpu_share"] == pytest.approx(1 / cores, abs=0.15)
+
+
+def test_assess_uses_the_timed_phases_and_says_unknown_without_figures():
+    samples = [{"phase": "building", "other_cpu_share": 0.9}, {"phase": "training", "other_cpu_share": 0.01},
+               {"phase": "predicting", "other_cpu_share": 0.03}]
+    a = interference.assess(samples)
+    assert a["verdict"] == "quiet" and a["other_cpu_share"] == pytest.approx(0.02) and a["samples"] == 2
+    assert interference.assess([{"phase": "training"}])["verdict"] == "unknown"
+    assert interference.warning_text(a) is None
+
+
+def test_injected_gpu_facts_another_process_on_the_gpu_is_interference(monkeypatch):
+    """Injected: an NVML whose per-process utilisation names our child (pid 100, 60% SM) and another (pid 200, 35%)."""
+
+    class Sample:
+        def __init__(self, pid, sm, ts):
+            self.pid, self.smUtil, self.timeStamp = pid, sm, ts
+
+    class FakeNvml:
+        calls = []
+
+        def nvmlDeviceGetProcessUtilization(self, h, last_seen):
+            self.calls.append(last_seen)
+            if last_seen:
+                raise type("NVMLError_NotFound", (Exception,), {})()
+            return [Sample(100, 60, 5), Sample(200, 30, 6), Sample(200, 40, 7)]
+
+    fake = FakeNvml()
+    monkeypatch.setattr(nvml, "_init", lambda: fake)
+    monkeypatch.setattr(nvml, "_last_seen", {})
+    assert nvml.other_util_percent("h", {100}) == pytest.approx(35.0)
+    assert nvml.other_util_percent("h", {100}) == 0.0  # nothing new since: nobody else used it
+    assert fake.calls == [0, 7]
+    samples = [{"phase": "training", "other_cpu_share": 0.01, "gpus": [{"other_util_percent": 35.0}]}] * 4
+    a = interference.assess(samples)
+    assert a["verdict"] == "interfered" and a["other_gpu_share"] == pytest.approx(0.35)
+    assert "35% of the GPU" in interference.warning_text(a) and "of the CPU" not in interference.warning_text(a)
