@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--datasets", default="mnist")
     ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
     ap.add_argument("--log", action="store_true")
+    ap.add_argument("--why", action="store_true", help="with --tab results: open the card's 'Why this verdict?'")
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
     ap.add_argument("--settings", help="an INI file for the window's settings (default: a fresh one: defaults)")
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
@@ -58,6 +59,8 @@ def main() -> None:
             w.tabs.setCurrentIndex({"results": 1, "compare": 2}[a.tab])
             if a.tab == "results" and w.results.table.rowCount():
                 w.results.table.selectRow(a.row)
+            if a.why:
+                w.results.card.why.setChecked(True)
         app.processEvents()
         w.grab().save(a.out)
         print(f"saved {a.out} after {time.monotonic() - t0:.0f} s; status: {w.status.text()}")

@@ -22,7 +22,7 @@ THRESHOLD = 0.05
 # core 1.7-1.8); 2.5, so that the widened interval reaches down to the quiet speed in every measured pair.
 SLOWDOWN_PER_SHARE = 2.5
 TIMED_PHASES = frozenset({"training", "validating", "saving", "loading", "predicting"})
-RULE = (f"unreliable when other programs took on average more than {100 * THRESHOLD:g}% of the machine's CPU "
+RULE = (f"Unreliable when other programs took on average more than {100 * THRESHOLD:g}% of the machine's CPU "
         "(or of the GPU) while dlbench was timing")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..core import comparison, present
+from ..core import comparison, interference, present
 from ..core.card import Card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.report import RunReport
@@ -71,6 +71,9 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
     c, p = r.config, r.protocol
     what = "estimated: " if r.estimate else ""
     parts = [f"<h2>{escape(title_of(r))}</h2>", verdict_html(r, budget_h)]
+    unreliable = interference.warning_text((r.findings or {}).get("interference"))
+    if unreliable:  # right under the verdict, not only among the findings
+        parts.append(f"<p style='color:#cf222e'><b>{escape(unreliable)}</b></p>")
     parts.append(f"<p>{escape(r.profile)} profile · {what}{p.get('epochs')} epochs × {p.get('train_samples') or 0:,} images · "
                  f"batch {p.get('batch_size')} · validation {p.get('val_samples') or 0:,} · data: <b>{escape(str(c.get('data_source')))}</b>"
                  f" · {escape(r.created_at[:19].replace('T', ' '))}</p>")

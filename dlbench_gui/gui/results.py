@@ -69,11 +69,17 @@ class BaselineChart(pg.PlotWidget):
                               if report is None or report.status == "completed" else
                               "This run did not complete: nothing to compare.")
             self.addItem(self.hint)
+            for axis in ("left", "bottom"):  # guidance, not blank axes
+                self.getPlotItem().hideAxis(axis)
+            self.showGrid(x=False)
             self.setXRange(0, 1)
             self.setYRange(0, 1)
             self.hint.setPos(0.5, 0.5)
             return
         self.bars = rows
+        for axis in ("left", "bottom"):
+            self.getPlotItem().showAxis(axis)
+        self.showGrid(x=True, alpha=0.3)
         ci = report.headline.get("execution_time_ci95_s")
         unit, size, ticks = time_ticks(max([v for _, v in rows] + ([ci[1]] if ci else [])))
         values = np.array([v / size for _, v in rows])
