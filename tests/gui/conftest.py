@@ -47,3 +47,10 @@ def choose(window, models=("model_a",), datasets=("mnist",), profile="custom", e
         s.epochs.setValue(epochs)
         s.train_samples.setValue(train)
         s.val_samples.setValue(val)
+
+
+@pytest.fixture(autouse=True)
+def _widgets_app(qapp):
+    """A QApplication exists before any test runs, whatever the order: the PDF writer would otherwise make a bare
+    QGuiApplication (as it does headless in the CLI), on which no window can be made."""
+    return qapp
