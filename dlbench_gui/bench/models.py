@@ -95,6 +95,20 @@ WEIGHT_FILES = {"model_a": ["vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"]
                             "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5"]}
 
 
+WEIGHTS_HOST = "storage.googleapis.com"  # where keras.applications downloads its weight files from
+
+
+def download_problem(timeout_s: float = 5.0) -> str | None:
+    """Why Keras could not download weights now (no name resolution, no connection), or None if it could try."""
+    import socket
+
+    try:
+        socket.create_connection((WEIGHTS_HOST, 443), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"{WEIGHTS_HOST} is not reachable: {exc.strerror or exc}"
+    return None
+
+
 def imagenet_cached(name: str) -> bool:
     """Are the model's ImageNet weights in Keras' cache (so that `auto` uses them without a download)?"""
     import os
@@ -117,6 +131,11 @@ def build_with_weights(name: str, weights: str = "auto"):
     if weights != "auto":
         used = "imagenet" if weights == "imagenet" else "random"
         return BUILDERS[name](used), {"requested": weights, "used": used, "reason": "as asked"}
+    offline = None if imagenet_cached(name) else download_problem()
+    if offline:  # decided before building: a model built twice would cost time and memory in every run
+        return BUILDERS[name]("random"), {"requested": "auto", "used": "random",
+                                          "reason": f"ImageNet weights are not in Keras' cache and cannot be "
+                                                    f"downloaded ({offline})"}
     try:
         return BUILDERS[name]("imagenet"), {"requested": "auto", "used": "imagenet",
                                             "reason": "ImageNet weights as published (from Keras' cache or downloaded)"}

