@@ -56,7 +56,7 @@ package: $(PKG_STAMP)
 		--noconfirm --log-level WARN --distpath $(DIST) --workpath build/pyinstaller$(if $(filter 1,$(GPU_ON)),-gpu,) build.spec
 
 package-test: package
-	$(PY) packaging/smoke_test.py
+	$(PY) packaging/smoke_test.py $(DIST)
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -76,7 +76,8 @@ def run_gui(exe: Path, home: Path) -> list[str]:
 
 
 def main() -> int:
-    exe = ROOT / "dist" / "dlbench" / ("dlbench.exe" if os.name == "nt" else "dlbench")
+    dist = sys.argv[1] if len(sys.argv) > 1 else "dist"  # `make package-test GPU=1` tests dist-gpu/
+    exe = ROOT / dist / "dlbench" / ("dlbench.exe" if os.name == "nt" else "dlbench")
     if not exe.exists():
         print(f"no packaged executable at {exe}: run `make package` first")
         return 1

@@ -1,4 +1,5 @@
-"""Run a command, then record its wall time and (for `make package`) the size of dist/dlbench in a JSON file.
+"""Run a command, then record its wall time and (for `make package`) the size of the built folder (dist/dlbench,
+or the --distpath given to PyInstaller) in a JSON file.
 
 Usage: python tools/timed.py OUT.json -- COMMAND ...   (exit status is the command's)
 """
@@ -30,7 +31,9 @@ def main(argv: list[str]) -> int:
     t = time.perf_counter()
     code = subprocess.call(cmd)
     wall = time.perf_counter() - t
-    dist = Path("dist/dlbench")
+    # the folder PyInstaller wrote: its --distpath (dist-gpu for the CUDA variant), else dist
+    dist_root = cmd[cmd.index("--distpath") + 1] if "--distpath" in cmd[:-1] else "dist"
+    dist = Path(dist_root) / "dlbench"
     size, files = folder_size(dist) if dist.is_dir() else (0, 0)
     record = {"command": " ".join(cmd), "exit": code, "wall_s": round(wall, 1), "dist": str(dist),
               "dist_bytes": size, "dist_files": files, "cpus": os.cpu_count(),
