@@ -175,10 +175,21 @@ class SetupPanel(QGroupBox):
         form.addRow("Repeat:", self.repeat)
         layout.addLayout(form)
         layout.addStretch(1)
-        # The prediction and Start / Stop live in `actions`, which the window keeps below the scrolling column:
-        # on a short screen they never scroll out of view.
-        self.actions = QWidget()
-        bar = QVBoxLayout(self.actions)
+        self.actions = self._build_actions()
+
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
+            w.toggled.connect(self.changed)
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget, self.repeat):
+            w.valueChanged.connect(self.changed)
+        self.profile_combo.currentIndexChanged.connect(self._profile_changed)
+        self.data_combo.currentIndexChanged.connect(self.changed)
+        self._profile_changed()
+
+    def _build_actions(self) -> QWidget:
+        """The prediction and Start / Stop, which the window keeps below the scrolling column: on a short screen
+        they never scroll out of view."""
+        actions = QWidget()
+        bar = QVBoxLayout(actions)
         bar.setContentsMargins(6, 4, 6, 4)
         self.prediction = QLabel()
         self.prediction.setWordWrap(True)
@@ -192,14 +203,7 @@ class SetupPanel(QGroupBox):
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
         bar.addLayout(buttons)
-
-        for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
-            w.toggled.connect(self.changed)
-        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget, self.repeat):
-            w.valueChanged.connect(self.changed)
-        self.profile_combo.currentIndexChanged.connect(self._profile_changed)
-        self.data_combo.currentIndexChanged.connect(self.changed)
-        self._profile_changed()
+        return actions
 
     def _spin(self, low: int, high: int, value: int, step: int = 1) -> QSpinBox:
         s = QSpinBox()

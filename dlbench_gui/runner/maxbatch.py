@@ -16,6 +16,8 @@ from .runner import BenchmarkRunner
 
 OOM_KINDS = {"host_oom", "gpu_oom"}
 MAX_CONFIRMATIONS = 3  # re-runs of a borderline answer before the search gives up confirming
+METHOD = ("doubling from the start size, then bisection to within 1/16; the answer must fit a second time (else the "
+          "search goes on below it); each probe a fresh child training a few real steps on synthetic data")
 
 
 class SearchStopped(WorkFailed):
@@ -59,6 +61,28 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
             "gpu_peak_bytes": p.get("gpu_peak_bytes"), "log": str(runner.run_dir / "worker.log")}
 
 
+def _down_from(run: Callable[[int], bool], bs: int) -> tuple[int, int]:
+    """Halve from a size that does not fit until one does: (fits or 0, the smallest failing)."""
+    hi = bs
+    while bs > 1:
+        bs //= 2
+        if run(bs):
+            return bs, hi
+        hi = bs
+    return 0, hi
+
+
+def _bisect(run: Callable[[int], bool], lo: int, hi: int) -> tuple[int, int]:
+    """Between a size that fits and one that does not, to within 1/16 of the answer."""
+    while hi - lo > max(1, lo // 16):
+        mid = (lo + hi) // 2
+        if run(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo, hi
+
+
 def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
@@ -68,17 +92,15 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
     prober = prober or functools.partial(probe, stop_event=stop_event)
     probes: list[dict[str, Any]] = []
 
-    def stopped() -> bool:
-        return stop_event is not None and stop_event.is_set()
+    def check_stop() -> None:
+        if stop_event is not None and stop_event.is_set():
+            raise SearchStopped(f"the batch search was stopped after {len(probes)} probe(s); nothing was saved")
 
     def run(bs: int, confirmation: bool = False) -> bool:
-        if stopped():
-            raise SearchStopped(f"the batch search was stopped after {len(probes)} probe(s); nothing was saved")
+        check_stop()
         p = prober(model, dataset, bs, host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
-        if confirmation:
-            p = {**p, "confirmation": True}
-        if stopped():
-            raise SearchStopped(f"the batch search was stopped after {len(probes)} probe(s); nothing was saved")
+        check_stop()  # a probe stopped half-way says nothing about memory
+        p = {**p, "confirmation": True} if confirmation else p
         probes.append(p)
         if on_probe:
             on_probe(p)
@@ -86,26 +108,6 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
             raise WorkFailed(f"probe at batch {bs} failed for a reason other than memory: "
                                f"{p['error_kind']}: {p['error_message']}")
         return p["outcome"] == "fits"
-
-    def down_from(bs: int) -> tuple[int, int]:
-        """Halve from a size that does not fit until one does: (fits or 0, the smallest failing)."""
-        hi = bs
-        while bs > 1:
-            bs //= 2
-            if run(bs):
-                return bs, hi
-            hi = bs
-        return 0, hi
-
-    def bisect(lo: int, hi: int) -> tuple[int, int]:
-        """To within 1/16 of the answer."""
-        while hi - lo > max(1, lo // 16):
-            mid = (lo + hi) // 2
-            if run(mid):
-                lo = mid
-            else:
-                hi = mid
-        return lo, hi
 
     lo, hi = 0, None
     bs = start
@@ -120,9 +122,9 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                 hi = bs
                 break
     else:
-        lo, hi = down_from(bs)
+        lo, hi = _down_from(run, bs)
     if lo and hi:
-        lo, hi = bisect(lo, hi)
+        lo, hi = _bisect(run, lo, hi)
     # Near a ceiling a process's memory differs a little from the last one's, so a size that fitted once can
     # fail the next time. The answer must fit again in a fresh child; one that does not counts as failing and
     # the search goes on below it.
@@ -134,15 +136,12 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
             confirmed = True
             break
         fitted_below = [p["batch_size"] for p in probes if p["outcome"] == "fits" and p["batch_size"] < lo]
-        lo, hi = (max(fitted_below), lo) if fitted_below else down_from(lo)
+        lo, hi = (max(fitted_below), lo) if fitted_below else _down_from(run, lo)
         if lo and hi:
-            lo, hi = bisect(lo, hi)
+            lo, hi = _bisect(run, lo, hi)
     result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
               "reached_limit": hi is None, "confirmed": confirmed, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
-              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes,
-              "method": "doubling from the start size, then bisection to within 1/16; the answer must fit a second "
-                        "time (else the search goes on below it); each probe a fresh child training a few real "
-                        "steps on synthetic data"}
+              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes, "method": METHOD}
     if result["max_batch_size"]:
         save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     return result
