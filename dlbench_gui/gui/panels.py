@@ -111,6 +111,8 @@ def hardware_summary(hw: dict[str, Any]) -> str:
 
 
 PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
+PRECISION_ITEMS = [("float32", "float32 (as published)"), ("mixed_float16", "mixed float16 (GPU)"),
+                   ("mixed_bfloat16", "mixed bfloat16")]
 DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
               ("synthetic", "Synthetic stand-in")]
 
@@ -170,6 +172,12 @@ class SetupPanel(QGroupBox):
         form.addRow("Training images:", self.train_samples)
         form.addRow("Validation images:", self.val_samples)
         form.addRow("Quick budget:", self.budget)
+        self.precision_combo = QComboBox()
+        for key, text in PRECISION_ITEMS:
+            self.precision_combo.addItem(text, key)
+        self.precision_combo.setToolTip("Keras' mixed precision (the output layer stays float32). The published "
+                                        "figures are float32; another precision is compared only under its label.")
+        form.addRow("Precision:", self.precision_combo)
         self.repeat = self._spin(1, 20, 1)
         self.repeat.setToolTip("Independent runs of each model and dataset, combined into a mean with its interval")
         form.addRow("Repeat:", self.repeat)
@@ -183,6 +191,7 @@ class SetupPanel(QGroupBox):
             w.valueChanged.connect(self.changed)
         self.profile_combo.currentIndexChanged.connect(self._profile_changed)
         self.data_combo.currentIndexChanged.connect(self.changed)
+        self.precision_combo.currentIndexChanged.connect(self.changed)
         self._profile_changed()
 
     def _build_actions(self) -> QWidget:
@@ -242,7 +251,8 @@ class SetupPanel(QGroupBox):
         return [BenchmarkConfig(model=m, dataset=d, profile=self.profile, epochs=self.epochs.value(),
                                 batch_size=self.batch.value(), train_samples=self.train_samples.value(),
                                 val_samples=self.val_samples.value(), data=self.data,
-                                quick_budget_s=float(self.budget.value()))
+                                quick_budget_s=float(self.budget.value()),
+                                precision=self.precision_combo.currentData())
                 for m, d in self.selected()]
 
     def runs(self) -> list[BenchmarkConfig]:
@@ -269,7 +279,7 @@ class SetupPanel(QGroupBox):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
-                  self.import_button, self.repeat):
+                  self.import_button, self.repeat, self.precision_combo):
             w.setEnabled(not running)
         if not running:
             self._profile_changed()
@@ -293,7 +303,8 @@ class SetupPanel(QGroupBox):
             box.setChecked(k in models)
         for k, box in self.dataset_boxes.items():
             box.setChecked(k in datasets)
-        for combo, key in ((self.profile_combo, "setup/profile"), (self.data_combo, "setup/data")):
+        for combo, key in ((self.profile_combo, "setup/profile"), (self.data_combo, "setup/data"),
+                           (self.precision_combo, "setup/precision")):
             i = combo.findData(s.get(key, combo.currentData()))
             if i >= 0:
                 combo.setCurrentIndex(i)
@@ -316,3 +327,4 @@ class SetupPanel(QGroupBox):
         s.set("setup/val_samples", self.val_samples.value())
         s.set("setup/quick_budget_s", self.budget.value())
         s.set("setup/repeat", self.repeat.value())
+        s.set("setup/precision", self.precision_combo.currentData())

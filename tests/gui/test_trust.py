@@ -192,3 +192,12 @@ def test_repeated_runs_that_disagree_are_said_to_in_red(make_window):
     assert "#cf222e" in text and "Repeated runs, Model A on MNIST" in text
     w.results.show_repeats([])
     assert w.results.repeats.isHidden()
+
+
+def test_precision_is_chosen_in_the_window_and_remembered(make_window):
+    w = make_window()
+    assert w.setup.precision_combo.currentData() == "float32"  # as published, by default
+    w.setup.precision_combo.setCurrentIndex(w.setup.precision_combo.findData("mixed_bfloat16"))
+    assert {c.precision for c in w.setup.runs()} == {"mixed_bfloat16"}
+    w.close()
+    assert make_window().setup.precision_combo.currentData() == "mixed_bfloat16"
