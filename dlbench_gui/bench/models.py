@@ -8,7 +8,12 @@ EXPECTED_PARAMS = {"model_a": 30_239_690, "model_b": 118_002_738}
 
 
 class WeightsUnavailable(RuntimeError):
-    """ImageNet weights were asked for but cannot be downloaded or found in Keras' cache."""
+    """ImageNet weights were asked for but cannot be downloaded or found in Keras' cache. `reason` is the fact alone
+    (what a report keeps); the message adds the advice (what `--weights imagenet` prints)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"{reason} Use random weights: a training step costs the same.")
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,7 +50,7 @@ def _base(factory, weights: str, **kwargs):
         if weights == "imagenet" and ("URL fetch failure" in str(exc) or "Name or service" in str(exc)):
             raise WeightsUnavailable(
                 f"ImageNet weights for {factory.__name__} are not in Keras' cache and cannot be downloaded "
-                "(offline?). Use random weights: a training step costs the same.") from exc
+                "(offline?).") from exc
         raise
 
 
@@ -140,7 +145,7 @@ def build_with_weights(name: str, weights: str = "auto"):
         return BUILDERS[name]("imagenet"), {"requested": "auto", "used": "imagenet",
                                             "reason": "ImageNet weights as published (from Keras' cache or downloaded)"}
     except WeightsUnavailable as exc:
-        return BUILDERS[name]("random"), {"requested": "auto", "used": "random", "reason": str(exc)}
+        return BUILDERS[name]("random"), {"requested": "auto", "used": "random", "reason": exc.reason}
 
 
 def compile_model(model) -> None:

@@ -94,7 +94,7 @@ def weights_note(r: RunReport) -> str | None:
         return "Weights: ImageNet, as published."
     if used == "random":
         reason = r.config.get("weights_reason") or ""
-        why = "" if reason in ("", "as asked") else f" ({reason.split(' Use random weights')[0].rstrip('.')})"
+        why = "" if reason in ("", "as asked") else f" ({reason.rstrip('.')})"
         return (f"Weights: random{why}. Timings are unaffected (a step costs the same); accuracy would need the "
                 "ImageNet weights.")
     return None

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core import comparison
+from ..core import comparison, interference
 from ..core.durations import format_duration
 from ..core.report import RunReport
 from ..core.storage import atomic_write_text
@@ -41,7 +41,6 @@ def row_of(r: RunReport) -> dict[str, Any]:
     names = [cpu.get("brand") or "unknown CPU"] + [g.get("name") or "NVIDIA GPU" for g in gpus]
     v = comparison.verdict(r)
     found = (r.findings or {}).get("interference") or {}
-    reliability = found.get("verdict") if isinstance(found, dict) else None
     return {
         "setup": f"{hw.get('hostname') or 'this machine'}: {' + '.join(names)}",
         "cpu": cpu.get("brand"),
@@ -51,8 +50,7 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "model": r.model, "dataset": r.dataset,
         "execution_time_s": h["execution_time_s"], "inference_time_s": h["inference_time_s"],
         "verdict": v.level, "verdict_text": v.text,
-        "reliability": {"interfered": "UNRELIABLE: other programs were at work", "quiet": "quiet"}.get(reliability,
-                                                                                                         "not measured"),
+        "reliability": interference.load_words(found) or "not measured",
         "other_cpu_share": found.get("other_cpu_share") if isinstance(found, dict) else None,
         "execution_time": format_duration(h["execution_time_s"]) if h["execution_time_s"] is not None else None,
         "execution_time_ci95": f"{format_duration(ci[0])} – {format_duration(ci[1])}" if ci[0] is not None else None,

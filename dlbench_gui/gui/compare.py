@@ -50,11 +50,6 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ci = r.headline.get("execution_time_ci95_s")
         return f"{format_duration(ci[0])} – {format_duration(ci[1])}" if ci and r.status == "completed" else "—"
 
-    def load(r):
-        f = (r.findings or {}).get("interference")
-        return interference.warning_text(f) and "UNRELIABLE: other programs were busy" or (
-            "quiet" if isinstance(f, dict) and f.get("verdict") == "quiet" else "not measured")
-
     return [
         ("Machine", [hw(r, "hostname") or "?" for r in reports]),
         ("CPU", [hw(r, "cpu", "brand") or "?" for r in reports]),
@@ -72,7 +67,8 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Inference time", [format_duration(r.headline["inference_time_s"]) for r in reports]),
         ("Steady step", [format_duration(r.timing.get("steady_step_s")) for r in reports]),
         ("First step", [format_duration(r.timing.get("first_step_s")) for r in reports]),
-        ("Machine load", [load(r) for r in reports]),
+        ("Machine load", [interference.load_words((r.findings or {}).get("interference")) or "not measured"
+                          for r in reports]),
         ("Verdict", [comparison.verdict(r).text for r in reports]),
         ("Run", [r.run_id for r in reports]),
     ]

@@ -169,11 +169,7 @@ class MainWindow(QMainWindow):
         self._setup_changed()
 
     def _setup_changed(self) -> None:
-        self.setup.refresh(self.results.reports)
-        try:
-            first = sum(predict(c, self.results.reports).seconds for c in self.setup.runs()) or None
-        except ConfigError:
-            first = None
+        first = self.setup.refresh(self.results.reports)  # the prediction shown is the one the empty card names
         if first != self.results.first_run_s:
             self.results.set_first_run_estimate(first)
 

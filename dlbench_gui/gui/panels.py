@@ -259,16 +259,19 @@ class SetupPanel(QGroupBox):
         """What Start runs: each configuration `repeat` times in a row."""
         return [c for c in self.configs() for _ in range(self.repeat.value())]
 
-    def refresh(self, history: list) -> None:
-        """Where each dataset would come from, and the predicted duration of the selection (from `history`)."""
+    def refresh(self, history: list) -> float | None:
+        """Where each dataset would come from, and the predicted duration of the selection (from `history`),
+        shown and returned (None when the setup is not usable or selects nothing)."""
         self.refresh_data_state()
         try:
             configs = self.runs()
         except ConfigError as exc:
             self.prediction.setText(f"⚠ {exc}")
-            return
+            return None
         preds = [predict(c, history) for c in configs]
-        self.show_prediction(sum(p.seconds for p in preds), preds[0].basis if preds else "", len(configs))
+        total = sum(p.seconds for p in preds)
+        self.show_prediction(total, preds[0].basis if preds else "", len(configs))
+        return total or None
 
     def refresh_data_state(self) -> None:
         for d, label in self.dataset_state.items():

@@ -23,15 +23,6 @@ from ..export.html_report import card_details_html, card_html, detail_html
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Error"]
 
 
-def load_words(r: RunReport) -> str:
-    """The table's "Machine load": quiet, or unreliable with the share other programs took."""
-    f = (r.findings or {}).get("interference")
-    if not isinstance(f, dict) or f.get("verdict") == "unknown":
-        return ""
-    taken = interference.share(f)
-    return f"UNRELIABLE: {100 * taken:.0f}% busy" if f.get("verdict") == "interfered" else f"quiet ({100 * taken:.0f}%)"
-
-
 class BaselineChart(pg.PlotWidget):
     """Horizontal bars: this run against each published setup, on a linear time axis in a readable unit with
     round ticks; each setup's bar says how many times faster than this machine it is."""
@@ -280,7 +271,8 @@ class ResultsView(QWidget):
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
                   DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]), h["kind"],
-                  load_words(r), (r.error or {}).get("title", "") if r.status != "completed" else ""]
+                  interference.load_words((r.findings or {}).get("interference")),
+                  (r.error or {}).get("title", "") if r.status != "completed" else ""]
         for col, v in enumerate(values):
             item = QTableWidgetItem(v)
             if (col == 4 and r.status != "completed") or (col == 8 and interference.interfered(r)):

@@ -311,7 +311,7 @@ class BenchmarkRunner:
                 timing["inference_data_prep_s"] = infer.result.get("data_prep_s")
             else:
                 status, error = infer.status, infer.error
-        findings = findings_of(timing, sampler, train.epochs, report.hardware)
+        findings = findings_of(timing, sampler, report.hardware)
         findings.update(self.warnings)
         estimate = None
         if self.config.profile == "quick" and status == "completed":
@@ -387,7 +387,7 @@ def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, so
     }
 
 
-def findings_of(timing: dict, sampler: Sampler | None, epochs: list, hardware: dict | None = None) -> dict[str, Any]:
+def findings_of(timing: dict, sampler: Sampler | None, hardware: dict | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     drift = timing.get("step_drift")
     if drift is not None:
@@ -408,14 +408,7 @@ def findings_of(timing: dict, sampler: Sampler | None, epochs: list, hardware: d
             if util is not None and util < 50:
                 out["input_bound_hint"] = (f"the GPU was busy only {util:.0f}% of the time on average: the input "
                                            "pipeline or the CPU may be the bottleneck")
-            if g.get("energy_j") is not None:
-                out["energy_j"] = g["energy_j"]
-                out["energy_method"] = g.get("energy_method")
-                if epochs:
-                    out["energy_per_epoch_j"] = g["energy_j"] / len(epochs)
-            if g.get("throttle_reasons_seen"):
-                out["throttle_reasons"] = g["throttle_reasons_seen"]
-    return out
+    return out  # energy is the report's `energy` (core/energy.py); throttle reasons are in findings.throttling
 
 
 def process_started_at(pid: int) -> float | None:
