@@ -16,8 +16,8 @@ from .core import events as ev
 from .core import interference, present
 from .core.card import Card, card
 from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
-                          PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, WEIGHTS,
-                          BenchmarkConfig, ConfigError, expand_selection)
+                          PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, SCALINGS,
+                          WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, parse_cluster)
 from .core.durations import format_bytes, format_duration
 from .core.errors import WorkFailed
 from .core.history import load_history
@@ -43,6 +43,25 @@ def _positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
     return value
+
+
+def _devices(text: str) -> int:
+    if text == "all":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of devices or 'all': {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (or 'all'): {text!r}")
+    return value
+
+
+def _cluster(text: str) -> tuple[str, ...]:
+    try:
+        return parse_cluster(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop a run whose child sends neither progress nor a heartbeat for this long")
     r.add_argument("--require-gpu", action="store_true",
                    help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
+    d = r.add_argument_group("several devices or machines (tf.distribute; docs/distribution.md)")
+    d.add_argument("--devices", type=_devices, default=1, metavar="N|all",
+                   help="train data-parallel on N devices of this machine (MirroredStrategy): GPUs, or the logical CPU "
+                        "devices of --cpu-devices; 1 (default) is the published single device")
+    d.add_argument("--cpu-devices", type=int, default=0, metavar="N",
+                   help="split the CPU into N logical devices (runs the multi-device path without GPUs)")
+    d.add_argument("--scaling", choices=SCALINGS, default="strong",
+                   help="strong (default): the published global batch of 64 is split across the replicas, so the "
+                        "result stays comparable; weak: 64 per replica")
+    d.add_argument("--cluster", type=_cluster, default=(), metavar="HOST:PORT,HOST:PORT,...",
+                   help="train on several machines (MultiWorkerMirroredStrategy): the same list on every machine")
+    d.add_argument("--task-index", type=int, default=0, metavar="I", help="this machine's place in --cluster (0: chief)")
+    d.add_argument("--cluster-timeout", type=_positive_float, default=120.0, metavar="SECONDS",
+                   help="how long to wait for every worker to join")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--keep-checkpoint", action="store_true")
     r.add_argument("--output", "-o", help="report file (one run) or folder (several)")
@@ -121,7 +154,9 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
                             precision=a.precision, seed=a.seed,
                             quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
                             gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
-                            require_gpu=a.require_gpu, **values)
+                            require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
+                            scaling=a.scaling, cluster=a.cluster, task_index=a.task_index,
+                            cluster_timeout_s=a.cluster_timeout, **values)
             for m, d in expand_selection(a.model, a.dataset)]
 
 
@@ -196,7 +231,7 @@ def summary_text(r: RunReport) -> str:
             lines.append(f"  try: {r.error['suggestion']}")
     lines += [f"  {name}: {value} ({how})" for name, value, how in present.timing_rows(r)]
     lines += [f"  {name}: {value}" for name, value in
-              present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)]
+              present.distribution_rows(r) + present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)]
     lines += [f"  note: {note}" for note in present.finding_notes(r)]
     if r.config.get("data_source") == "synthetic":
         lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")

@@ -20,8 +20,8 @@ from typing import Any, Callable
 from ..core import events as ev
 from ..core import stats
 from ..core.config import BenchmarkConfig
-from ..core.errors import classify_exception
-from . import datasets
+from ..core.errors import classify_exception, cluster_failure
+from . import datasets, distribute
 from .datasets import PIPELINE, pipeline
 
 STEP_FLUSH_S = 0.1  # step events are batched: at most one line every ~100 ms
@@ -111,7 +111,9 @@ def _watch_stdin(stop: threading.Event) -> None:
     stop.set()
 
 
-def software_info(tf) -> dict[str, Any]:
+def software_info(tf, keras_package: str = "keras") -> dict[str, Any]:
+    import importlib
+
     import keras
     import numpy as np
 
@@ -130,6 +132,8 @@ def software_info(tf) -> dict[str, Any]:
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
+        **({"keras_package": keras_package, "tf_keras": importlib.import_module(keras_package).__version__}
+           if keras_package != "keras" else {}),
         "numpy": np.__version__,
         "os": f"{platform.system()} {platform.release()}",
         "platform": platform.platform(),
@@ -321,21 +325,42 @@ def weights_words(w: dict) -> str:
     return f"weights: random ({why}); timings are unaffected: {TIMINGS_UNAFFECTED}"
 
 
+def _join(config: BenchmarkConfig, emitter: Emitter, tf):
+    """(strategy or None, the report's `distribution` or None): the devices or machines this run trains on."""
+    if not config.distributed:
+        return None, None
+    emitter.emit(ev.Phase(phase="connecting" if config.cluster else "distributing"))
+    if config.cluster:
+        emitter.emit(ev.Log(message=f"joining the cluster as worker {config.task_index} of {config.workers} "
+                                    f"({', '.join(config.cluster)}); waiting up to {config.cluster_timeout_s:g} s"))
+    strategy = distribute.make_strategy(tf, config)
+    info = distribute.describe(strategy, config)
+    if config.cluster:
+        info["cluster_run"] = distribute.shared_run_id(tf, strategy, int.from_bytes(os.urandom(6), "big"))
+    emitter.emit(ev.Log(message=f"{info['strategy']}: {info['replicas']} replicas over {info['workers']} worker(s), "
+                                f"global batch {info['global_batch_size']} ({config.scaling} scaling)",
+                        extra={"distribution": info}))
+    return strategy, info
+
+
 def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
-    import keras
+    import contextlib
 
     from . import flops, models
 
+    keras = models.keras_module(config.keras_package)
     keras.utils.set_random_seed(config.seed)
+    strategy, distribution = _join(config, emitter, tf)
     data, data_prep_s, data_info = _prepare_data(config, emitter)
     emitter.emit(ev.Phase(phase="building"))
     t = time.perf_counter()
-    model, weights = models.build_with_weights(config.model, config.weights)
-    build_s = time.perf_counter() - t
-    emitter.emit(ev.Log(message=weights_words(weights), kind="weights"))
-    emitter.emit(ev.Phase(phase="compiling"))
-    t = time.perf_counter()
-    models.compile_model(model)
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():  # variables mirrored on each replica
+        model, weights = models.build_with_weights(config.model, config.weights, keras=keras)
+        build_s = time.perf_counter() - t
+        emitter.emit(ev.Log(message=weights_words(weights), kind="weights"))
+        emitter.emit(ev.Phase(phase="compiling"))
+        t = time.perf_counter()
+        models.compile_model(model, keras=keras)
     compile_s = time.perf_counter() - t
     flop_counts = flops.count(model)
     model_info = {"name": model.name, "params": int(model.count_params()),
@@ -346,10 +371,20 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
 
     checkpoint_path = request["checkpoint_path"]
     common = {"data": data_info, "model": model_info, "data_prep_s": data_prep_s, "build_s": build_s,
-              "compile_s": compile_s, "checkpoint_path": checkpoint_path}
+              "compile_s": compile_s, "checkpoint_path": checkpoint_path,
+              **({"distribution": distribution} if distribution else {})}
     if config.profile == "quick":
         return {**common, **_quick_training(config, model, data, emitter, stop, checkpoint_path, keras)}
     return {**common, **_protocol_training(config, model, data, emitter, stop, checkpoint_path, keras)}
+
+
+def _sharded(config: BenchmarkConfig, dataset):
+    """A cluster's workers each take their share of every global batch; one machine's replicas are split by Keras."""
+    if not config.cluster:
+        return dataset
+    import tensorflow as tf
+
+    return distribute.shard_by_data(tf, dataset)
 
 
 def _save(model, path: str, emitter: Emitter) -> float:
@@ -375,8 +410,8 @@ def _protocol_training(config, model, data, emitter, stop, checkpoint_path, kera
 
     cb = make_timing_callback(keras, emitter, stop, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
                               checkpoint=checkpoint)
-    train = pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True)
-    val = pipeline(data.x_test, data.y_test, config.batch_size, shuffle=False)
+    train = _sharded(config, pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True))
+    val = _sharded(config, pipeline(data.x_test, data.y_test, config.batch_size, shuffle=False))
     t0 = time.perf_counter()
     # shuffle=False: Keras must not try to shuffle a dataset; the pipeline itself reshuffles every epoch
     model.fit(train, epochs=config.epochs, validation_data=val, shuffle=False, verbose=0, callbacks=[cb])
@@ -521,9 +556,8 @@ def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, bo
 
 
 def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
-    """Cold inference in a fresh process: load the saved model, then predict the test set."""
-    import keras
-
+    """Cold inference in a fresh process: load the saved model, then predict the test set (on one device, as
+    published, also after a distributed training)."""
     data, data_prep_s, data_info = _prepare_data(config, emitter, test_only=True)
     path = request["checkpoint_path"]
     if not os.path.isfile(path):
@@ -531,9 +565,10 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
     emitter.emit(ev.Phase(phase="loading"))
     t = time.perf_counter()
     try:
-        from .models import activity_l2_class
+        from .models import activity_l2_class, keras_module
 
-        activity_l2_class()  # the custom regulariser the checkpoint names must be known before it loads
+        keras = keras_module(config.keras_package)  # the package that saved it (tf_keras for a cluster's)
+        activity_l2_class(config.keras_package)  # the custom regulariser the checkpoint names must be known first
         model = keras.models.load_model(path)
     except Exception as exc:
         raise ModelLoadError(f"saved model {path} cannot be loaded: {str(exc).splitlines()[0][:300]}") from exc
@@ -650,13 +685,16 @@ def main() -> int:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         import tensorflow as tf
 
+        if request["task"] == "train":
+            distribute.configure_devices(tf, config)  # before anything initialises TensorFlow's devices
         gpu_limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
-        import keras
+        from .models import keras_module
 
         # Keras' own mixed precision: every layer computes in the policy's dtype, the output layer stays float32
         # (bench/models.py), variables stay float32; float32 is the published protocol.
-        keras.mixed_precision.set_global_policy(config.precision)
-        emitter.emit(ev.Hello(software=software_info(tf), gpu_memory_limit=gpu_limit, pid=os.getpid()))
+        keras_module(config.keras_package).mixed_precision.set_global_policy(config.precision)
+        emitter.emit(ev.Hello(software=software_info(tf, config.keras_package), gpu_memory_limit=gpu_limit,
+                              pid=os.getpid()))
         result = task(config, request, emitter, stop, tf)
         peak = _gpu_peak_bytes(tf)
         if peak is not None:
@@ -669,12 +707,21 @@ def main() -> int:
     except BaseException as exc:  # every failure must reach the parent as an event, classified
         limit = getattr(config, "host_memory_limit_gb", None)
         kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit), on_gpu=_sees_gpu())
+        message = str(exc)
+        lost = (cluster_failure(type(exc).__name__, message, config.cluster, config.task_index)
+                if config is not None and kind == "crash" else None)
+        if lost is not None:
+            kind, message = lost
         traceback.print_exc()  # to the run's log first: it must survive even if the wire is gone
         try:
-            emitter.emit(ev.Error(kind=kind, exception=type(exc).__name__, message=str(exc)[:2000],
+            emitter.emit(ev.Error(kind=kind, exception=type(exc).__name__, message=message[:2000],
                          traceback=traceback.format_exc()[-8000:]))
         except Exception:
             traceback.print_exc()
+        if config is not None and config.cluster:
+            # TensorFlow's cluster threads (a join still waiting, gRPC) can keep a failed worker alive: end it here
+            out.flush()
+            os._exit(1)
         return 1
     finally:
         beating.set()

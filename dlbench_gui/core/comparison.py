@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from . import distribution
 from .config import is_published
 from .durations import format_duration
 from .report import RunReport
@@ -97,8 +98,8 @@ def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
     """The verdict on timing and errors, with the largest batch that fits (when one was found) added to it, and the
     precision when it is not the published float32."""
     v = _timing_verdict(report, budget_h)
-    label = precision_label(report)
-    if label and v.level in ("feasible", "slow", "too_slow"):
+    label = precision_label(report) + distribution.label(report)
+    if label and v.level in ("feasible", "slow", "too_slow", "not_comparable"):
         v = replace(v, text=v.text + ";" + label)
     largest = (report.memory or {}).get("max_batch_size")
     bs = report.config.get("batch_size")

@@ -14,6 +14,8 @@ PROFILES = ("quick", "full", "custom")
 DATA_CHOICES = ("auto", "keras", "synthetic")  # or a directory path
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras mixed-precision policies; float32 as published
 WEIGHTS = ("auto", "random", "imagenet")  # auto: ImageNet where Keras' cache has them or can download them
+SCALINGS = ("strong", "weak")  # strong: the published global batch split across replicas; weak: the batch per replica
+MAX_DEVICES = 64
 
 MODEL_NAMES = {
     "model_a": "Model A — modified VGG19",
@@ -66,6 +68,14 @@ class BenchmarkConfig:
     gpu_memory_limit_gb: float | None = None
     watchdog_s: float = DEFAULT_WATCHDOG_S
     require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
+    # Data-parallel training through tf.distribute (docs/distribution.md). devices: replicas on this machine (GPUs,
+    # or logical CPU devices when cpu_devices splits the CPU); 0 means "all"; 1 is the published single device.
+    devices: int = 1
+    cpu_devices: int = 0  # split the CPU into this many logical devices (0: leave it whole)
+    scaling: str = "strong"
+    cluster: tuple[str, ...] = ()  # HOST:PORT of every worker, the same list on each; empty: this machine alone
+    task_index: int = 0  # this machine's place in `cluster` (0 is the chief)
+    cluster_timeout_s: float = 120.0  # how long to wait for every worker to join before calling one unreachable
 
     def __post_init__(self) -> None:
         self.validate()
@@ -110,12 +120,78 @@ class BenchmarkConfig:
         if self.host_memory_limit_gb is not None and importlib.util.find_spec("resource") is None:
             raise ConfigError("a host memory limit needs a POSIX system (Linux or macOS): this one has no "
                               "per-process resource limits")
+        self._validate_distribution()
         if self.data not in DATA_CHOICES and not os.path.isdir(self.data):
             raise ConfigError(
                 f"data must be auto, keras, synthetic or an existing folder; {self.data!r} is none of these"
             )
         if self.profile == "full" and not self.is_published_protocol:
             raise ConfigError("the full profile is the published protocol; use --profile custom to change it")
+
+    def _validate_distribution(self) -> None:
+        for name, low in (("devices", 0), ("cpu_devices", 0), ("task_index", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_DEVICES:
+                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number from {low} to {MAX_DEVICES}, "
+                                  f"got {value!r}")
+        if self.scaling not in SCALINGS:
+            raise ConfigError(f"unknown scaling {self.scaling!r}; choose one of {', '.join(SCALINGS)}")
+        if self.cpu_devices and self.devices > self.cpu_devices:
+            raise ConfigError(f"{self.devices} devices asked for, but the CPU is split into only {self.cpu_devices}")
+        if self.profile == "full" and self.scaling == "weak" and (self.devices != 1 or self.cluster):
+            raise ConfigError("the full profile is the published protocol, a global batch of 64; weak scaling "
+                              "(64 per replica) changes it: use --profile custom, or strong scaling")
+        if not (isinstance(self.cluster_timeout_s, (int, float)) and 5 <= self.cluster_timeout_s <= 3600):
+            raise ConfigError(f"cluster timeout must be 5–3600 s, got {self.cluster_timeout_s!r}")
+        if not isinstance(self.cluster, tuple):
+            raise ConfigError("cluster must be a list of HOST:PORT")
+        if not self.cluster:
+            if self.task_index:
+                raise ConfigError("--task-index needs --cluster")
+            return
+        for address in self.cluster:
+            parse_address(address)
+        if len(set(self.cluster)) != len(self.cluster):
+            raise ConfigError("the cluster lists the same HOST:PORT twice")
+        if len(self.cluster) < 2:
+            raise ConfigError("a cluster needs at least two workers (HOST:PORT,HOST:PORT)")
+        if self.task_index >= len(self.cluster):
+            raise ConfigError(f"task index {self.task_index} is outside the cluster of {len(self.cluster)} workers "
+                              f"(0–{len(self.cluster) - 1})")
+        if self.profile == "quick":
+            raise ConfigError("a cluster run needs --profile custom or full: the quick profile decides per machine "
+                              "when to stop measuring, and the other workers would wait for it")
+        if self.cpu_devices:
+            raise ConfigError("a cluster uses one CPU device per worker (TensorFlow's MultiWorkerMirroredStrategy); "
+                              "drop --cpu-devices or run one machine with --devices")
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.cluster))
+
+    @property
+    def distributed(self) -> bool:
+        """Does this run use a tf.distribute strategy (several devices or several machines)?"""
+        return bool(self.cluster) or self.devices != 1
+
+    @property
+    def keras_package(self) -> str:
+        """Keras 3 everywhere but the multi-machine path: Keras 3.15.1's fit fails under MultiWorkerMirroredStrategy
+        (keras-team/keras#20585); tf_keras (Keras 2) runs the same models there."""
+        return "tf_keras" if self.cluster else "keras"
+
+    def local_devices(self, gpus: int) -> int:
+        """Replicas on this machine, given how many GPUs it has: the logical CPU devices asked for, or N of the
+        GPUs (all of them for 0), or the one CPU when there is no GPU."""
+        if self.cpu_devices:
+            return self.devices or self.cpu_devices
+        if self.devices == 0:
+            return max(1, gpus)
+        return self.devices
+
+    def global_batch_size(self, replicas: int) -> int:
+        """Images per step across all replicas: the published batch split (strong) or one batch each (weak)."""
+        return self.batch_size * (replicas if self.scaling == "weak" else 1)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -142,7 +218,28 @@ class BenchmarkConfig:
         missing = {"model", "dataset"} - set(data)
         if missing:
             raise ConfigError(f"configuration lacks {', '.join(sorted(missing))}")
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("cluster"), list):  # JSON has no tuples
+            values["cluster"] = tuple(values["cluster"])
+        return cls(**values)
+
+
+def parse_address(address: Any) -> tuple[str, int]:
+    """HOST:PORT (an IPv6 host in brackets) to (host, port), or a ConfigError saying what is wrong."""
+    text = str(address).strip()
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"{text!r} is not HOST:PORT (a port 1–65535), as in 192.168.1.20:12345")
+    return host, int(port)
+
+
+def parse_cluster(text: str) -> tuple[str, ...]:
+    """--cluster HOST:PORT,HOST:PORT,... to a tuple, each address checked."""
+    addresses = tuple(a.strip() for a in text.split(",") if a.strip())
+    for a in addresses:
+        parse_address(a)
+    return addresses
 
 
 def expand_selection(models: str | list[str], datasets: str | list[str]) -> list[tuple[str, str]]:

@@ -58,6 +58,19 @@ KINDS: dict[str, ErrorKind] = {k.kind: k for k in (
     ErrorKind("interrupted", "Interrupted",
               "dlbench itself stopped while this run was in progress; what had finished was kept.",
               "Run it again; the finished epochs of this run are in its report."),
+    ErrorKind("cluster_unreachable", "A worker of the cluster is unreachable",
+              "Not every machine of the cluster joined within the timeout, so the run could not start.",
+              "Start dlbench with the same --cluster list on every machine, each with its own --task-index, and "
+              "check that each HOST:PORT is reachable from the others (firewall, address, port)."),
+    ErrorKind("worker_lost", "A worker of the cluster was lost",
+              "Another machine of the cluster stopped or became unreachable mid-run; training cannot go on without "
+              "it, so this worker stopped too.",
+              "Look at the lost worker's own report and log for why it stopped (memory, a crash, the network), "
+              "then start every worker again."),
+    ErrorKind("port_in_use", "The worker's port is in use",
+              "Another program already listens on the port this worker was given in --cluster.",
+              "Choose a free port for this worker in the --cluster list (on every machine), or stop the program "
+              "that holds it."),
     ErrorKind("cancelled", "Cancelled",
               "The run was stopped on request.",
               "Start it again when ready."),
@@ -150,7 +163,7 @@ def classify_exception(type_name: str, message: str, under_host_limit: bool = Fa
         return "data_error"
     if type_name == "ModelLoadError":
         return "model_error"
-    if type_name == "ConfigError":
+    if type_name in ("ConfigError", "DevicesUnavailable"):
         return "invalid_config"
     if _DRIVER.search(text):
         return "gpu_driver"
@@ -221,6 +234,42 @@ def classify_outcome(final_event: Event | None, returncode: int | None, stderr_t
                     + (f" of {ceiling_gb} GB" if ceiling_gb else "") + f"; peak RSS seen {peak_rss / 2**30:.2f} GB",
     }.get(kind, f"the {task} process ended without a result ({exit_description(returncode)})")
     return "failed", error_dict(kind, message, returncode=returncode, log_tail=stderr_tail[-3000:])
+
+
+# How TensorFlow's collectives say that another worker is gone (tests/fixtures/cluster_failure_messages.json holds
+# the messages measured here with two local workers, one of them killed).
+_PEER_GONE = re.compile(r"Collective ops is aborted|failed to connect to all addresses|Connection reset by peer"
+                        r"|Socket closed|UnavailableError|DeadlineExceededError|missing heartbeat"
+                        r"|has been disconnected", re.IGNORECASE)
+_REMOTE_TASK = re.compile(r"/job:worker/replica:\d+/task:(\d+)")
+_OWN_KINDS = {"ClusterUnreachable": "cluster_unreachable", "PortInUse": "port_in_use"}
+
+
+def cluster_failure(type_name: str, message: str, cluster: tuple[str, ...] | list[str],
+                    task_index: int) -> tuple[str, str] | None:
+    """(kind, message) for a failure that belongs to the cluster (a worker unreachable at start, a port in use, a
+    worker lost mid-run, naming which), or None when it is not one (a memory or data error keeps its own kind)."""
+    if type_name in _OWN_KINDS:
+        return _OWN_KINDS[type_name], message
+    if not cluster or not _PEER_GONE.search(f"{type_name}: {message}"):
+        return None
+    lost = lost_worker(message, cluster, task_index)
+    who = f"worker {lost} ({cluster[lost]})" if lost is not None else "another worker"
+    first = next((line.strip() for line in message.splitlines() if _PEER_GONE.search(line)), "")
+    return "worker_lost", (f"{who} was lost mid-run, so worker {task_index} ({cluster[task_index]}) stopped too"
+                           + (f": {first[:300]}" if first else ""))
+
+
+def lost_worker(message: str, cluster: tuple[str, ...] | list[str], task_index: int) -> int | None:
+    """Which other worker a collective's failure names: by its task, else by its HOST:PORT in the text."""
+    for match in _REMOTE_TASK.finditer(message):
+        task = int(match.group(1))
+        if task != task_index and task < len(cluster):
+            return task
+    for i, address in enumerate(cluster):
+        if i != task_index and address in message:
+            return i
+    return None
 
 
 def exit_description(returncode: int | None) -> str:

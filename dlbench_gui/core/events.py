@@ -15,6 +15,8 @@ STOP_COMMAND = "stop"
 # Phases, in the words a person reads in the GUI and the CLI.
 PHASE_WORDS = {
     "starting": "starting",
+    "distributing": "setting up the devices (tf.distribute)",
+    "connecting": "waiting for the cluster's workers",
     "preparing_data": "preparing data",
     "building": "building the model",
     "compiling": "compiling",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import comparison, interference, stats
+from . import comparison, distribution, interference, stats
+from .config import PROTOCOL_BATCH_SIZE
 from .durations import format_bytes, format_duration
 from .report import RunReport
 
@@ -73,6 +74,31 @@ def compute_rows(r: RunReport) -> list[tuple[str, str]]:
         ("Theoretical peak", f"{peak / 1e9:.0f} GFLOP/s — {eff.get('peak_method') or ''}" if peak else NA),
         ("Utilisation", f"{100 * eff['utilisation']:.1f}%" if eff.get("utilisation") else "—"),
     ]
+
+
+def distribution_rows(r: RunReport) -> list[tuple[str, str]]:
+    """How a data-parallel run was spread (none for the published single device), with its scaling efficiency."""
+    d = distribution.of(r)
+    if not d:
+        return []
+    rows = [("Strategy", f"{d.get('strategy')} ({d.get('keras_package', 'keras')})"),
+            ("Replicas", f"{d.get('replicas')} on {d.get('workers', 1)} machine(s)"
+                         + (f": {', '.join(d['devices'])}" if d.get("devices") else "")),
+            ("Batch", f"global {d.get('global_batch_size')}, {d.get('per_replica_batch_size', 0):g} per replica "
+                      f"({d.get('scaling')} scaling)"
+                      + ("" if d.get("global_batch_size") == PROTOCOL_BATCH_SIZE else
+                         f"; not the published {PROTOCOL_BATCH_SIZE}: not comparable with the baseline"))]
+    if d.get("cluster"):
+        rows.append(("Cluster", f"worker {d.get('task_index')} of {', '.join(d['cluster'])}"
+                                + (" (chief)" if d.get("chief") else "")))
+    eff = d.get("scaling_efficiency")
+    if isinstance(eff, dict) and eff.get("value") is not None:
+        rows.append(("Scaling efficiency", f"{100 * eff['value']:.0f}% — {eff['images_per_s']:.0f} images/s against "
+                                           f"{eff['replicas']} x {eff['one_device_images_per_s']:.0f} on one device "
+                                           f"(run {eff.get('one_device_run')})"))
+    elif d.get("scaling_efficiency_note"):
+        rows.append(("Scaling efficiency", d["scaling_efficiency_note"]))
+    return rows
 
 
 def memory_rows(r: RunReport) -> list[tuple[str, str]]:

@@ -56,6 +56,7 @@ class RunReport:
     findings: dict[str, Any] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
     energy: dict[str, Any] = field(default_factory=dict)  # core/energy.py: per epoch, total, protocol, source or why not
+    distribution: dict[str, Any] = field(default_factory=dict)  # core/distribution.py: {} for one device, as published
     created_at: str = field(default_factory=now_iso)
     finished_at: str | None = None
     app_version: str = ""
@@ -116,6 +117,8 @@ class RunReport:
         d = dataclasses.asdict(self)
         extra = d.pop("extra")
         d = {"schema_version": d.pop("schema_version"), **d}
+        if not d["distribution"]:  # one device, as published: the section is left out, as in reports before it
+            del d["distribution"]
         d.update(extra)
         return d
 

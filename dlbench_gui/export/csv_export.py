@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core import comparison, interference
+from ..core import comparison, distribution, interference
 from ..core.durations import format_duration
 from ..core.report import RunReport
 from ..core.storage import atomic_write_text
@@ -23,7 +23,7 @@ COLUMNS = [
     "train_time_s", "val_time_s", "data_prep_s", "build_s", "first_step_s", "steady_step_s", "checkpoint_s",
     "inference_load_s", "inference_predict_s", "inference_images", "peak_child_rss_bytes", "achieved_gflops_per_s",
     "precision", "weights_used", "energy_per_epoch_j", "energy_protocol_wh", "energy_source", "throttling",
-    "tensorflow", "keras", "dlbench", "run_id", "created_at",
+    "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "tensorflow", "keras", "dlbench", "run_id", "created_at",
 ]
 
 
@@ -71,6 +71,10 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "energy_source": (r.energy or {}).get("source") or (r.energy or {}).get("unavailable_reason"),
         "throttling": ((r.findings or {}).get("throttling") or {}).get("verdict")
         if isinstance((r.findings or {}).get("throttling"), dict) else None,
+        "replicas": distribution.replicas(r), "workers": distribution.of(r).get("workers", 1),
+        "scaling": distribution.of(r).get("scaling"),
+        "scaling_efficiency": (distribution.of(r).get("scaling_efficiency") or {}).get("value"),
+        "cluster_task_index": distribution.of(r).get("task_index"),
         "tensorflow": r.software.get("tensorflow"), "keras": r.software.get("keras"), "dlbench": r.app_version,
         "run_id": r.run_id, "created_at": r.created_at,
     }

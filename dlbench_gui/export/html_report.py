@@ -97,7 +97,8 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
                                                      if r.estimate else "") + "</p>")
     else:
         parts.append("<p>This run used a custom protocol, so it is not compared with the published figures.</p>")
-    for title, rows in (("Compute", present.compute_rows(r)), ("Memory", present.memory_rows(r)),
+    for title, rows in (("Distribution", present.distribution_rows(r)), ("Compute", present.compute_rows(r)),
+                        ("Memory", present.memory_rows(r)),
                         ("Energy", present.energy_rows(r))):
         if rows:
             parts.append(f"<h4>{title}</h4>" + html_table(rows))

@@ -79,13 +79,14 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.machine = MachinePanel(self.hardware)
         self.setup = SetupPanel()
+        self.setup.set_gpu_count(len(self.hardware["gpu"]["nvidia"] or []))
         scroll = scroll_column(self.machine, self.setup)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(scroll, 1)
         left_layout.addWidget(self.setup.actions)  # Start and Stop: always in view, whatever the height
-        self.plots = LivePlots(gpus=bool(self.hardware["gpu"]["nvidia"]))
+        self.plots = LivePlots(gpus=len(self.hardware["gpu"]["nvidia"] or []))
         self.results = ResultsView()
         self.compare = CompareView()
         self.tabs = QTabWidget()

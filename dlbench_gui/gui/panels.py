@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from ..core import datasources
 from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
                            PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError, expand_selection)
+from ..core.config import MAX_DEVICES
 from ..core.durations import format_duration
 from ..core.predict import predict
 from ..core.present import NA, hardware_rows
@@ -113,6 +114,8 @@ def hardware_summary(hw: dict[str, Any]) -> str:
 PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
 PRECISION_ITEMS = [("float32", "float32 (as published)"), ("mixed_float16", "mixed float16 (GPU)"),
                    ("mixed_bfloat16", "mixed bfloat16")]
+SCALING_ITEMS = [("strong", "strong: the batch of 64 split"), ("weak", "weak: 64 per device")]
+CPU_SPLIT_MAX = 8  # without a GPU, the CPU may be split into this many logical devices (a test of the path, not speed)
 DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
               ("synthetic", "Synthetic stand-in")]
 
@@ -181,18 +184,56 @@ class SetupPanel(QGroupBox):
         self.repeat = self._spin(1, 20, 1)
         self.repeat.setToolTip("Independent runs of each model and dataset, combined into a mean with its interval")
         form.addRow("Repeat:", self.repeat)
+        self._build_devices(form)
         layout.addLayout(form)
         layout.addStretch(1)
         self.actions = self._build_actions()
 
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
             w.toggled.connect(self.changed)
-        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget, self.repeat):
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget, self.repeat, self.devices):
             w.valueChanged.connect(self.changed)
+        self.devices.valueChanged.connect(self._devices_changed)
+        self.scaling_combo.currentIndexChanged.connect(self.changed)
         self.profile_combo.currentIndexChanged.connect(self._profile_changed)
         self.data_combo.currentIndexChanged.connect(self.changed)
         self.precision_combo.currentIndexChanged.connect(self.changed)
         self._profile_changed()
+
+    def _build_devices(self, form: QFormLayout) -> None:
+        """How many devices train data-parallel (tf.distribute): N of this machine's GPUs, or, without a GPU, the
+        CPU split into N logical devices. One is the published single device."""
+        self.gpu_count = 0
+        self.devices = self._spin(1, MAX_DEVICES, 1)
+        self.devices.setToolTip("Train on N devices at once (TensorFlow's MirroredStrategy): N GPUs, or without a GPU "
+                                "the CPU split into N logical devices. 1 is the published single device.")
+        form.addRow("Devices:", self.devices)
+        self.devices_note = QLabel()
+        self.devices_note.setWordWrap(True)
+        self.devices_note.setStyleSheet("color: #666;")
+        form.addRow(self.devices_note)
+        self.scaling_combo = QComboBox()
+        for key, text in SCALING_ITEMS:
+            self.scaling_combo.addItem(text, key)
+        self.scaling_combo.setToolTip("Strong: the published batch of 64 is split across the devices (comparable "
+                                      "with the baseline). Weak: 64 per device (a larger global batch).")
+        form.addRow("Scaling:", self.scaling_combo)
+        self._devices_changed()
+
+    def set_gpu_count(self, gpus: int) -> None:
+        """The machine's NVIDIA GPUs (from the hardware detection): the devices the spin box offers."""
+        self.gpu_count = gpus
+        self.devices.setMaximum(gpus if gpus > 1 else CPU_SPLIT_MAX)
+        self._devices_changed()
+
+    def _devices_changed(self) -> None:
+        n = self.devices.value()
+        if self.gpu_count:
+            what = f"{n} of {self.gpu_count} GPU{'s' if self.gpu_count > 1 else ''}"
+        else:
+            what = "no GPU: the CPU as one device" if n == 1 else f"no GPU: the CPU split into {n} logical devices"
+        self.devices_note.setText(what + (" (MirroredStrategy)" if n > 1 else " (as published)"))
+        self.scaling_combo.setEnabled(n > 1 and self.devices.isEnabled())
 
     def _build_actions(self) -> QWidget:
         """The prediction and Start / Stop, which the window keeps below the scrolling column: on a short screen
@@ -252,8 +293,14 @@ class SetupPanel(QGroupBox):
                                 batch_size=self.batch.value(), train_samples=self.train_samples.value(),
                                 val_samples=self.val_samples.value(), data=self.data,
                                 quick_budget_s=float(self.budget.value()),
-                                precision=self.precision_combo.currentData())
+                                precision=self.precision_combo.currentData(), **self.distribution())
                 for m, d in self.selected()]
+
+    def distribution(self) -> dict[str, Any]:
+        """The config's devices, CPU split and scaling for what the spin box and the combo say."""
+        n = self.devices.value()
+        return {"devices": n, "cpu_devices": n if n > 1 and not self.gpu_count else 0,
+                "scaling": self.scaling_combo.currentData() if n > 1 else "strong"}
 
     def runs(self) -> list[BenchmarkConfig]:
         """What Start runs: each configuration `repeat` times in a row."""
@@ -282,10 +329,11 @@ class SetupPanel(QGroupBox):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
-                  self.import_button, self.repeat, self.precision_combo):
+                  self.import_button, self.repeat, self.precision_combo, self.devices, self.scaling_combo):
             w.setEnabled(not running)
         if not running:
             self._profile_changed()
+            self._devices_changed()
         else:
             for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
                 w.setEnabled(False)
@@ -318,6 +366,10 @@ class SetupPanel(QGroupBox):
             self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
         self.budget.setValue(s.get("setup/quick_budget_s", 60))
         self.repeat.setValue(s.get("setup/repeat", 1))
+        self.devices.setValue(s.get("setup/devices", 1))
+        i = self.scaling_combo.findData(s.get("setup/scaling", "strong"))
+        if i >= 0:
+            self.scaling_combo.setCurrentIndex(i)
 
     def save(self, s) -> None:
         s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
@@ -331,3 +383,5 @@ class SetupPanel(QGroupBox):
         s.set("setup/quick_budget_s", self.budget.value())
         s.set("setup/repeat", self.repeat.value())
         s.set("setup/precision", self.precision_combo.currentData())
+        s.set("setup/devices", self.devices.value())
+        s.set("setup/scaling", self.scaling_combo.currentData())

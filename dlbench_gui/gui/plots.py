@@ -92,9 +92,30 @@ def _plot(title: str, left: str, bottom: str = "step") -> pg.PlotWidget:
     return w
 
 
+def _gpu_words(g: dict, several: bool) -> list[str]:
+    """One GPU's last reading in words; with several GPUs each also says how busy it is."""
+    parts = []
+    if several and g.get("util_percent") is not None:
+        parts.append(f"{g['util_percent']:.0f}% busy")
+    if g.get("vram_used_bytes") is not None:
+        parts.append(f"VRAM {format_bytes(g['vram_used_bytes'])}")
+    if g.get("temperature_c") is not None:
+        parts.append(f"{g['temperature_c']} °C")
+    if g.get("power_w") is not None:
+        parts.append(f"{g['power_w']:.0f} W")
+    if g.get("sm_clock_mhz") is not None:
+        parts.append(f"SM {g['sm_clock_mhz']} MHz")
+    return parts
+
+
 class LivePlots(QWidget):
-    def __init__(self, parent=None, gpus: bool = True):
+    GPU_COLOURS = ("#2ca02c", "#17becf", "#bcbd22", "#e377c2", "#8c564b", "#7f7f7f", "#aec7e8", "#98df8a")
+
+    def __init__(self, parent=None, gpus: int = 1):
+        """`gpus`: how many NVIDIA GPUs NVML sees; each gets its own utilisation curve (a multi-device run uses
+        several), and the VRAM curve is the fullest one's."""
         super().__init__(parent)
+        self.gpu_count = int(gpus)
         pg.setConfigOptions(antialias=False, foreground="#333")
         self.loss_plot = _plot("Loss", "loss")
         self.acc_plot = _plot("Accuracy", "accuracy")
@@ -105,8 +126,9 @@ class LivePlots(QWidget):
         self.gpu_label.setStyleSheet("color: #555;")
 
         pen = lambda c, w=1: pg.mkPen(c, width=w)  # noqa: E731
+        self.gpu_keys = ["gpu"] + [f"gpu{i}" for i in range(1, self.gpu_count)]  # "gpu" is GPU 0, as before
         self.series = {name: RingBuffer() for name in
-                       ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", "gpu", "vram")}
+                       ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", *self.gpu_keys, "vram")}
         self.curves = {
             "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
             "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
@@ -117,8 +139,12 @@ class LivePlots(QWidget):
             "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
         }
         if gpus:  # no GPU curves in the legend of a machine without one
-            self.curves["gpu"] = self.system_plot.plot(pen=pen("#2ca02c", 2), name="GPU util %")
-            self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2), name="VRAM %")
+            for i, key in enumerate(self.gpu_keys):
+                name = "GPU util %" if self.gpu_count == 1 else f"GPU {i} util %"
+                self.curves[key] = self.system_plot.plot(pen=pen(self.GPU_COLOURS[i % len(self.GPU_COLOURS)], 2),
+                                                         name=name)
+            self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2),
+                                                        name="VRAM %" if self.gpu_count == 1 else "VRAM % (fullest)")
         else:
             self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
         plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
@@ -236,23 +262,17 @@ class LivePlots(QWidget):
             self.series["cpu"].append(t, s["cpu_percent"])
         if s.get("ram_percent") is not None:
             self.series["ram"].append(t, s["ram_percent"])
-        gpus = s.get("gpus") or []
+        gpus = (s.get("gpus") or [])[:len(self.gpu_keys)]
         if gpus:
-            g = gpus[0]
-            if g.get("util_percent") is not None:
-                self.series["gpu"].append(t, g["util_percent"])
-            if g.get("vram_used_bytes") is not None and g.get("vram_total_bytes"):
-                self.series["vram"].append(t, 100.0 * g["vram_used_bytes"] / g["vram_total_bytes"])
-            parts = []
-            if g.get("vram_used_bytes") is not None:
-                parts.append(f"VRAM {format_bytes(g['vram_used_bytes'])}")
-            if g.get("temperature_c") is not None:
-                parts.append(f"{g['temperature_c']} °C")
-            if g.get("power_w") is not None:
-                parts.append(f"{g['power_w']:.0f} W")
-            if g.get("sm_clock_mhz") is not None:
-                parts.append(f"SM {g['sm_clock_mhz']} MHz")
-            self.gpu_label.setText("GPU 0: " + ", ".join(parts))
+            for key, g in zip(self.gpu_keys, gpus):
+                if g.get("util_percent") is not None:
+                    self.series[key].append(t, g["util_percent"])
+            full = [100.0 * g["vram_used_bytes"] / g["vram_total_bytes"] for g in gpus
+                    if g.get("vram_used_bytes") is not None and g.get("vram_total_bytes")]
+            if full:
+                self.series["vram"].append(t, max(full))
+            self.gpu_label.setText("; ".join(f"GPU {i}: " + ", ".join(_gpu_words(g, several=len(gpus) > 1))
+                                             for i, g in enumerate(gpus)))
         self._dirty = True
 
     # ------------------------------------------------------------------ consumer (the timer)

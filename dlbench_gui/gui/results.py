@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QHBoxL
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..core import comparison, interference, present
+from ..core import comparison, distribution, interference, present
 from ..core.card import Card, card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
@@ -20,7 +20,22 @@ from ..core.report import RunReport
 from ..core.ticks import nice_ticks, tick_label, time_ticks
 from ..export.html_report import card_details_html, card_html, detail_html
 
-COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Error"]
+COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Devices",
+           "Error"]
+
+
+def grouped(reports: list[RunReport]) -> list[RunReport]:
+    """The reports in their order, but a cluster's workers together (chief first) where the first of them stands."""
+    groups = distribution.cluster_groups(reports)
+    out, placed = [], set()
+    for r in reports:
+        tag = distribution.of(r).get("cluster_run")
+        if tag is None:
+            out.append(r)
+        elif tag not in placed:
+            placed.add(tag)
+            out.extend(groups[tag])
+    return out
 
 
 class BaselineChart(pg.PlotWidget):
@@ -252,10 +267,11 @@ class ResultsView(QWidget):
 
     # ------------------------------------------------------------------ data
     def set_reports(self, reports: list[RunReport]) -> None:
-        self.reports = list(reports)
+        self.reports = grouped(reports)
         self.table.setRowCount(0)
+        groups = {id(r): g for g in distribution.cluster_groups(self.reports).values() for r in g}
         for r in self.reports:
-            self._append_row(r)
+            self._append_row(r, groups.get(id(r)))
         self._refresh_verdicts()
 
     def add_report(self, report: RunReport) -> None:
@@ -264,7 +280,7 @@ class ResultsView(QWidget):
         self.set_reports(self.reports)
         self.table.selectRow(0)
 
-    def _append_row(self, r: RunReport) -> None:
+    def _append_row(self, r: RunReport, cluster: list[RunReport] | None = None) -> None:
         h = r.headline
         row = self.table.rowCount()
         self.table.insertRow(row)
@@ -272,9 +288,12 @@ class ResultsView(QWidget):
                   DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]), h["kind"],
                   interference.load_words((r.findings or {}).get("interference")),
+                  distribution.short_label(r) or "1",
                   (r.error or {}).get("title", "") if r.status != "completed" else ""]
         for col, v in enumerate(values):
             item = QTableWidgetItem(v)
+            if col == 9 and cluster:  # the cluster's reports sit together; each says how its workers ended
+                item.setToolTip(distribution.cluster_words(cluster))
             if (col == 4 and r.status != "completed") or (col == 8 and interference.interfered(r)):
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, col, item)

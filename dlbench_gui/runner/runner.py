@@ -14,13 +14,14 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..core import estimate as est
+from ..core import distribution as dist
 from ..core import interference, throttling
 from ..core import events as ev
 from ..core import storage
 from ..core.config import BenchmarkConfig
 from ..core.datasources import state as data_state
 from ..core.energy import energy_of
-from ..core.errors import VRAM_FULL, classify_outcome, error_dict, gpu_visibility_problem
+from ..core.errors import VRAM_FULL, classify_outcome, cluster_failure, error_dict, gpu_visibility_problem
 from ..core.history import load_history
 from ..core.maxbatch_store import saved_result
 from ..core.report import MAX_REPORT_BYTES, ReportError, RunReport, load_report, new_run_id, now_iso
@@ -190,16 +191,45 @@ class BenchmarkRunner:
         if pump.forced_error is not None:
             out.error = pump.forced_error
             return out
+        out.status, out.error = self._classify(pump, out, rc, tail, sampler, task)
+        if out.status == "completed":
+            out.result = dict(pump.final.extra)
+        return out
+
+    def _classify(self, pump: _Pump, out: ChildOutcome, rc: int | None, tail: str, sampler: Sampler | None,
+                  task: str) -> tuple[str, dict[str, Any] | None]:
         last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
         on_gpu = bool(out.hello is not None and out.hello.software.get("tf_gpus"))
-        out.status, out.error = classify_outcome(
+        status, error = classify_outcome(
             pump.final, rc, tail, sampler.peak_child_rss_bytes if sampler is not None else 0,
             self.config.host_memory_limit_gb, pump.hung, stopped=self._stop.is_set(),
             ram_percent=last.get("ram_percent") or 0, task=task, watchdog_s=self.config.watchdog_s,
             on_gpu=on_gpu, vram_full=vram_was_full(sampler.samples[-4:] if sampler is not None else []))
-        if out.status == "completed":
-            out.result = dict(pump.final.extra)
-        return out
+        if error is not None and self.config.cluster:
+            error = self._cluster_error(error, tail)
+        return status, error
+
+    def _cluster_error(self, error: dict[str, Any], tail: str) -> dict[str, Any]:
+        """A cluster worker's report names the worker that failed: another one (worker_lost, from the collective's
+        words, also when the child died without sending them), or this one (any other failure)."""
+        c = self.config
+        if error["kind"] == "crash":
+            lost = cluster_failure("", f"{error.get('message', '')}\n{tail}", c.cluster, c.task_index)
+            if lost is not None:
+                error = error_dict(lost[0], lost[1], **{k: v for k, v in error.items()
+                                                        if k in ("returncode", "log_tail", "traceback", "exception")})
+        if error["kind"] == "worker_lost":
+            from ..core.errors import lost_worker
+
+            index = lost_worker(error["message"], c.cluster, c.task_index)
+        elif error["kind"] == "cluster_unreachable":
+            return {**error, "worker": None}
+        elif error["kind"] in ("cancelled", "port_in_use"):  # nothing failed / the message names this worker
+            return {**error, "worker": {"task_index": c.task_index, "address": c.cluster[c.task_index]}}
+        else:
+            index = c.task_index
+            error = {**error, "message": f"worker {index} ({c.cluster[index]}), this one: {error['message']}"}
+        return {**error, "worker": ({"task_index": index, "address": c.cluster[index]} if index is not None else None)}
 
     def _hello_warnings(self, hello: ev.Hello) -> list[tuple[str, str]]:
         """What the child's first words tell the user: a GPU left unused, a GPU memory limit with no GPU."""
@@ -219,6 +249,7 @@ class BenchmarkRunner:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         journal = storage.Journal(self.run_dir / "events.jsonl")
         hw = self.hardware = self.hardware if self.hardware is not None else detect.detect()
+        self.config = effective_config(self.config, hw)
         config_dict = {**self.config.to_dict(),
                        "data_source": predicted_data_source(self.config.data, self.config.dataset),
                        "data_requested": self.config.data,
@@ -272,6 +303,25 @@ class BenchmarkRunner:
             self._emit(ev.RunFinished(run_id=self.run_id, status=report.status, report_path=str(self.report_path)))
         return report
 
+    def _distribution(self, described: dict[str, Any] | None, timing: dict[str, Any],
+                      hardware: dict[str, Any]) -> dict[str, Any]:
+        """The child's account of its strategy, with the scaling efficiency against this machine's one-device run."""
+        if not described and not self.config.distributed:
+            return {}
+        d = dict(described or {"strategy": "MultiWorkerMirroredStrategy" if self.config.cluster else "MirroredStrategy",
+                               "replicas": self.config.workers, "workers": self.config.workers,
+                               "scaling": self.config.scaling, "keras_package": self.config.keras_package,
+                               "note": "the run ended before the strategy was set up"})
+        if described:
+            history, _ = load_history()
+            found = dist.scaling_efficiency(d, timing.get("steady_images_per_s"), history, self.config.model,
+                                            self.config.dataset, self.config.precision, hardware)
+            d["scaling_efficiency"] = found
+            if found is None and d.get("replicas", 1) > 1:
+                d["scaling_efficiency_note"] = ("no scaling efficiency: this machine has no completed one-device run "
+                                                "of the same model, dataset and precision to divide by")
+        return d
+
     def _save(self, report: RunReport) -> None:
         report.save(self.report_path)
 
@@ -319,7 +369,8 @@ class BenchmarkRunner:
                         ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
             history, _ = load_history()  # the machine's own between-run spread, if it has run this model before
             spread = est.between_run_spread(history, self.config.model, self.config.batch_size, report.hardware,
-                                            bool(software.get("tf_gpus")), self.config.precision)
+                                            bool(software.get("tf_gpus")), self.config.precision,
+                                            replicas=(result.get("distribution") or {}).get("replicas", 1))
             estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
             estimate = est.allow_for_interference(estimate, findings.get("interference"))
             estimate["protocol_is_published"] = self.config.is_published_protocol
@@ -328,6 +379,7 @@ class BenchmarkRunner:
                 config.update(epochs=1, train_samples=measured["images"], val_samples=measured["val_images"],
                               note="quick profile: epochs, train_samples and val_samples are what was measured; "
                                    "the protocol estimated is estimate.protocol")
+        distribution = self._distribution(result.get("distribution"), timing, report.hardware)
         model = result.get("model") or {}
         weights = model.get("weights") if isinstance(model.get("weights"), dict) else None
         if weights:  # what the run used: `auto` resolves to ImageNet or random, with the reason
@@ -344,10 +396,22 @@ class BenchmarkRunner:
         return report.with_changes(
             status=status, error=error, config=config, software=software, timing=timing, estimate=estimate,
             data=data, efficiency=efficiency, findings=findings, memory=memory, energy=energy,
-            finished_at=now_iso(),
+            distribution=distribution, finished_at=now_iso(),
             extra={**report.extra, "model": model, "step_times_s": result.get("step_times_s"),
                    "step_log": result.get("step_log")},
         )
+
+
+def effective_config(config: BenchmarkConfig, hardware: dict[str, Any]) -> BenchmarkConfig:
+    """Weak scaling gives every replica the batch: the run's batch (images per step) becomes batch x replicas, so
+    its steps per epoch, its estimate and its comparability all follow from what it really does."""
+    if config.scaling != "weak" or not config.distributed:
+        return config
+    import dataclasses
+
+    gpus = len((hardware.get("gpu") or {}).get("nvidia") or [])
+    replicas = config.workers * config.local_devices(gpus)
+    return dataclasses.replace(config, batch_size=config.global_batch_size(replicas), scaling="weak")
 
 
 def vram_was_full(samples: list[dict]) -> bool:

@@ -201,3 +201,51 @@ def test_precision_is_chosen_in_the_window_and_remembered(make_window):
     assert {c.precision for c in w.setup.runs()} == {"mixed_bfloat16"}
     w.close()
     assert make_window().setup.precision_combo.currentData() == "mixed_bfloat16"
+
+
+def test_devices_in_the_setup_make_a_distributed_config_and_say_n_of_m(make_window, qtbot):
+    from dlbench_gui.hardware import detect
+
+    w = make_window()  # this machine: no GPU, so more than one device splits the CPU
+    s = w.setup
+    assert s.devices.value() == 1 and not s.scaling_combo.isEnabled() and "as published" in s.devices_note.text()
+    with qtbot.waitSignal(s.changed, timeout=2000):
+        s.devices.setValue(2)
+    c = s.configs()[0]
+    assert (c.devices, c.cpu_devices, c.scaling) == (2, 2, "strong") and s.scaling_combo.isEnabled()
+    assert "CPU split into 2 logical devices" in s.devices_note.text()
+    s.scaling_combo.setCurrentIndex(s.scaling_combo.findData("weak"))
+    assert s.configs()[0].scaling == "weak"
+    # injected facts: a machine whose NVML lists four GPUs (no GPU ran this)
+    hw = detect.detect()
+    hw["gpu"] = {**hw["gpu"], "nvidia": [{"name": f"NVIDIA H200 #{i}"} for i in range(4)]}
+    g = make_window(hardware=hw)
+    assert g.setup.devices.maximum() == 4
+    g.setup.devices.setValue(2)
+    assert "2 of 4 GPUs" in g.setup.devices_note.text() and g.setup.configs()[0].cpu_devices == 0
+    # the Live tab draws one utilisation curve per GPU and names each one's reading (injected NVML samples)
+    g.plots.add_sample({"t": 1.0, "cpu_percent": 50, "ram_percent": 40, "gpus": [
+        {"util_percent": 90 - 10 * i, "vram_used_bytes": (i + 1) * 2**30, "vram_total_bytes": 16 * 2**30}
+        for i in range(4)]})
+    assert {"gpu", "gpu1", "gpu2", "gpu3"} <= set(g.plots.curves)
+    assert "GPU 3: 60% busy" in g.plots.gpu_label.text()
+
+
+def test_a_clusters_imported_reports_sit_together_chief_first_with_how_each_ended(make_window):
+    def worker(i, when, status="completed"):
+        d = report_dict(run_id=f"w{i}", created_at=when, status=status)
+        d["distribution"] = {"strategy": "MultiWorkerMirroredStrategy", "replicas": 2, "workers": 2,
+                             "global_batch_size": 64, "scaling": "strong", "keras_package": "tf_keras",
+                             "cluster": ["10.0.0.1:2222", "10.0.0.2:2222"], "task_index": i, "chief": i == 0,
+                             "cluster_run": 42}
+        if status == "failed":
+            d["error"] = {"kind": "worker_lost", "title": "A worker of the cluster was lost", "message": "worker 0 lost"}
+        return d
+    other = report_dict(run_id="between", created_at="2026-11-29T10:00:30+00:00")
+    save(worker(1, "2026-11-29T10:00:40+00:00", "failed"), other, worker(0, "2026-11-29T10:00:00+00:00"))
+    w = make_window()
+    t = w.results.table
+    devices = [t.item(r, 9).text() for r in range(t.rowCount())]
+    assert devices == ["2 replicas, 2 machines, worker 0", "2 replicas, 2 machines, worker 1", "1"]
+    assert "worker 0: completed; worker 1: failed" in t.item(1, 9).toolTip()
+    assert t.item(1, 10).text() == "A worker of the cluster was lost"

@@ -56,7 +56,7 @@ def test_weights_auto_is_the_default_and_falls_back_to_random_saying_why(monkeyp
     assert BenchmarkConfig(model="model_a", dataset="mnist").weights == "auto"
     built = []
 
-    def offline(weights):
+    def offline(weights, keras=None):
         built.append(weights)
         if weights == "imagenet":
             raise models.WeightsUnavailable("ImageNet weights for VGG19 are not in Keras' cache and cannot be "
@@ -76,7 +76,7 @@ def test_weights_auto_is_the_default_and_falls_back_to_random_saying_why(monkeyp
     assert built == ["imagenet", "random"] and info["used"] == "random" and "cannot be downloaded" in info["reason"]
     assert models.build_with_weights("model_a", "random")[1] == {"requested": "random", "used": "random",
                                                                  "reason": "as asked"}
-    monkeypatch.setitem(models.BUILDERS, "model_a", lambda weights: f"model with {weights}")
+    monkeypatch.setitem(models.BUILDERS, "model_a", lambda weights, keras=None: f"model with {weights}")
     assert models.build_with_weights("model_a", "auto") == (
         "model with imagenet", {"requested": "auto", "used": "imagenet",
                                 "reason": "ImageNet weights as published (from Keras' cache or downloaded)"})
