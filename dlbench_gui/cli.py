@@ -240,7 +240,8 @@ def summary_text(r: RunReport) -> str:
 
 def card_text(c: Card) -> str:
     """The result card as lines of text: badge, sentence, recommendation, interval, warning, runs set aside."""
-    lines = [f"== {c.badge.upper()} ==", c.sentence, f"What to do: {c.recommendation}"]
+    lines = [f"== {c.badge.upper()} ==", *([c.preliminary] if c.preliminary else []), c.sentence,
+             f"What to do: {c.recommendation}"]
     lines += [x for x in (c.interval, c.warning) if x] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
     return "\n".join(lines)
@@ -284,7 +285,8 @@ def check_run_output(out: Path, reports: int) -> Path:
 
 def cmd_run(a: argparse.Namespace) -> int:
     from .hardware import detect
-    from .runner.runner import BenchmarkRunner, recover_interrupted
+    from .runner.runner import recover_interrupted
+    from .runner.share import Sharing
 
     configs = configs_from_args(a)
     several = len(configs) * a.repeat > 1
@@ -298,28 +300,11 @@ def cmd_run(a: argparse.Namespace) -> int:
     runs = [c for c in configs for _ in range(a.repeat)]
     session = RunSession(runs, [predict(c, history).seconds for c in runs])
     ProgressPrinter(session, a.quiet, a.repeat)
-    reports: list[RunReport] = []
-    for config in configs:
-        group = []
-        for _ in range(a.repeat):
-            if interrupts.count:  # stopped between two runs: start nothing more
-                break
-            runner = BenchmarkRunner(config, on_event=session.handle, hardware=hw, keep_checkpoint=a.keep_checkpoint)
-            interrupts.runner = runner
-            report = runner.run()
-            session.add_report(report)
-            group.append(report)
-            print(summary_text(report), flush=True)
-            unreliable = interference.warning_text((report.findings or {}).get("interference"))
-            if unreliable:
-                warn(unreliable)
-            if report.status == "cancelled":
-                break
-        if a.repeat > 1:
-            print(present.repeat_summary(group), flush=True)
-        reports.extend(group)
-        if not reports or reports[-1].status == "cancelled" or interrupts.count:
-            break
+    sharing = Sharing(runs)  # a quick run's datasets of one model share its processes (runner/share.py)
+    try:
+        reports = _run_all(a, configs, runs, session, hw, interrupts, sharing)
+    finally:
+        sharing.close()
     session.finish()
     if reports:
         print(card_text(card(reports)), flush=True)
@@ -330,6 +315,44 @@ def cmd_run(a: argparse.Namespace) -> int:
     if any(r.status == "cancelled" for r in reports):
         return 130
     return 0 if all(r.status == "completed" for r in reports) else 1
+
+
+def _run_all(a: argparse.Namespace, configs: list[BenchmarkConfig], runs: list[BenchmarkConfig], session: RunSession,
+             hw: dict, interrupts: Interrupts, sharing) -> list[RunReport]:
+    """Each configuration `--repeat` times, with its summary, and a preliminary verdict while runs remain."""
+    from .runner.runner import BenchmarkRunner
+
+    reports: list[RunReport] = []
+    for config in configs:
+        group = []
+        for _ in range(a.repeat):
+            if interrupts.count:  # stopped between two runs: start nothing more
+                break
+            runner = BenchmarkRunner(config, on_event=session.handle, hardware=hw, keep_checkpoint=a.keep_checkpoint,
+                                     sharing=sharing)
+            interrupts.runner = runner
+            report = runner.run()
+            session.add_report(report)
+            group.append(report)
+            print(summary_text(report), flush=True)
+            unreliable = interference.warning_text((report.findings or {}).get("interference"))
+            if unreliable:
+                warn(unreliable)
+            if report.status == "cancelled":
+                break
+            done = len(reports) + len(group)
+            if done < len(runs) and not interrupts.count:  # the answer so far, marked as such
+                print(card_text(card(reports + group, pending=[combo_words(c) for c in runs[done:]])), flush=True)
+        if a.repeat > 1:
+            print(present.repeat_summary(group), flush=True)
+        reports.extend(group)
+        if not reports or reports[-1].status == "cancelled" or interrupts.count:
+            break
+    return reports
+
+
+def combo_words(c: BenchmarkConfig) -> str:
+    return f"{MODEL_NAMES[c.model].split(' — ')[0]} on {DATASET_NAMES[c.dataset]}"
 
 
 def cmd_models(a: argparse.Namespace) -> int:

@@ -7,10 +7,12 @@ runner writes to the run's log file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import platform
+import queue
 import sys
 import threading
 import time
@@ -34,6 +36,9 @@ QUICK_PREDICT_CHUNKS = 4
 QUICK_PREDICT_CHUNK_BATCHES = 4
 QUICK_BOUNDARY_STEPS = 3  # steps timed after validation + a checkpoint save: what each later epoch starts with
 QUICK_TRAIN_BATCHES = 200  # the quick profile prepares at most this many training batches (it cycles over them)
+# A later dataset in a process that is already warm (runner/share.py) has no start-up transient left to find: its
+# steady mean needs fewer steps before the ±2% rule may stop it.
+QUICK_MIN_STEPS_WARM = 10
 
 
 class StopRequested(Exception):
@@ -102,11 +107,16 @@ def _claim_stdout():
     return os.fdopen(events_fd, "w", buffering=1, encoding="utf-8")
 
 
+NEXT: "queue.Queue[bool]" = queue.Queue()  # one item per "next" the parent sent
+
+
 def _watch_stdin(stop: threading.Event) -> None:
     for line in sys.stdin:
         if line.strip() == ev.STOP_COMMAND:
             stop.set()
             return
+        if line.strip() == ev.NEXT_COMMAND:
+            NEXT.put(True)
     # stdin closed: the parent is gone or gave up on us; stop too rather than train for nobody.
     stop.set()
 
@@ -374,7 +384,7 @@ def run_training(config: BenchmarkConfig, request: dict, emitter: Emitter, stop:
               "compile_s": compile_s, "checkpoint_path": checkpoint_path,
               **({"distribution": distribution} if distribution else {})}
     if config.profile == "quick":
-        return {**common, **_quick_training(config, model, data, emitter, stop, checkpoint_path, keras)}
+        return _quick_datasets(config, request, model, data, emitter, stop, keras, common)
     return {**common, **_protocol_training(config, model, data, emitter, stop, checkpoint_path, keras)}
 
 
@@ -394,6 +404,59 @@ def _save(model, path: str, emitter: Emitter) -> float:
     model.save(tmp)
     os.replace(tmp, path)  # a crash mid-save leaves the previous best checkpoint intact
     return time.perf_counter() - t
+
+
+def wait_for_next(stop: threading.Event) -> None:
+    """A child kept for the next dataset waits here until the parent's runner for it says "next" (or stop)."""
+    while True:
+        try:
+            NEXT.get(timeout=0.2)
+            return
+        except queue.Empty:
+            if stop.is_set():
+                raise StopRequested() from None
+
+
+def _datasets(config: BenchmarkConfig, request: dict) -> list[str]:
+    """The datasets this child measures in turn: the request's list (a quick run's datasets of one model, shared),
+    or the config's one."""
+    return list(request.get("datasets") or [config.dataset])
+
+
+def _fresh_state(model, initial: list, keras) -> None:
+    """The next dataset starts from the same weights and a fresh optimizer, as in a process of its own: the timing
+    does not depend on it, but the loss and accuracy it reports would otherwise continue the previous dataset's.
+    (The random seed is not set again: after `keras.utils.set_random_seed` Model A's next first step took 0.98 s
+    against 0.65 s without it, part of its graph traced again; dropout and shuffling go on from the process's random
+    state.)"""
+    model.set_weights(initial)
+    for v in model.optimizer.variables:
+        if "learning_rate" not in v.name:  # the moments and the iteration count
+            v.assign(keras.ops.zeros_like(v))
+
+
+def _quick_datasets(config, request, model, data, emitter, stop, keras, common) -> dict:
+    """The quick profile for each dataset of the request in turn, in this one process: the model is built and its
+    graphs traced once. Each dataset but the last is reported as a Result of its own, then the child waits for the
+    parent's "next". What is paid once (tracing, warm-up, the checkpoint save, the epoch boundary) is measured with
+    the first dataset and said so in `timing.shared` (identical shapes: the same graphs, the same model)."""
+    names = _datasets(config, request)
+    initial = [w.copy() for w in model.get_weights()]
+    first = None
+    for i, name in enumerate(names):
+        cfg = dataclasses.replace(config, dataset=name)
+        if i:
+            wait_for_next(stop)
+            _fresh_state(model, initial, keras)
+            data, data_prep_s, data_info = _prepare_data(cfg, emitter)
+            common = {**common, "data": data_info, "data_prep_s": data_prep_s}
+        result = {**common, "dataset": name, **_quick_training(cfg, model, data, emitter, stop,
+                                                               request["checkpoint_path"], keras, first)}
+        if first is None:
+            first = {**result["timing"], "dataset": name}
+        if i < len(names) - 1:
+            emitter.emit(ev.Result(task="train", extra=result))
+    return result
 
 
 def _protocol_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
@@ -445,8 +508,12 @@ def _protocol_training(config, model, data, emitter, stop, checkpoint_path, kera
     return {"timing": timing, "step_times_s": [round(s, 6) for s in all_steps], "step_log": _thin(cb.step_log)}
 
 
-def _steady_stop_rule(budget: float) -> tuple[list[float], Callable[[int, float], bool]]:
-    """(the step times, seen so far; the callback's `on_step`): stop once the steady mean is known to ±2%."""
+def _steady_stop_rule(budget: float, min_steps: int = QUICK_MIN_STEPS, min_share: float = QUICK_MIN_STEADY_SHARE,
+                      prior: list[float] | None = None) -> tuple[list[float], Callable[[int, float], bool]]:
+    """(the step times, seen so far; the callback's `on_step`): stop once the steady mean is known to ±2%, after at
+    least `min_steps` steady steps and `min_share` of the budget. `prior`: steady steps of the same process and graph
+    (an earlier dataset), pooled with these for the mean."""
+    prior = list(prior or [])
     steps: list[float] = []
     state = {"t_steady": None}
 
@@ -460,9 +527,9 @@ def _steady_stop_rule(budget: float) -> tuple[list[float], Callable[[int, float]
         elapsed = time.perf_counter() - state["t_steady"]
         if elapsed >= budget and len(steady) >= 5:
             return True
-        if len(steady) < QUICK_MIN_STEPS or elapsed < QUICK_MIN_STEADY_SHARE * budget or n % max(1, n // 50):
+        if len(steady) < min_steps or elapsed < min_share * budget or n % max(1, n // 50):
             return False  # (the cut is searched on every step only while runs are short)
-        kept = steady[stats.mser_truncation(steady, keep_at_least=QUICK_MIN_STEPS):]
+        kept = prior + steady[stats.mser_truncation(steady, keep_at_least=min_steps):]
         return stats.ci95_halfwidth(kept) <= QUICK_TARGET_REL_HALFWIDTH * stats.mean(kept)
 
     return steps, on_step
@@ -490,14 +557,21 @@ def _quick_boundary(config, model, train, emitter, stop, keras) -> list[float]:
     return boundary.step_times[0]
 
 
-def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) -> dict:
+def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras, shared: dict | None = None) -> dict:
     """Measure only as long as needed: first step, warm-up, then steady steps until the mean is known to ±2%.
 
     Steps keep getting slightly faster for a while after the warm-up (about 2% over the first 50 steps of
     Model A here), which a confidence interval cannot see: so the steady phase also lasts a quarter of the
     budget, and its leading transient is cut by the MSER-5 rule before the mean is taken.
+
+    `shared`: the timing of an earlier dataset in this process; what it measured once (save, boundary) is not
+    measured again, and the steady phase may stop sooner (the process is warm).
     """
-    steps, on_step = _steady_stop_rule(config.quick_budget_s)
+    # a warm process (a later dataset) has had its slow transient already: no minimum share of the budget, and its
+    # steady steps are pooled with the first dataset's (the same process, the same graph)
+    prior = None if shared is None else shared["steady_steps_kept_s"]
+    steps, on_step = (_steady_stop_rule(config.quick_budget_s) if shared is None else
+                      _steady_stop_rule(config.quick_budget_s, QUICK_MIN_STEPS_WARM, 0.0, prior))
     max_epochs = 10_000
     cb = make_timing_callback(keras, emitter, stop, epochs=max_epochs, steps_per_epoch=config.steps_per_epoch,
                               on_step=on_step)
@@ -506,8 +580,11 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
     history = model.fit(train, epochs=max_epochs, shuffle=False, verbose=0, callbacks=[cb])  # the pipeline reshuffles
     train_wall_s = time.perf_counter() - t0
     val_metrics, val_wall_s, val_times, n_val = _quick_validation(config, model, data, cb)
-    save_s = _save(model, checkpoint_path, emitter)
-    boundary_steps = _quick_boundary(config, model, train, emitter, stop, keras)
+    if shared is None:
+        save_s = _save(model, checkpoint_path, emitter)
+        boundary_steps = _quick_boundary(config, model, train, emitter, stop, keras)
+    else:  # the same model saved again would take as long; the boundary is the same graph's
+        save_s, boundary_steps = 0.0, shared["epoch_boundary_steps_s"]
     n_sample, per_cycle = len(data.x_train), -(-len(data.x_train) // config.batch_size)
     cycles, rest = divmod(len(steps), per_cycle)
     last = {k: v[-1] for k, v in history.history.items() if v}  # Keras' running means of the last pass over the sample
@@ -521,16 +598,21 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras) 
     }
     # the validation sample's metrics, live: the window draws them as the validation points of the measured pass
     emitter.emit(ev.EpochEnd.from_dict({**measured_pass, "epochs": 1}))
-    timing = _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps)
+    timing = _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps, prior)
     timing["epochs"] = [measured_pass]
+    if shared is not None:
+        timing.update(shared_timing(timing, shared))
     return {"timing": timing, "step_times_s": [round(s, 6) for s in steps], "step_log": _thin(cb.step_log),
             "val_batch_times_s": [round(s, 6) for s in val_times]}
 
 
-def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps) -> dict:
+def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, boundary_steps,
+                  prior: list[float] | None = None) -> dict:
     after_warmup = steps[1 + QUICK_WARMUP_STEPS:]
-    transient = stats.mser_truncation(after_warmup, keep_at_least=min(QUICK_MIN_STEPS, len(after_warmup)))
-    steady = after_warmup[transient:]
+    floor = QUICK_MIN_STEPS if prior is None else QUICK_MIN_STEPS_WARM
+    transient = stats.mser_truncation(after_warmup, keep_at_least=min(floor, len(after_warmup)))
+    own = after_warmup[transient:]
+    steady = (prior or []) + own  # a later dataset's mean: its steps pooled with the first dataset's
     return {
         "execution_time_s": train_wall_s + val_wall_s,
         "train_time_s": train_wall_s,
@@ -541,7 +623,9 @@ def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, bo
         "transient_rule": "MSER-5 on the steps after the warm-up",
         "steady_step_s": stats.median(steady),
         "steady_step": stats.summary(steady),
-        "steady_steps_measured": len(steady),
+        "steady_steps_measured": len(own),
+        **({"own_steady_step": stats.summary(own), "own_steady_step_s": stats.median(own),
+            "steady_steps_pooled": len(steady)} if prior is not None else {}),
         "first_val_batch_s": val_times[0],
         "val_batch": stats.summary(val_times[1:]),
         "val_batches_measured": len(val_times),
@@ -549,17 +633,69 @@ def _quick_timing(config, steps, train_wall_s, val_wall_s, val_times, save_s, bo
         "checkpoint_saves": 1,
         "epoch_boundary_steps_s": boundary_steps,
         "steady_images_per_s": stats.throughput(config.batch_size * len(steady), sum(steady)),
-        "step_drift": stats.drift(steady),
+        "step_drift": stats.drift(own),
+        "steady_steps_kept_s": own,
         "note": "quick profile: these are the measured parts (one pass: the steps measured, then a validation "
                 "sample); the estimated protocol's times are in 'estimate'",
     }
 
 
+SHARED_WHY = ("MNIST and Fashion-MNIST have identical shapes, so the model, its graphs and its checkpoint are the same: "
+              "what a process pays once was measured once, with the first dataset, in this process")
+
+
+def shared_timing(own: dict, first: dict) -> dict:
+    """A later dataset's timing in a shared process: its own steady steps and validation sample, and the one-off
+    costs measured with the first dataset (kept beside its own first step and first validation batch)."""
+    once = ("first_step_s", "warmup_steps_s", "first_val_batch_s", "checkpoint_s", "epoch_boundary_steps_s")
+    return {**{k: first[k] for k in once},
+            "own_first_step_s": own["first_step_s"], "own_warmup_steps_s": own["warmup_steps_s"],
+            "own_first_val_batch_s": own["first_val_batch_s"],
+            "shared": {"with": first["dataset"], "measured_once": list(once), "why": SHARED_WHY,
+                       "pooled": "steady_step: this dataset's steady steps pooled with the first dataset's "
+                                 f"({first['steady_step']['n']}); this dataset's alone: own_steady_step"}}
+
+
 def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop: threading.Event, tf) -> dict:
     """Cold inference in a fresh process: load the saved model, then predict the test set (on one device, as
-    published, also after a distributed training)."""
+    published, also after a distributed training). A quick run's datasets of one model share the process: one cold
+    load, then a prediction sample of each dataset (a Result each; the child waits for "next" between them)."""
+    names = _datasets(config, request)
     data, data_prep_s, data_info = _prepare_data(config, emitter, test_only=True)
-    path = request["checkpoint_path"]
+    model, load_s = _load(config, request["checkpoint_path"], emitter, stop)
+    if config.profile != "quick":
+        emitter.emit(ev.Phase(phase="predicting"))
+        bs = config.inference_batch_size
+        t = time.perf_counter()
+        pred = model.predict(pipeline(data.x_test, None, bs, shuffle=False), verbose=0)
+        predict_s = time.perf_counter() - t
+        accuracy = float((pred.argmax(1) == data.y_test.argmax(1)).mean())
+        return {"inference": {"load_s": load_s, "predict_s": predict_s, "total_s": load_s + predict_s,
+                              "images": int(len(data.x_test)), "batch_size": bs, "accuracy": accuracy},
+                "data_prep_s": data_prep_s, "data": data_info}
+    first = None
+    for i, name in enumerate(names):
+        if i:
+            wait_for_next(stop)
+            data, data_prep_s, data_info = _prepare_data(dataclasses.replace(config, dataset=name), emitter,
+                                                         test_only=True)
+        inference = _predict_sample(model, data.x_test, config.inference_batch_size, emitter, stop)
+        inference["load_s"] = load_s
+        if first is None:
+            first = {**inference, "dataset": name}
+        else:  # loaded once; the prediction graph traced once, with the first dataset
+            inference.update(own_first_batch_s=inference["first_batch_s"], first_batch_s=first["first_batch_s"],
+                             shared={"with": first["dataset"], "measured_once": ["load_s", "first_batch_s"],
+                                     "why": SHARED_WHY})
+        inference["total_s"] = load_s + inference["predict_s"]
+        result = {"inference": inference, "data_prep_s": data_prep_s, "data": data_info, "dataset": name}
+        if i < len(names) - 1:
+            emitter.emit(ev.Result(task="infer", extra=result))
+    return result
+
+
+def _load(config: BenchmarkConfig, path: str, emitter: Emitter, stop: threading.Event):
+    """(the saved model, cold load seconds)."""
     if not os.path.isfile(path):
         raise ModelLoadError(f"saved model not found: {path}")
     emitter.emit(ev.Phase(phase="loading"))
@@ -575,18 +711,13 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
     load_s = time.perf_counter() - t
     if stop.is_set():
         raise StopRequested()
+    return model, load_s
+
+
+def _predict_sample(model, x, bs: int, emitter: Emitter, stop: threading.Event) -> dict:
+    """Quick: the first batch (tracing, in a fresh process) alone, then a few chunks of steady batches for a mean
+    and its spread."""
     emitter.emit(ev.Phase(phase="predicting"))
-    bs = config.inference_batch_size
-    x = data.x_test
-    if config.profile != "quick":
-        t = time.perf_counter()
-        pred = model.predict(pipeline(x, None, bs, shuffle=False), verbose=0)
-        predict_s = time.perf_counter() - t
-        accuracy = float((pred.argmax(1) == data.y_test.argmax(1)).mean())
-        return {"inference": {"load_s": load_s, "predict_s": predict_s, "total_s": load_s + predict_s,
-                              "images": int(len(x)), "batch_size": bs, "accuracy": accuracy},
-                "data_prep_s": data_prep_s, "data": data_info}
-    # Quick: the first batch (tracing) alone, then a few chunks of steady batches for a mean and its spread.
     t = time.perf_counter()
     model.predict(pipeline(x[:bs], None, bs, shuffle=False), verbose=0)
     first_batch_s = time.perf_counter() - t
@@ -606,12 +737,9 @@ def run_inference(config: BenchmarkConfig, request: dict, emitter: Emitter, stop
         rest_s += dt
         per_image.append(dt / len(part))
         predicted += len(part)
-    return {"inference": {"load_s": load_s, "predict_s": first_batch_s + rest_s, "total_s": load_s + first_batch_s + rest_s,
-                          "images": int(predicted), "batch_size": bs, "first_batch_s": first_batch_s,
-                          "steady_s_per_image": stats.mean(per_image) if per_image else None,
-                          "steady_s_per_image_samples": per_image,
-                          "note": "quick profile: a sample of the test set was predicted"},
-            "data_prep_s": data_prep_s, "data": data_info}
+    return {"predict_s": first_batch_s + rest_s, "images": int(predicted), "batch_size": bs,
+            "first_batch_s": first_batch_s, "steady_s_per_image": stats.mean(per_image) if per_image else None,
+            "steady_s_per_image_samples": per_image, "note": "quick profile: a sample of the test set was predicted"}
 
 
 class ModelLoadError(RuntimeError):

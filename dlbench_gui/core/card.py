@@ -4,7 +4,7 @@ page and the CLI all show this one card; the rule behind the badge is kept apart
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import comparison, interference, present
 from .config import DATASET_NAMES, MODEL_NAMES
@@ -27,6 +27,7 @@ class Card:
     set_aside: list[str] = field(default_factory=list)  # newer cancelled / failed runs: listed, never the verdict
     rule: str = ""
     notes: list[str] = field(default_factory=list)  # what else qualifies the figures (weights, data)
+    preliminary: str | None = None  # runs of the session still to come: the verdict may change when they finish
 
 
 def combo(r: RunReport) -> str:
@@ -90,9 +91,20 @@ def times_words(ratio: float) -> str:
 
 
 def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H,
-         first_run_s: float | None = None) -> Card:
+         first_run_s: float | None = None, pending: list[str] | None = None) -> Card:
     """The card for everything in `reports` (a history, or the runs of one export). `first_run_s`: how long a first
-    quick run would take here, for the empty card."""
+    quick run would take here, for the empty card. `pending`: the runs of the session still to come, in words: the
+    card is then preliminary, and says so."""
+    c = _card(reports, budget_h, first_run_s)
+    if not pending or c.level == "incomplete" and not reports:
+        return c
+    n = len(pending)
+    return replace(c, badge=f"{c.badge} (preliminary)",
+                   preliminary=f"Preliminary: {n} run{'s' if n > 1 else ''} of this session still to come "
+                               f"({', '.join(pending)}); the verdict may change when {'they finish' if n > 1 else 'it finishes'}.")
+
+
+def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) -> Card:
     rule = comparison.VERDICT_RULE.format(ratio=comparison.FEASIBLE_RATIO, budget=budget_h) + " " + interference.RULE
     sources, aside = verdict_sources(reports)
     aside_words = [run_words(r) for r in aside]

@@ -56,7 +56,7 @@ def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str,
     MIN_HISTORY_RUNS usable runs."""
     key = machine_key(hardware)
     means: list[float] = []
-    aside = {"interfered": 0, "few_steady_steps": 0, "outliers": 0}
+    aside = {"interfered": 0, "few_steady_steps": 0, "outliers": 0, "shared_process": 0}
     for r in reports:
         step = (r.timing or {}).get("steady_step") or {}
         if (r.status != "completed" or r.config.get("model") != model or r.config.get("batch_size") != batch_size
@@ -64,7 +64,9 @@ def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str,
                 or (r.config.get("precision") or "float32") != precision or not step.get("mean")
                 or ((getattr(r, "distribution", None) or {}).get("replicas") or 1) != replicas):
             continue  # not this setup: not counted at all
-        if interference.interfered(r):
+        if (r.timing or {}).get("shared"):  # its process also measured another dataset: not another process
+            aside["shared_process"] += 1
+        elif interference.interfered(r):
             aside["interfered"] += 1
         elif (step.get("n") or 0) < MIN_STEADY_STEPS:
             aside["few_steady_steps"] += 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 STOP_COMMAND = "stop"
+NEXT_COMMAND = "next"  # to a child kept for the next dataset of a quick run (runner/share.py): go on with it
 
 # Phases, in the words a person reads in the GUI and the CLI.
 PHASE_WORDS = {

@@ -36,6 +36,7 @@ def card_html(c: Card, details: bool = True) -> str:
     parts = [f"<table cellpadding='8' cellspacing='0'><tr><td bgcolor='{colour}'>"
              f"<span style='color:white; font-size:18pt'><b>&nbsp;{escape(c.badge.upper())}&nbsp;</b></span>"
              "</td></tr></table>",
+             *([f"<p style='color:#9a6700'><b>{escape(c.preliminary)}</b></p>"] if c.preliminary else []),
              f"<p style='font-size:13pt'>{escape(c.sentence)}</p>",
              f"<p><b>What to do:</b> {escape(c.recommendation)}</p>"]
     if c.interval:

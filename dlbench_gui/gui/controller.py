@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.config import BenchmarkConfig
 from ..runner.runner import BenchmarkRunner
+from ..runner.share import Sharing
 
 
 class RunController(QObject):
@@ -32,12 +33,13 @@ class RunController(QObject):
     @Slot(list)
     def run_all(self, configs: list[BenchmarkConfig]) -> None:
         self._stop.clear()
+        sharing = Sharing(configs)  # a quick run's datasets of one model share its processes (runner/share.py)
         try:
             for config in configs:
                 if self._stop.is_set():
                     break
                 runner = BenchmarkRunner(config, hardware=self._hardware, on_event=self.event_received.emit,
-                                         on_sample=self.sampled.emit)
+                                         on_sample=self.sampled.emit, sharing=sharing)
                 with self._lock:
                     self._runner = runner
                 if self._stop.is_set():
@@ -47,6 +49,7 @@ class RunController(QObject):
                     self._runner = None
                 (self.finished if report.status == "completed" else self.failed).emit(report)
         finally:
+            sharing.close()
             self.all_finished.emit()
 
     def feed(self, adapter) -> None:

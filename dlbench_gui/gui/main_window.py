@@ -9,7 +9,7 @@ from PySide6.QtCore import QByteArray, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.config import ConfigError
+from ..core.config import DATASET_NAMES, MODEL_NAMES, ConfigError
 from ..core.history import history_note, load_history
 from ..core.predict import predict
 from ..core.present import data_words
@@ -252,7 +252,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_report(self, report: RunReport) -> None:
+        session = self.adapter.session if self.adapter is not None else None
+        pending = [f"{MODEL_NAMES[c.model].split(' — ')[0]} on {DATASET_NAMES[c.dataset]}"
+                   for c in session.configs[len(session.reports):]] if session is not None else []
+        self.results.pending = pending
         self.results.add_report(report)
+        c = self.results.card.card
+        self.plots.show_verdict(f"<b>{c.badge}</b> — {c.sentence}" if pending and c is not None else "")
         self.compare.set_candidates(self.results.reports)
         if report.status == "failed" and report.error:
             self.log_panel.append(f"run failed: {report.error.get('title')}: {report.error.get('message')}")
@@ -265,6 +271,8 @@ class MainWindow(QMainWindow):
         self._set_running(False)
         self._last_phase_line = None
         self.plots.redraw()
+        self.plots.show_verdict("")
+        self.results.set_pending([])
         ran = bool(self.adapter and self.adapter.session.reports)
         if ran:
             self.results.show_repeats(repeat_groups(self.adapter.session.reports))

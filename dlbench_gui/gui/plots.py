@@ -159,6 +159,10 @@ class LivePlots(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
         self.banner.setVisible(False)
+        self.verdict = QLabel("")  # the session's preliminary verdict, once its first run has finished
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("background: #ddf4ff; color: #0a3069; padding: 4px;")
+        self.verdict.setVisible(False)
         self.readout = QLabel("Waiting for the first steps…")
         self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
         self._last_step_s: float | None = None
@@ -181,6 +185,7 @@ class LivePlots(QWidget):
         grid.addWidget(self.system_plot, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.banner)
         layout.addWidget(self.readout)
         layout.addLayout(grid)
@@ -255,6 +260,11 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([shown, []])
             plot.getAxis("top").setLabel("end of epoch")
+
+    def show_verdict(self, html: str) -> None:
+        """The preliminary verdict so far ('' hides it): the answer arrives before the last run ends."""
+        self.verdict.setText(f"Preliminary verdict: {html}" if html else "")
+        self.verdict.setVisible(bool(html))
 
     def add_sample(self, s: dict) -> None:
         t = s["t"]

@@ -206,6 +206,7 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self.reports: list[RunReport] = []
         self.first_run_s: float | None = None  # how long a first quick run would take: the empty card says so
+        self.pending: list[str] = []  # the running session's runs still to come: the card is preliminary
         self.card = ResultCard()
         self.repeats = QLabel()  # the last session's repeated runs combined, when there were any
         self.repeats.setWordWrap(True)
@@ -328,6 +329,10 @@ class ResultsView(QWidget):
         self.first_run_s = seconds
         self._refresh_verdicts()
 
+    def set_pending(self, pending: list[str]) -> None:
+        self.pending = list(pending)
+        self._refresh_verdicts()
+
     def _refresh_verdicts(self) -> None:
-        self.card.show_card(card(self.reports, self.budget.value(), self.first_run_s))
+        self.card.show_card(card(self.reports, self.budget.value(), self.first_run_s, self.pending))
         self._selection_changed()

@@ -56,6 +56,7 @@ class ChildProcess:
         with _LIVE_LOCK:
             _LIVE.add(self)
         self.started_at = time.monotonic()
+        self.hello: ev.Hello | None = None  # its first words, kept by the runner (a shared child says them once)
         self.last_event_at = self.started_at
         self.events: queue.Queue[ev.Event | None] = queue.Queue()
         self._stop_sent = False
@@ -89,6 +90,14 @@ class ChildProcess:
     def next_event(self, timeout: float) -> ev.Event | None:
         """The next event; None at end of stream; raises queue.Empty after `timeout` seconds without one."""
         return self.events.get(timeout=timeout)
+
+    def send(self, line: str) -> None:
+        """One command line to the child (ev.NEXT_COMMAND); a child that is gone is found by the reader."""
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
 
     def request_stop(self) -> None:
         """Ask politely: the child stops at the next batch and reports `cancelled`."""

@@ -28,6 +28,7 @@ from ..core.report import MAX_REPORT_BYTES, ReportError, RunReport, load_report,
 from ..hardware import detect
 from ..hardware.telemetry import Sampler
 from .child import ChildProcess
+from .share import Place, Sharing
 
 STOP_GRACE_S = 3.0  # polite stop, then SIGTERM, then SIGKILL: a run is cancelled well within 10 s
 
@@ -56,6 +57,7 @@ class _Pump:
         self.final: ev.Event | None = None
         self.hung = False
         self.forced_error: dict[str, Any] | None = None
+        self.until_result = False  # a shared child goes on with the next dataset: stop reading at this run's Result
 
     def run(self) -> None:
         stop_deadline: float | None = None
@@ -77,6 +79,8 @@ class _Pump:
                 return
             if not isinstance(event, ev.Heartbeat):  # a heartbeat has done its job on arrival
                 self.handle(event.with_task(self.task))
+            if self.until_result and isinstance(event, ev.Result) and self.forced_error is None:
+                return
 
     def handle(self, event: ev.Event) -> None:
         try:
@@ -102,7 +106,7 @@ class _Pump:
 
     def hello(self, event: ev.Hello) -> None:
         runner = self.runner
-        self.out.hello = event
+        self.out.hello = self.child.hello = event  # kept with the child: a run that takes it over reads it
         if self.task != "train":
             return
         for warning_kind, problem in runner._hello_warnings(event):
@@ -128,7 +132,7 @@ class BenchmarkRunner:
     def __init__(self, config: BenchmarkConfig, *, on_event: EventCallback | None = None,
                  on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
                  keep_checkpoint: bool = False, telemetry: bool = True, task_extra: dict[str, Any] | None = None,
-                 worker_command: list[str] | None = None):
+                 worker_command: list[str] | None = None, sharing: Sharing | None = None):
         self.config = config
         self.on_event = on_event
         self.on_sample = on_sample
@@ -137,6 +141,8 @@ class BenchmarkRunner:
         self.telemetry = telemetry
         self.task_extra = task_extra or {}
         self.worker_command = worker_command  # None: this program's own worker (tests run stand-ins)
+        self.sharing = sharing  # the session's processes shared between datasets (runner/share.py), or None
+        self.place = Place(-1, [config.dataset], 0)
         self._stop = threading.Event()
         self._child: ChildProcess | None = None
         self.gpu_warning: str | None = None  # NVIDIA GPU present, TensorFlow sees none (from the child's hello)
@@ -167,24 +173,34 @@ class BenchmarkRunner:
     def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                    on_epoch: Callable[[list], None], extra: dict[str, Any] | None = None) -> ChildOutcome:
         """One child, start to end: its events pumped into the journal and the callbacks, then how it ended."""
-        request = {"task": task, "config": self.config.to_dict(), "heartbeat_s": min(10.0, self.config.watchdog_s / 4),
-                   "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
-        child = ChildProcess(request, self.run_dir / "worker.log", command=self.worker_command)
+        child = self._start_child(task, extra)
         self._child = child
         if self._stop.is_set():
             child.request_stop()
         if sampler is not None:
             sampler.watch(child.pid)
         pump = _Pump(self, task, child, sampler, journal, on_epoch)
+        pump.until_result = self.place.shared and not self.place.last
+        if child.hello is not None:  # a shared child said hello to an earlier run: this run's report needs it too
+            pump.handle(child.hello.with_task(task))
+        kept = False
         try:
             pump.run()
+            if not self._answers_for_this_run(pump):  # never expected: a shared child out of step with the runs
+                pump.forced_error = error_dict("crash", f"the shared {task} process answered for another dataset "
+                                                        f"({pump.final.extra.get('dataset')}), not {self.config.dataset}")
+            kept = (isinstance(pump.final, ev.Result) and pump.forced_error is None and not self._stop.is_set()
+                    and self.place.shared and self.sharing.keep(self.place, task, child))
         finally:
-            rc = child.wait(timeout=15)
-            if rc is None:
-                child.kill()
-                rc = child.poll()
-            tail = child.stderr_tail()
-            child.close()
+            if kept:
+                rc, tail = None, ""
+            else:
+                rc = child.wait(timeout=15)
+                if rc is None:
+                    child.kill()
+                    rc = child.poll()
+                tail = child.stderr_tail()
+                child.close()
             self._child = None
         out = pump.out
         out.returncode = rc
@@ -195,6 +211,28 @@ class BenchmarkRunner:
         if out.status == "completed":
             out.result = dict(pump.final.extra)
         return out
+
+    def _start_child(self, task: str, extra: dict[str, Any] | None) -> ChildProcess:
+        """This run's child: the group's, waiting for this dataset (runner/share.py), or a fresh one (with the
+        datasets still to come in its group, when it is to be shared)."""
+        place, sharing = self.place, self.sharing
+        if sharing is not None and place.shared and place.position > 0:
+            child = sharing.take(place, task)
+            if child is not None:
+                return child
+        request = {"task": task, "config": self.config.to_dict(), "heartbeat_s": min(10.0, self.config.watchdog_s / 4),
+                   "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
+        if sharing is not None and place.shared:
+            request["datasets"] = place.remaining
+            if task == "train":
+                sharing.checkpoints[place.group] = request["checkpoint_path"]
+            else:
+                request["checkpoint_path"] = sharing.checkpoints.get(place.group, request["checkpoint_path"])
+        return ChildProcess(request, self.run_dir / "worker.log", command=self.worker_command)
+
+    def _answers_for_this_run(self, pump: _Pump) -> bool:
+        said = (pump.final.extra or {}).get("dataset") if isinstance(pump.final, ev.Result) else None
+        return said in (None, self.config.dataset)
 
     def _classify(self, pump: _Pump, out: ChildOutcome, rc: int | None, tail: str, sampler: Sampler | None,
                   task: str) -> tuple[str, dict[str, Any] | None]:
@@ -250,6 +288,8 @@ class BenchmarkRunner:
         journal = storage.Journal(self.run_dir / "events.jsonl")
         hw = self.hardware = self.hardware if self.hardware is not None else detect.detect()
         self.config = effective_config(self.config, hw)
+        if self.sharing is not None:
+            self.place = self.sharing.claim(self.config)
         config_dict = {**self.config.to_dict(),
                        "data_source": predicted_data_source(self.config.data, self.config.dataset),
                        "data_requested": self.config.data,
@@ -258,7 +298,10 @@ class BenchmarkRunner:
                            software={"dlbench": __version__}, app_version=__version__,
                            log_path=str(self.run_dir / "worker.log"),
                            extra={"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
-                                  "run_dir": str(self.run_dir)})
+                                  "run_dir": str(self.run_dir),
+                                  **({"shared_process": {"datasets": self.place.datasets,
+                                                         "position": self.place.position}}
+                                     if self.place.shared else {})})
         self._save(report)
         self._emit(ev.RunStarted(run_id=self.run_id, config=config_dict, log_path=report.log_path,
                                  report_path=str(self.report_path)))
@@ -298,7 +341,8 @@ class BenchmarkRunner:
                 self._save(report)
             except storage.DiskFullError as exc:
                 report = report.with_changes(status="failed", error=error_dict("disk_full", str(exc)))
-            if not (self.keep_checkpoint and report.status == "completed"):
+            if not (self.keep_checkpoint and report.status == "completed") and (
+                    self.sharing is None or self.sharing.release(self.place, self.run_dir)):
                 remove_checkpoints(self.run_dir)  # a failed run's checkpoint may be partial: never keep it
             self._emit(ev.RunFinished(run_id=self.run_id, status=report.status, report_path=str(self.report_path)))
         return report
@@ -373,6 +417,10 @@ class BenchmarkRunner:
                                             replicas=(result.get("distribution") or {}).get("replicas", 1))
             estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
             estimate = est.allow_for_interference(estimate, findings.get("interference"))
+            for section, shared in (("inputs", timing.get("shared")),
+                                    ("inference_inputs", (timing.get("inference") or {}).get("shared"))):
+                if shared and isinstance(estimate.get(section), dict):
+                    estimate[section]["shared"] = shared  # what this run shared with another dataset's
             estimate["protocol_is_published"] = self.config.is_published_protocol
             measured = (timing.get("epochs") or [{}])[0]
             if measured.get("measured_pass"):  # the config says what ran; the protocol estimated is estimate.protocol

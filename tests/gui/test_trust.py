@@ -249,3 +249,30 @@ def test_a_clusters_imported_reports_sit_together_chief_first_with_how_each_ende
     assert devices == ["2 replicas, 2 machines, worker 0", "2 replicas, 2 machines, worker 1", "1"]
     assert "worker 0: completed; worker 1: failed" in t.item(1, 9).toolTip()
     assert t.item(1, 10).text() == "A worker of the cluster was lost"
+
+
+def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_the_end(make_window, qtbot):
+    """A session of two quick runs replayed through the window: the first report makes the card (and the Live tab)
+    say 'preliminary' and what is still to come; the end of the session makes it final."""
+    from dlbench_gui.core.config import BenchmarkConfig
+    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.session import RunSession
+
+    w = make_window()
+    w.show()
+    configs = [BenchmarkConfig(model="model_a", dataset=d, profile="quick", data="synthetic")
+               for d in ("mnist", "fashion_mnist")]
+    adapter = w.bind_session(RunSession(configs, [60.0, 60.0]))
+    adapter.handle(ev.RunStarted(run_id="one", config=configs[0].to_dict()))
+    first = RunReport.from_dict(quick_dict("one", "2026-11-29T10:00:00+00:00", 17 * 3600, [15 * 3600, 19 * 3600]))
+    with qtbot.waitSignal(w.results.card.changed, timeout=2000) as blocker:
+        adapter.add_report(first)
+    c = blocker.args[0]
+    assert c.badge == "Feasible but slow (preliminary)"
+    assert c.preliminary.startswith("Preliminary: 1 run of this session still to come (Model A on Fashion-MNIST)")
+    assert "preliminary" in w.results.card.body.text().lower()
+    assert w.plots.verdict.isVisible() and "Feasible but slow (preliminary)" in w.plots.verdict.text()
+    with qtbot.waitSignal(adapter.finished):
+        adapter.finish()
+    assert w.results.card.card.preliminary is None and "preliminary" not in w.results.card.card.badge
+    assert not w.plots.verdict.isVisible()

@@ -128,7 +128,8 @@ def test_one_disturbed_run_in_the_history_no_longer_blows_the_interval_up():
         return (hi - lo) / 2 / e["execution_time_s"]
 
     spread = between_run_spread(history, "model_a", 64, HW, on_gpu=False)
-    assert spread["runs"] == 21 and spread["set_aside"] == {"interfered": 0, "few_steady_steps": 0, "outliers": 1}
+    assert spread["runs"] == 21 and spread["set_aside"] == {"interfered": 0, "few_steady_steps": 0, "outliers": 1,
+                                                          "shared_process": 0}
     assert 0.543 not in spread["steady_step_means_s"]
     assert spread["relative_sd"] == pytest.approx(stats.stdev(quiet) / stats.mean(quiet))
     # what the pooled SD of all 22 gave before: about ±50%; now about ±11%, as for the quiet runs alone
@@ -142,7 +143,13 @@ def test_one_disturbed_run_in_the_history_no_longer_blows_the_interval_up():
 def test_runs_that_cannot_speak_for_the_machine_are_set_aside_and_counted():
     history = [_run(0.30), _run(0.31), _run(0.30), _run(0.60, interfered=True), _run(0.29, n=1), _run(0.30, n=9)]
     spread = between_run_spread(history, "model_a", 64, HW, on_gpu=False)
-    assert spread["runs"] == 3 and spread["set_aside"] == {"interfered": 1, "few_steady_steps": 2, "outliers": 0}
+    assert spread["runs"] == 3 and spread["set_aside"] == {"interfered": 1, "few_steady_steps": 2, "outliers": 0,
+                                                          "shared_process": 0}
+    # a dataset measured in another dataset's process (runner/share.py) is not another process: set aside
+    shared = RunReport(run_id="s", status="completed", hardware=HW, software={"tf_gpus": []},
+                       config={"model": "model_a", "batch_size": 64},
+                       timing={"steady_step": {"mean": 0.3, "n": 40}, "shared": {"with": "mnist"}})
+    assert between_run_spread(history + [shared], "model_a", 64, HW, on_gpu=False)["set_aside"]["shared_process"] == 1
     other_precision = RunReport(run_id="p", status="completed", hardware=HW, software={"tf_gpus": []},
                                 config={"model": "model_a", "batch_size": 64, "precision": "mixed_bfloat16"},
                                 timing={"steady_step": {"mean": 0.2, "n": 40}})

@@ -1,0 +1,28 @@
+"""Which runs of a session share their processes (runner/share.py), without starting any."""
+
+from dlbench_gui.runner.share import Sharing, shareable
+from tests.conftest import tiny_config
+
+
+def quick(model="model_a", dataset="mnist", **kw):
+    return tiny_config(model=model, dataset=dataset, profile="quick", **kw)
+
+
+def test_a_quick_runs_datasets_of_one_model_share_and_nothing_else_does():
+    runs = [quick("model_a", "mnist"), quick("model_a", "fashion_mnist"), quick("model_b", "mnist"),
+            quick("model_b", "fashion_mnist")]
+    s = Sharing(runs)
+    places = [s.claim(c) for c in runs]
+    assert [(p.datasets, p.position) for p in places] == [
+        (["mnist", "fashion_mnist"], 0), (["mnist", "fashion_mnist"], 1)] * 2
+    assert places[0].group != places[2].group and places[1].last and not places[0].last
+    # repeats stay independent: the same dataset again is never shared
+    rep = [quick(), quick(), quick(dataset="fashion_mnist"), quick(dataset="fashion_mnist")]
+    assert [p.datasets for p in map(Sharing(rep).claim, rep)] == [["mnist"], ["mnist"], ["fashion_mnist"],
+                                                                   ["fashion_mnist"]]
+    # the full and custom profiles, distributed runs and differing settings keep a process each
+    assert not shareable(tiny_config(), tiny_config(dataset="fashion_mnist"))
+    assert not shareable(quick(cpu_devices=2, devices=2), quick(dataset="fashion_mnist", cpu_devices=2, devices=2))
+    assert not shareable(quick(), quick(dataset="fashion_mnist", precision="mixed_bfloat16"))
+    # a run not in the session's list runs alone
+    assert not Sharing([]).claim(quick()).shared
