@@ -82,13 +82,19 @@ def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float | N
             "passed": abs(err) <= 0.05 and inside}
 
 
+FIRST_OF_SHARED: dict[str, dict] = {}  # (case-label) -> the MNIST report of a shared quick run, judged as well
+
+
 def one_run(name: str, label: str) -> tuple[dict, float]:
-    """A case's quick or real run; a shared case's quick run measures both datasets and is judged by its second."""
+    """A case's quick or real run; a shared case's quick run measures both datasets and is judged by its second (the
+    shared one); its first (MNIST, which paid the one-off costs) is judged too, against the same real run: the
+    timing does not depend on the images (identical shapes)."""
     if name in SHARED and label != "real":
         args = ["all" if a == "fashion_mnist" else a for a in CASES[name]]
         reports, wall = cli_run_many(*args, "--profile", "quick")
         second = next(r for r in reports if r["config"]["dataset"] == "fashion_mnist")
         assert (second["timing"].get("shared") or {}).get("with") == "mnist", "the shared path did not run"
+        FIRST_OF_SHARED[f"{name}-{label}"] = next(r for r in reports if r["config"]["dataset"] == "mnist")
         return second, wall
     return cli_run(*CASES[name], "--profile", "custom" if label == "real" else "quick")
 
@@ -132,6 +138,12 @@ def main(argv: list[str]) -> int:
             row = judge(name, label, reports[label], reports["real"], speeds[label], speeds["real"])
             ok &= row["passed"]
             print(json.dumps(row), flush=True)
+            first = FIRST_OF_SHARED.get(f"{name}-{label}")
+            if first is not None:
+                row = judge(name, f"{label} (its MNIST run, first in the process)", first, reports["real"],
+                            speeds[label], speeds["real"])
+                ok &= row["passed"]
+                print(json.dumps(row), flush=True)
     return 0 if ok else 1
 
 

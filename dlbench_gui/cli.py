@@ -15,13 +15,13 @@ from . import __version__
 from .core import events as ev
 from .core import interference, present
 from .core.card import Card, card
-from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
+from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
                           PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, SCALINGS,
                           WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, parse_cluster)
 from .core.durations import format_bytes, format_duration
 from .core.errors import WorkFailed
 from .core.history import load_history
-from .core.predict import predict
+from .core.predict import predict_all
 from .core.report import ReportError, RunReport, load_report
 from .core.session import RunSession
 from .core.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Keras mixed-precision policy (the output layer stays float32); float32 as published. "
                         "Other precisions are compared with the baseline only under their label")
     r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
-    r.add_argument("--quick-budget", type=_positive_float, default=60.0, metavar="SECONDS",
+    r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
                    help="quick profile: time budget for the measured steps of each model and dataset")
     r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
     r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
@@ -298,7 +298,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     interrupts.install()
     history, _ = load_history()
     runs = [c for c in configs for _ in range(a.repeat)]
-    session = RunSession(runs, [predict(c, history).seconds for c in runs])
+    session = RunSession(runs, [p.seconds for p in predict_all(runs, history)])
     ProgressPrinter(session, a.quiet, a.repeat)
     sharing = Sharing(runs)  # a quick run's datasets of one model share its processes (runner/share.py)
     try:

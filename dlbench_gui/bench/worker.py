@@ -426,9 +426,9 @@ def _datasets(config: BenchmarkConfig, request: dict) -> list[str]:
 def _fresh_state(model, initial: list, keras) -> None:
     """The next dataset starts from the same weights and a fresh optimizer, as in a process of its own: the timing
     does not depend on it, but the loss and accuracy it reports would otherwise continue the previous dataset's.
-    (The random seed is not set again: after `keras.utils.set_random_seed` Model A's next first step took 0.98 s
-    against 0.65 s without it, part of its graph traced again; dropout and shuffling go on from the process's random
-    state.)"""
+    (The random seed is not set again: with `keras.utils.set_random_seed` here, Model B's first step on the second
+    dataset took 36.6 s, part of its graph traced again, and 1.9 s without it; dropout and shuffling go on from the
+    process's random state.)"""
     model.set_weights(initial)
     for v in model.optimizer.variables:
         if "learning_rate" not in v.name:  # the moments and the iteration count

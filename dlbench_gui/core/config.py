@@ -30,6 +30,10 @@ PROTOCOL_TRAIN_SAMPLES = 60_000
 PROTOCOL_VAL_SAMPLES = 10_000
 # Keras' own default for Model.predict, which the published inference used.
 INFERENCE_BATCH_SIZE = 32
+# The quick profile's default time budget for a model's steady steps (a later dataset in the same process needs
+# fewer): at 45 s Model B's steady mean is known to about ±2.8% (cv 6%), beside the ±6.9% between-run term of the
+# interval (docs/benchmarks.md, "A faster answer").
+DEFAULT_QUICK_BUDGET_S = 45.0
 # A child silent this long is hung. Every phase sends progress or a heartbeat (at most a quarter of this apart),
 # so this need not cover Model B's minute-long first step on a CPU.
 DEFAULT_WATCHDOG_S = 120.0
@@ -62,7 +66,7 @@ class BenchmarkConfig:
     weights: str = "auto"
     precision: str = "float32"
     seed: int = 0
-    quick_budget_s: float = 60.0
+    quick_budget_s: float = DEFAULT_QUICK_BUDGET_S
     inference_batch_size: int = INFERENCE_BATCH_SIZE
     host_memory_limit_gb: float | None = None
     gpu_memory_limit_gb: float | None = None
@@ -222,6 +226,29 @@ class BenchmarkConfig:
         if isinstance(values.get("cluster"), list):  # JSON has no tuples
             values["cluster"] = tuple(values["cluster"])
         return cls(**values)
+
+
+def shareable(a: BenchmarkConfig, b: BenchmarkConfig) -> bool:
+    """May b run in a's processes (runner/share.py)? Quick profile, one device, and everything but the dataset the
+    same (the same dataset again would be a repeat, which must be independent)."""
+    return (a.profile == b.profile == "quick" and not a.distributed and a.dataset != b.dataset
+            and dataclasses.replace(b, dataset=a.dataset) == a)
+
+
+def share_groups(configs: list[BenchmarkConfig]) -> list[tuple[int, list[str], int]]:
+    """For each run of a session: (its group, the group's datasets in run order, its position in the group). A group
+    is consecutive shareable runs; a configuration that appears more than once (--repeat) is always alone."""
+    places: list[tuple[int, list[str], int]] = [(i, [c.dataset], 0) for i, c in enumerate(configs)]
+    repeated = {c for c in configs if configs.count(c) > 1}
+    group: list[int] = []
+    for i, c in enumerate(configs):
+        if group and c not in repeated and all(shareable(configs[j], c) for j in group):
+            group.append(i)
+        else:
+            group = [i] if c not in repeated else []
+        for k, j in enumerate(group):
+            places[j] = (group[0], [configs[x].dataset for x in group], k)
+    return places
 
 
 def parse_address(address: Any) -> tuple[str, int]:

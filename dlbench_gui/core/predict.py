@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import BenchmarkConfig
+from .config import BenchmarkConfig, share_groups
 from .report import RunReport
 
 # seed-protocol.md, "what one step costs on a small machine" (batch 64): per-image steady cost and first step.
@@ -30,13 +30,21 @@ def _from_history(config: BenchmarkConfig, history: list[RunReport]) -> dict[str
     return None
 
 
-def predict(config: BenchmarkConfig, history: list[RunReport] | None = None) -> Prediction:
+def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None = None) -> list[Prediction]:
+    """One prediction per run of a session; a quick run that shares another dataset's processes (runner/share.py)
+    pays no start-up, tracing, save or load of its own."""
+    return [predict(c, history, shared=position > 0) for c, (_g, _d, position) in zip(configs, share_groups(configs))]
+
+
+def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, shared: bool = False) -> Prediction:
     own = _from_history(config, history or [])
     p = own or _FALLBACK[config.model]
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
     step = p["step_per_image_s"] * config.batch_size
     val_step = VAL_COST_FRACTION * step
     fixed = 2 * p["startup_s"] + p["first_step_s"] + p["load_s"]
+    if config.profile == "quick" and shared:  # warm: ten-odd steps, a validation and a prediction sample
+        return Prediction(14 * step + 12 * val_step + 160 * p["step_per_image_s"] * VAL_COST_FRACTION * 10, basis)
     if config.profile == "quick":
         measured = min(config.quick_budget_s, max(24 * step, 60 * step))
         val = 25 * val_step + p["first_step_s"] * 0.3

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 
 from ..core.config import DATASET_NAMES, MODEL_NAMES, ConfigError
 from ..core.history import history_note, load_history
-from ..core.predict import predict
+from ..core.predict import predict_all
 from ..core.present import data_words
 from ..core.report import RunReport
 from ..core.resources import resource
@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "dlbench", "Select at least one model and one dataset.")
             return
         self.save_settings()
-        session = RunSession(configs, [predict(c, self.results.reports).seconds for c in configs])
+        session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports)])
         self.bind_session(session)
         self.controller = RunController(self.hardware)
         self.controller.feed(self.adapter)

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from ..core import datasources
 from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
                            PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError, expand_selection)
-from ..core.config import MAX_DEVICES
+from ..core.config import DEFAULT_QUICK_BUDGET_S, MAX_DEVICES
 from ..core.durations import format_duration
-from ..core.predict import predict
+from ..core.predict import predict_all
 from ..core.present import NA, hardware_rows
 
 
@@ -168,7 +168,7 @@ class SetupPanel(QGroupBox):
         self.batch = self._spin(1, 65_536, PROTOCOL_BATCH_SIZE)
         self.train_samples = self._spin(1, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_TRAIN_SAMPLES, step=1000)
         self.val_samples = self._spin(1, PROTOCOL_VAL_SAMPLES, PROTOCOL_VAL_SAMPLES, step=1000)
-        self.budget = self._spin(5, 3600, 60, step=10)
+        self.budget = self._spin(5, 3600, int(DEFAULT_QUICK_BUDGET_S), step=5)
         self.budget.setSuffix(" s")
         form.addRow("Epochs:", self.epochs)
         form.addRow("Batch size:", self.batch)
@@ -315,7 +315,7 @@ class SetupPanel(QGroupBox):
         except ConfigError as exc:
             self.prediction.setText(f"⚠ {exc}")
             return None
-        preds = [predict(c, history) for c in configs]
+        preds = predict_all(configs, history)
         total = sum(p.seconds for p in preds)
         self.show_prediction(total, preds[0].basis if preds else "", len(configs))
         return total or None
@@ -364,7 +364,7 @@ class SetupPanel(QGroupBox):
             self.batch.setValue(s.get("setup/batch_size", PROTOCOL_BATCH_SIZE))
             self.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
             self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
-        self.budget.setValue(s.get("setup/quick_budget_s", 60))
+        self.budget.setValue(s.get("setup/quick_budget_s", int(DEFAULT_QUICK_BUDGET_S)))
         self.repeat.setValue(s.get("setup/repeat", 1))
         self.devices.setValue(s.get("setup/devices", 1))
         i = self.scaling_combo.findData(s.get("setup/scaling", "strong"))

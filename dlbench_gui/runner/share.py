@@ -19,15 +19,8 @@ import time
 from pathlib import Path
 
 from ..core import events as ev
-from ..core.config import BenchmarkConfig
+from ..core.config import BenchmarkConfig, share_groups
 from .child import ChildProcess
-
-
-def shareable(a: BenchmarkConfig, b: BenchmarkConfig) -> bool:
-    """May b run in a's processes? Quick profile, one device, and everything but the dataset the same (another
-    dataset: the same dataset again would be a repeat, which must be independent)."""
-    return (a.profile == b.profile == "quick" and not a.distributed and a.dataset != b.dataset
-            and dataclasses.replace(b, dataset=a.dataset) == a)
 
 
 @dataclasses.dataclass
@@ -53,17 +46,7 @@ class Place:
 class Sharing:
     def __init__(self, configs: list[BenchmarkConfig]):
         self.configs = list(configs)
-        self._places: list[Place] = []
-        group: list[int] = []
-        repeated = {c for c in self.configs if self.configs.count(c) > 1}  # --repeat: every run in its own processes
-        for i, c in enumerate(self.configs):
-            if group and c not in repeated and all(shareable(self.configs[j], c) for j in group):
-                group.append(i)
-            else:
-                group = [i] if c not in repeated else []
-            self._places.append(Place(i, [c.dataset], 0))
-            for k, j in enumerate(group):
-                self._places[j] = Place(group[0], [self.configs[x].dataset for x in group], k)
+        self._places = [Place(*p) for p in share_groups(self.configs)]
         self._claimed: set[int] = set()
         self._kept: dict[tuple[int, str], ChildProcess] = {}  # (group, task) -> a child waiting for "next"
         self.checkpoints: dict[int, str] = {}  # group -> where its training child saved the model

@@ -1,6 +1,7 @@
 """Which runs of a session share their processes (runner/share.py), without starting any."""
 
-from dlbench_gui.runner.share import Sharing, shareable
+from dlbench_gui.core.config import shareable
+from dlbench_gui.runner.share import Sharing
 from tests.conftest import tiny_config
 
 
