@@ -39,6 +39,10 @@ QUICK_TRAIN_BATCHES = 200  # the quick profile prepares at most this many traini
 # A later dataset in a process that is already warm (runner/share.py) has no start-up transient left to find: its
 # steady mean needs fewer steps before the ±2% rule may stop it.
 QUICK_MIN_STEPS_WARM = 10
+# ... and, its mean pooling its steps with the first dataset's, a third of the budget: on a noisy machine Model B's
+# ±2% is never reached and both datasets would otherwise spend the whole budget (measured: 23 + 23 steps and 319 s
+# for all four with the whole budget for each; docs/benchmarks.md, "A faster answer").
+QUICK_WARM_BUDGET_SHARE = 1 / 3
 
 
 class StopRequested(Exception):
@@ -525,7 +529,7 @@ def _steady_stop_rule(budget: float, min_steps: int = QUICK_MIN_STEPS, min_share
         if len(steady) < 2:
             return False
         elapsed = time.perf_counter() - state["t_steady"]
-        if elapsed >= budget and len(steady) >= 5:
+        if elapsed >= budget and len(steady) >= (min_steps if prior else 5):  # a pooled mean: its own floor too
             return True
         if len(steady) < min_steps or elapsed < min_share * budget or n % max(1, n // 50):
             return False  # (the cut is searched on every step only while runs are short)
@@ -571,7 +575,8 @@ def _quick_training(config, model, data, emitter, stop, checkpoint_path, keras, 
     # steady steps are pooled with the first dataset's (the same process, the same graph)
     prior = None if shared is None else shared["steady_steps_kept_s"]
     steps, on_step = (_steady_stop_rule(config.quick_budget_s) if shared is None else
-                      _steady_stop_rule(config.quick_budget_s, QUICK_MIN_STEPS_WARM, 0.0, prior))
+                      _steady_stop_rule(QUICK_WARM_BUDGET_SHARE * config.quick_budget_s, QUICK_MIN_STEPS_WARM, 0.0,
+                                        prior))
     max_epochs = 10_000
     cb = make_timing_callback(keras, emitter, stop, epochs=max_epochs, steps_per_epoch=config.steps_per_epoch,
                               on_step=on_step)
