@@ -33,6 +33,7 @@ def main() -> None:
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
     ap.add_argument("--settings", help="an INI file for the window's settings (default: a fresh one: defaults)")
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
+    ap.add_argument("--devices", type=int, default=1, help="Setup → Devices (without a GPU: the CPU split in N)")
     a = ap.parse_args()
     app = QApplication([])
     w = MainWindow(settings=Settings(a.settings or os.path.join(tempfile.mkdtemp(), "settings.ini")))
@@ -49,6 +50,7 @@ def main() -> None:
         w.setup.val_samples.setValue(a.custom[2])
     if a.log:
         w.log_panel.toggle.setChecked(True)
+    w.setup.devices.setValue(a.devices)
     w.show()
     if not a.no_run:
         QTimer.singleShot(500, w.act_start.trigger)
