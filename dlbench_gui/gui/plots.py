@@ -139,12 +139,7 @@ class LivePlots(QWidget):
             "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
         }
         if gpus:  # no GPU curves in the legend of a machine without one
-            for i, key in enumerate(self.gpu_keys):
-                name = "GPU util %" if self.gpu_count == 1 else f"GPU {i} util %"
-                self.curves[key] = self.system_plot.plot(pen=pen(self.GPU_COLOURS[i % len(self.GPU_COLOURS)], 2),
-                                                         name=name)
-            self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2),
-                                                        name="VRAM %" if self.gpu_count == 1 else "VRAM % (fullest)")
+            self._add_gpu_curves(pen)
         else:
             self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
         plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
@@ -260,6 +255,14 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([shown, []])
             plot.getAxis("top").setLabel("end of epoch")
+
+    def _add_gpu_curves(self, pen) -> None:
+        """One utilisation curve per GPU (a multi-device run uses several), and the fullest one's VRAM."""
+        for i, key in enumerate(self.gpu_keys):
+            name = "GPU util %" if self.gpu_count == 1 else f"GPU {i} util %"
+            self.curves[key] = self.system_plot.plot(pen=pen(self.GPU_COLOURS[i % len(self.GPU_COLOURS)], 2), name=name)
+        self.curves["vram"] = self.system_plot.plot(pen=pen("#ff7f0e", 2),
+                                                    name="VRAM %" if self.gpu_count == 1 else "VRAM % (fullest)")
 
     def show_verdict(self, html: str) -> None:
         """The preliminary verdict so far ('' hides it): the answer arrives before the last run ends."""

@@ -224,6 +224,7 @@ class BenchmarkRunner:
                    "checkpoint_path": str(self.run_dir / "best_model.keras"), **(extra or {})}
         if sharing is not None and place.shared:
             request["datasets"] = place.remaining
+            sharing.logs.setdefault(place.group, str(self.run_dir / "worker.log"))
             if task == "train":
                 sharing.checkpoints[place.group] = request["checkpoint_path"]
             else:
@@ -294,9 +295,11 @@ class BenchmarkRunner:
                        "data_source": predicted_data_source(self.config.data, self.config.dataset),
                        "data_requested": self.config.data,
                        "steps_per_epoch": self.config.steps_per_epoch, "val_steps": self.config.val_steps}
+        log_path = str(self.run_dir / "worker.log")
+        if self.sharing is not None and self.place.shared:  # a shared child goes on writing the group's log
+            log_path = self.sharing.logs.get(self.place.group, log_path)
         report = RunReport(run_id=self.run_id, status="running", config=config_dict, hardware=hw,
-                           software={"dlbench": __version__}, app_version=__version__,
-                           log_path=str(self.run_dir / "worker.log"),
+                           software={"dlbench": __version__}, app_version=__version__, log_path=log_path,
                            extra={"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
                                   "run_dir": str(self.run_dir),
                                   **({"shared_process": {"datasets": self.place.datasets,

@@ -50,6 +50,7 @@ class Sharing:
         self._claimed: set[int] = set()
         self._kept: dict[tuple[int, str], ChildProcess] = {}  # (group, task) -> a child waiting for "next"
         self.checkpoints: dict[int, str] = {}  # group -> where its training child saved the model
+        self.logs: dict[int, str] = {}  # group -> the log its children write (the first run's)
         self._lock = threading.Lock()
 
     def claim(self, config: BenchmarkConfig) -> Place:

@@ -34,6 +34,7 @@ def test_both_datasets_of_model_a_share_one_process_each_and_say_so(tmp_path):
     pids = [{e["task"]: e["pid"] for e in journal(r) if e["type"] == "hello"} for r in (first, second)]
     assert pids[0] == pids[1] and set(pids[0]) == {"train", "infer"}
     assert not children_alive(pids[0].values())
+    assert second["log_path"] == first["log_path"]  # the shared children wrote one log: both reports point to it
     # the second dataset measured its own steps and validation; the one-off costs are the first's, and it says so
     t1, t2 = first["timing"], second["timing"]
     assert "shared" not in t1 and t2["shared"]["with"] == "mnist"
