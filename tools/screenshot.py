@@ -51,6 +51,10 @@ def main() -> None:
     if a.log:
         w.log_panel.toggle.setChecked(True)
     w.setup.devices.setValue(a.devices)
+    if a.devices > 1:  # show the Devices rows: scroll the setup column to them
+        from PySide6.QtWidgets import QScrollArea
+
+        QTimer.singleShot(300, lambda: w.findChild(QScrollArea).ensureWidgetVisible(w.setup.scaling_combo))
     w.show()
     if not a.no_run:
         QTimer.singleShot(500, w.act_start.trigger)
