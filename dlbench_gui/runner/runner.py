@@ -344,9 +344,10 @@ class BenchmarkRunner:
                 self._save(report)
             except storage.DiskFullError as exc:
                 report = report.with_changes(status="failed", error=error_dict("disk_full", str(exc)))
-            if not (self.keep_checkpoint and report.status == "completed") and (
-                    self.sharing is None or self.sharing.release(self.place, self.run_dir)):
-                remove_checkpoints(self.run_dir)  # a failed run's checkpoint may be partial: never keep it
+            keep = self.keep_checkpoint and report.status == "completed"
+            if self.sharing is None or self.sharing.release(self.place, self.run_dir, keep=keep):
+                if not keep:
+                    remove_checkpoints(self.run_dir)  # a failed run's checkpoint may be partial: never keep it
             self._emit(ev.RunFinished(run_id=self.run_id, status=report.status, report_path=str(self.report_path)))
         return report
 

@@ -95,16 +95,17 @@ class Sharing:
         for path in checkpoints:
             remove_checkpoints(Path(path).parent)
 
-    def release(self, place: Place, run_dir: Path) -> bool:
+    def release(self, place: Place, run_dir: Path, keep: bool = False) -> bool:
         """At the end of a run: may the runner remove the checkpoint in its folder? Not while later runs of its group
-        may still need it (a fresh inference child after a kept one ended); the group's last run removes it."""
+        may still need it (a fresh inference child after a kept one ended); the group's last run removes it, unless
+        the checkpoint is to be kept (--keep-checkpoint)."""
         with self._lock:
             path = self.checkpoints.get(place.group) if place.shared else None
             if path is not None and place.last:
                 del self.checkpoints[place.group]
         if path is None:
             return True
-        if place.last:
+        if place.last and not keep:
             from .runner import remove_checkpoints
 
             remove_checkpoints(Path(path).parent)

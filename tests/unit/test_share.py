@@ -27,3 +27,22 @@ def test_a_quick_runs_datasets_of_one_model_share_and_nothing_else_does():
     assert not shareable(quick(), quick(dataset="fashion_mnist", precision="mixed_bfloat16"))
     # a run not in the session's list runs alone
     assert not Sharing([]).claim(quick()).shared
+
+
+def test_the_groups_checkpoint_stays_until_its_last_run_and_stays_when_asked_to_keep_it():
+    from dlbench_gui.core import storage
+
+    for keep in (False, True):
+        runs = [quick(), quick(dataset="fashion_mnist")]
+        s = Sharing(runs)
+        first, second = (s.claim(c) for c in runs)
+        a, b = storage.runs_dir() / f"a{keep}", storage.runs_dir() / f"b{keep}"
+        for d in (a, b):
+            d.mkdir(parents=True)
+        (a / "best_model.keras").write_text("the group's model")
+        s.checkpoints[first.group] = str(a / "best_model.keras")
+        assert s.release(first, a, keep=keep) is False  # the second run may still need it
+        assert (a / "best_model.keras").exists()
+        s.release(second, b, keep=keep)
+        s.close()
+        assert (a / "best_model.keras").exists() is keep
