@@ -17,7 +17,7 @@ from .core import interference, present
 from .core.card import Card, card
 from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
                           PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, SCALINGS,
-                          WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, parse_cluster)
+                          WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, pair_words, parse_cluster)
 from .core.durations import format_bytes, format_duration
 from .core.errors import WorkFailed
 from .core.history import load_history
@@ -342,17 +342,14 @@ def _run_all(a: argparse.Namespace, configs: list[BenchmarkConfig], runs: list[B
                 break
             done = len(reports) + len(group)
             if done < len(runs) and not interrupts.count:  # the answer so far, marked as such
-                print(card_text(card(reports + group, pending=[combo_words(c) for c in runs[done:]])), flush=True)
+                print(card_text(card(reports + group, pending=[pair_words(c.model, c.dataset) for c in runs[done:]])),
+                      flush=True)
         if a.repeat > 1:
             print(present.repeat_summary(group), flush=True)
         reports.extend(group)
         if not reports or reports[-1].status == "cancelled" or interrupts.count:
             break
     return reports
-
-
-def combo_words(c: BenchmarkConfig) -> str:
-    return f"{MODEL_NAMES[c.model].split(' — ')[0]} on {DATASET_NAMES[c.dataset]}"
 
 
 def cmd_models(a: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import comparison, interference, present
-from .config import DATASET_NAMES, MODEL_NAMES
+from .config import pair_words
 from .durations import format_duration
 from .report import RunReport
 
@@ -31,7 +31,7 @@ class Card:
 
 
 def combo(r: RunReport) -> str:
-    return f"{MODEL_NAMES.get(r.model, r.model).split(' — ')[0]} on {DATASET_NAMES.get(r.dataset, r.dataset)}"
+    return pair_words(r.model, r.dataset)
 
 
 def run_words(r: RunReport) -> str:

@@ -23,6 +23,11 @@ MODEL_NAMES = {
 }
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
+
+def pair_words(model: str, dataset: str) -> str:
+    """'Model A on MNIST': a model and dataset in words (an unknown name as it is)."""
+    return f"{MODEL_NAMES.get(model, model).split(' — ')[0]} on {DATASET_NAMES.get(dataset, dataset)}"
+
 # The published protocol (seed-protocol.md): what "full" means and what "quick" estimates by default.
 PROTOCOL_EPOCHS = 100
 PROTOCOL_BATCH_SIZE = 64

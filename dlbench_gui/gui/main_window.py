@@ -9,7 +9,7 @@ from PySide6.QtCore import QByteArray, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.config import DATASET_NAMES, MODEL_NAMES, ConfigError
+from ..core.config import ConfigError, pair_words
 from ..core.history import history_note, load_history
 from ..core.predict import predict_all
 from ..core.present import data_words
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_report(self, report: RunReport) -> None:
         session = self.adapter.session if self.adapter is not None else None
-        pending = [f"{MODEL_NAMES[c.model].split(' — ')[0]} on {DATASET_NAMES[c.dataset]}"
+        pending = [pair_words(c.model, c.dataset)
                    for c in session.configs[len(session.reports):]] if session is not None else []
         self.results.pending = pending
         self.results.add_report(report)
