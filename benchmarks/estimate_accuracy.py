@@ -39,8 +39,8 @@ for _shared, _alone in SHARED.items():
 def rejudge(folder: str) -> list[dict]:
     """The kept quick reports of a folder, estimated again by the current estimator, against the kept real runs."""
     sys.path.insert(0, ROOT)
-    from dlbench_gui.core.estimate import estimate
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.measure.estimate import estimate
+    from dlbench_gui.core.store.report import RunReport
 
     rows = []
     speeds_path = os.path.join(folder, "speeds.json")

@@ -23,6 +23,6 @@ def report_dict(**changes: Any) -> dict[str, Any]:
 
 
 def valid_report(**changes: Any):
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.store.report import RunReport
 
     return RunReport.from_dict(report_dict(**changes))

@@ -110,8 +110,8 @@ def gpu_load(seconds: float) -> tuple[subprocess.Popen | None, str | None]:
 
 
 def telemetry_under_load(check: Check, gpus: list[dict], load_s: float) -> None:
-    from dlbench_gui.core import interference, throttling
-    from dlbench_gui.core.energy import energy_of
+    from dlbench_gui.core.measure import interference, throttling
+    from dlbench_gui.core.measure.energy import energy_of
     from dlbench_gui.hardware.telemetry import Sampler
 
     proc, lib = gpu_load(load_s)

@@ -24,10 +24,6 @@ MODEL_NAMES = {
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 
-def pair_words(model: str, dataset: str) -> str:
-    """'Model A on MNIST': a model and dataset in words (an unknown name as it is)."""
-    return f"{MODEL_NAMES.get(model, model).split(' — ')[0]} on {DATASET_NAMES.get(dataset, dataset)}"
-
 # The published protocol (seed-protocol.md): what "full" means and what "quick" estimates by default.
 PROTOCOL_EPOCHS = 100
 PROTOCOL_BATCH_SIZE = 64
@@ -201,6 +197,15 @@ class BenchmarkConfig:
     def global_batch_size(self, replicas: int) -> int:
         """Images per step across all replicas: the published batch split (strong) or one batch each (weak)."""
         return self.batch_size * (replicas if self.scaling == "weak" else 1)
+
+    def for_machine(self, gpus: int) -> "BenchmarkConfig":
+        """The configuration a run follows on a machine with `gpus` NVIDIA GPUs, made once before the session
+        starts: weak scaling gives every replica the batch, so the run's batch (images per step) becomes batch x
+        replicas, and its steps per epoch, its estimate and its comparability all follow from what it really does.
+        Any other configuration is already the one it follows."""
+        if self.scaling != "weak" or not self.distributed:
+            return self
+        return dataclasses.replace(self, batch_size=self.global_batch_size(self.workers * self.local_devices(gpus)))
 
     @property
     def steps_per_epoch(self) -> int:

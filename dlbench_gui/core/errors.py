@@ -7,7 +7,7 @@ import signal
 from dataclasses import dataclass
 from typing import Any
 
-from .events import Cancelled, Error, Event, Result
+from .wire.events import Cancelled, Error, Event, Result
 
 
 class WorkFailed(RuntimeError):
@@ -77,7 +77,7 @@ KINDS: dict[str, ErrorKind] = {k.kind: k for k in (
 )}
 
 
-def describe(kind: str) -> ErrorKind:
+def error_kind(kind: str) -> ErrorKind:
     return KINDS.get(kind, KINDS["crash"])
 
 
@@ -198,7 +198,7 @@ def classify_exit(returncode: int | None, *, near_memory_limit: bool, hung: bool
 
 def error_dict(kind: str, message: str, **more: Any) -> dict[str, Any]:
     """A report's `error`: the kind, what happened, and the kind's title, explanation and advice in words."""
-    k = describe(kind)
+    k = error_kind(kind)
     return {"kind": kind, "message": message, "title": k.title, "explanation": k.explanation,
             "suggestion": k.suggestion, **more}
 

@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import events as ev
+from .wire import events as ev
 from .config import DATASET_NAMES, MODEL_NAMES, BenchmarkConfig
 from .durations import format_duration
-from .report import RunReport
+from .store.report import RunReport
 
 # What a listener is told: (change, payload). The changes, each once per occurrence:
 #   run_started (RunStarted) · phase (Phase) · steps (Step, training only) · epoch (EpochEnd, training only)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..core.report import RunReport
+from ..core.store.report import RunReport
 
 
 FORMATS = ("pdf", "csv", "json")

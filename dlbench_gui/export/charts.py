@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from ..core.durations import format_duration
-from ..core.ticks import nice_ticks, tick_label, time_ticks
+from ..core.view.ticks import nice_ticks, tick_label, time_ticks
 
 W, H = 1600, 700
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]

@@ -8,10 +8,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core import comparison, distribution, interference
+from ..core.measure import comparison, distribution
 from ..core.durations import format_duration
-from ..core.report import RunReport
-from ..core.storage import atomic_write_text
+from ..core.store.report import RunReport
+from ..core.store.storage import atomic_write_text
+from ..core.view.words import load_words
 
 COLUMNS = [
     # the published results table: the setup (machine) and the times
@@ -50,7 +51,7 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "model": r.model, "dataset": r.dataset,
         "execution_time_s": h["execution_time_s"], "inference_time_s": h["inference_time_s"],
         "verdict": v.level, "verdict_text": v.text,
-        "reliability": interference.load_words(found) or "not measured",
+        "reliability": load_words(found) or "not measured",
         "other_cpu_share": found.get("other_cpu_share") if isinstance(found, dict) else None,
         "execution_time": format_duration(h["execution_time_s"]) if h["execution_time_s"] is not None else None,
         "execution_time_ci95": f"{format_duration(ci[0])} – {format_duration(ci[1])}" if ci[0] is not None else None,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..core import comparison, interference, present
-from ..core.card import Card
+from ..core.measure import comparison, interference
+from ..core.view import present
+from ..core.view.card import Card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
-from ..core.report import RunReport
+from ..core.store.report import RunReport
 
 VERDICT_COLOURS = {"feasible": "#1a7f37", "slow": "#9a6700", "too_slow": "#cf222e", "not_feasible": "#cf222e",
                    "incomplete": "#57606a", "not_comparable": "#57606a"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..core.report import RunReport
-from ..core.storage import atomic_write_json
+from ..core.store.report import RunReport
+from ..core.store.storage import atomic_write_json
 
 
 def write_json(reports: list[RunReport], output: str | os.PathLike) -> Path:

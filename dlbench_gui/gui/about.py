@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from .. import __version__
-from ..core.storage import data_dir
+from ..core.store.storage import data_dir
 
 DISTRIBUTIONS = ("tensorflow", "keras", "PySide6-Essentials", "pyqtgraph", "psutil", "nvidia-ml-py", "numpy")
 

@@ -17,7 +17,7 @@ log = logging.getLogger("dlbench.gui")
 
 
 def _setup_logging() -> None:
-    from ..core.storage import logs_dir
+    from ..core.store.storage import logs_dir
 
     root = logging.getLogger("dlbench")
     if root.handlers:

@@ -9,11 +9,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core import comparison, interference
+from ..core.measure import comparison
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_bytes, format_duration
-from ..core.report import RunReport
-from ..core.ticks import nice_ticks, tick_label, time_unit
+from ..core.store.report import RunReport
+from ..core.view.ticks import nice_ticks, tick_label, time_unit
+from ..core.view.words import load_words, ratio_words
 
 EMPTY_HINT = ("Select two or more runs on the Results tab (Ctrl+click) and press “Compare selected”. "
               "Reports from other machines come in through File → Import report….")
@@ -23,15 +24,6 @@ def run_label(r: RunReport) -> str:
     """A column's name: when, which machine, and how it ended."""
     host = (r.hardware or {}).get("hostname") or "unknown machine"
     return f"{r.created_at[:16].replace('T', ' ')}\n{host} · {r.status}"
-
-
-def ratio_words(value: float | None, first: float | None) -> str:
-    if not value or not first:
-        return "—"
-    ratio = value / first
-    if abs(ratio - 1) < 0.005:
-        return "1.00x (the reference)" if value is first else "1.00x (the same)"
-    return f"{ratio:.2f}x ({'slower' if ratio > 1 else 'faster'})"
 
 
 def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
@@ -67,7 +59,7 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Inference time", [format_duration(r.headline["inference_time_s"]) for r in reports]),
         ("Steady step", [format_duration(r.timing.get("steady_step_s")) for r in reports]),
         ("First step", [format_duration(r.timing.get("first_step_s")) for r in reports]),
-        ("Machine load", [interference.load_words((r.findings or {}).get("interference")) or "not measured"
+        ("Machine load", [load_words((r.findings or {}).get("interference")) or "not measured"
                           for r in reports]),
         ("Verdict", [comparison.verdict(r).text for r in reports]),
         ("Run", [r.run_id for r in reports]),

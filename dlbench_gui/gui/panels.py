@@ -9,13 +9,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
-from ..core import datasources
-from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
-                           PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError, expand_selection)
+from ..core.store import datasources
+from ..core.config import (DATASET_NAMES, MODEL_NAMES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError, expand_selection)
 from ..core.config import DEFAULT_QUICK_BUDGET_S, MAX_DEVICES
 from ..core.durations import format_duration
-from ..core.predict import predict_all
-from ..core.present import NA, hardware_rows
+from ..core.measure.predict import predict_all
+from ..core.view.present import NA, hardware_rows
 
 
 def _version(dist: str) -> str:

@@ -14,8 +14,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.durations import format_bytes, format_duration
-from ..core.present import data_words
-from ..core.events import EpochEnd
+from ..core.view.words import data_words
+from ..core.wire.events import EpochEnd
 
 REDRAW_HZ = 2  # steps arrive every ~0.3 s on a CPU; faster redraws only repaint the same picture
 RANGE_HEADROOM = 0.3  # a view range grows in jumps of 30%: axes (the costliest part to paint) rarely change

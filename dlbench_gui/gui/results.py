@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QHBoxL
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..core import comparison, distribution, interference, present
-from ..core.card import Card, card
+from ..core.measure import comparison, distribution, interference
+from ..core.view import present
+from ..core.view.card import Card, card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
-from ..core.report import RunReport
-from ..core.ticks import nice_ticks, tick_label, time_ticks
+from ..core.store.report import RunReport
+from ..core.view.ticks import nice_ticks, tick_label, time_ticks
+from ..core.view.words import cluster_words, load_words
 from ..export.html_report import card_details_html, card_html, detail_html
 
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Devices",
@@ -288,13 +290,13 @@ class ResultsView(QWidget):
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
                   DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]), h["kind"],
-                  interference.load_words((r.findings or {}).get("interference")),
+                  load_words((r.findings or {}).get("interference")),
                   distribution.short_label(r) or "1",
                   (r.error or {}).get("title", "") if r.status != "completed" else ""]
         for col, v in enumerate(values):
             item = QTableWidgetItem(v)
             if col == 9 and cluster:  # the cluster's reports sit together; each says how its workers ended
-                item.setToolTip(distribution.cluster_words(cluster))
+                item.setToolTip(cluster_words(cluster))
             if (col == 4 and r.status != "completed") or (col == 8 and interference.interfered(r)):
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, col, item)

@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from ..core.durations import format_duration
-from ..core.events import Event
-from ..core.report import RunReport
+from ..core.wire.events import Event
+from ..core.store.report import RunReport
 from ..core.session import RunSession
 
 

@@ -152,7 +152,7 @@ def gpu_info() -> dict[str, Any]:
 def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
     """Everything at once, as a plain JSON-able dict."""
     if data_path is None:
-        from ..core.storage import data_dir
+        from ..core.store.storage import data_dir
 
         data_path = data_dir(create=False)  # detecting writes nothing; the disk is measured where data would go
         while not Path(data_path).exists() and Path(data_path) != Path(data_path).parent:
@@ -170,6 +170,6 @@ def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
 
 def summary_lines(hw: dict[str, Any]) -> list[str]:
     """The facts in words, for `dlbench hw` (the same rows as the window's machine panel and the PDF)."""
-    from ..core.present import hardware_rows
+    from ..core.view.present import hardware_rows
 
     return [f"{label + ':':8s}{value}" for label, value in hardware_rows(hw)]

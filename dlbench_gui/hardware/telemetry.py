@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import psutil
 
-from ..core import stats
+from ..core.measure import stats
 from . import nvml, rapl
 
 MAX_STORED_SAMPLES = 600

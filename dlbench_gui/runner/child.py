@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core import events as ev
+from ..core.wire import events as ev
 
 _LIVE: set["ChildProcess"] = set()
 _LIVE_LOCK = threading.Lock()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dlbench_gui.core.comparison import verdict
+from dlbench_gui.core.measure.comparison import verdict
 from dlbench_gui.core.durations import format_duration
-from dlbench_gui.core.report import RunReport, load_report
+from dlbench_gui.core.store.report import RunReport, load_report
 from dlbench_gui.export import export_reports
-from dlbench_gui.core.card import card
+from dlbench_gui.core.view.card import card
 from dlbench_gui.export.csv_export import COLUMNS, read_csv, row_of
 from tests.conftest import ROOT
 

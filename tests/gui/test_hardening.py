@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from dlbench_gui.core.storage import reports_dir
+from dlbench_gui.core.store.storage import reports_dir
 from tests.reports import report_dict
 from tests.unit.test_dataset_import import real_mnist_folder
 

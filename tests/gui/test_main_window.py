@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from dlbench_gui.core import events as ev
+from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.config import BenchmarkConfig
 from tests.conftest import children_alive
 from tests.gui.conftest import choose

@@ -5,8 +5,8 @@ import json
 
 from PySide6.QtWidgets import QAbstractButton, QPushButton
 
-from dlbench_gui.core import events as ev
-from dlbench_gui.core.storage import reports_dir
+from dlbench_gui.core.wire import events as ev
+from dlbench_gui.core.store.storage import reports_dir
 from dlbench_gui.gui.log_panel import tensorflow_text
 from tests.reports import report_dict
 
@@ -178,7 +178,7 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
 
 
 def test_repeated_runs_that_disagree_are_said_to_in_red(make_window):
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.store.report import RunReport
 
     def quick(t, lo, hi):
         return RunReport(run_id=f"q{t}", status="completed", config={"model": "model_a", "dataset": "mnist",
@@ -255,7 +255,7 @@ def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_th
     """A session of two quick runs replayed through the window: the first report makes the card (and the Live tab)
     say 'preliminary' and what is still to come; the end of the session makes it final."""
     from dlbench_gui.core.config import BenchmarkConfig
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.store.report import RunReport
     from dlbench_gui.core.session import RunSession
 
     w = make_window()

@@ -1,8 +1,8 @@
 """The result card: the badge from the latest completed run of each model and dataset, one plain sentence against
 the slowest published setup, a recommendation, the interval, and the runs set aside listed below it."""
 
-from dlbench_gui.core import card as cards
-from dlbench_gui.core.report import RunReport
+from dlbench_gui.core.view import card as cards
+from dlbench_gui.core.store.report import RunReport
 
 PUBLISHED = {"model": "model_a", "dataset": "mnist", "profile": "full", "epochs": 100, "batch_size": 64,
              "train_samples": 60000, "val_samples": 10000}
@@ -92,7 +92,7 @@ def test_a_disturbed_run_does_not_replace_a_quiet_one_but_stands_when_it_is_all_
 
 
 def test_a_run_at_another_precision_is_compared_only_under_its_label():
-    from dlbench_gui.core import comparison
+    from dlbench_gui.core.measure import comparison
 
     bf16 = quick(8 * 3600, [7 * 3600, 9 * 3600], config={**PUBLISHED, "profile": "quick", "precision": "mixed_bfloat16"})
     assert "here at mixed_bfloat16 precision (the published figures are float32) against" in cards.card([bf16]).sentence

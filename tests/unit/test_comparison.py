@@ -1,7 +1,7 @@
 import pytest
 
-from dlbench_gui.core import comparison
-from dlbench_gui.core.report import RunReport
+from dlbench_gui.core.measure import comparison
+from dlbench_gui.core.store.report import RunReport
 
 PUBLISHED = {"model": "model_a", "dataset": "mnist", "profile": "full", "epochs": 100, "batch_size": 64,
              "train_samples": 60000, "val_samples": 10000}
@@ -76,7 +76,7 @@ def test_largest_batch_that_fits_enters_the_verdict():
 
 
 def test_saved_largest_batch_is_matched_by_model_dataset_and_ceilings(tmp_path, monkeypatch):
-    from dlbench_gui.core import maxbatch_store as maxbatch
+    from dlbench_gui.core.store import maxbatch_store as maxbatch
 
     monkeypatch.setenv("DLBENCH_HOME", str(tmp_path))
     maxbatch.save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024,

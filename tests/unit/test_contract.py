@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from dlbench_gui.core.card import card
-from dlbench_gui.core import comparison, estimate
-from dlbench_gui.core.contract import validation_errors
-from dlbench_gui.core.predict import predict
-from dlbench_gui.core.report import ReportError, RunReport
+from dlbench_gui.core.view.card import card
+from dlbench_gui.core.measure import comparison, estimate
+from dlbench_gui.core.store.contract import validation_errors
+from dlbench_gui.core.measure.predict import predict
+from dlbench_gui.core.store.report import ReportError, RunReport
 from tests.conftest import tiny_config
 from tests.reports import report_dict
 

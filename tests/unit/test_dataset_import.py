@@ -8,10 +8,10 @@ import struct
 import numpy as np
 import pytest
 
-from dlbench_gui.core import dataset_import
-from dlbench_gui.core.dataset_import import find_sets, import_sets
-from dlbench_gui.core.datasources import local_folder
-from dlbench_gui.core.idx import DatasetError, load_folder, read_idx, write_idx
+from dlbench_gui.core.store import dataset_import
+from dlbench_gui.core.store.dataset_import import find_sets, import_sets
+from dlbench_gui.core.store.datasources import local_folder
+from dlbench_gui.core.store.idx import DatasetError, load_folder, read_idx, write_idx
 from tests.unit.test_idx import write_set
 
 NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from dlbench_gui.core import distribution
+from dlbench_gui.core.measure import distribution
 from dlbench_gui.core.config import BenchmarkConfig, ConfigError, parse_cluster
-from dlbench_gui.core.contract import validation_errors
+from dlbench_gui.core.store.contract import validation_errors
 from dlbench_gui.core.errors import classify_exception, cluster_failure
-from dlbench_gui.core.report import RunReport
+from dlbench_gui.core.store.report import RunReport
+from dlbench_gui.core.view.words import cluster_words
 from tests.reports import report_dict, valid_report
 from tests.unit.test_cli import dlbench
 
@@ -105,8 +106,8 @@ def test_labels_say_replicas_scaling_and_comparability_and_cluster_reports_group
                for i in (1, 0)]
     groups = distribution.cluster_groups([*members, valid_report()])
     assert list(groups) == [7] and [distribution.of(r)["task_index"] for r in groups[7]] == [0, 1]
-    assert "worker 0: completed; worker 1: completed" in distribution.cluster_words(groups[7])
-    assert "1 worker report(s) not imported" in distribution.cluster_words(groups[7][:1])
+    assert "worker 0: completed; worker 1: completed" in cluster_words(groups[7])
+    assert "1 worker report(s) not imported" in cluster_words(groups[7][:1])
     assert distribution.short_label(members[0]) == "2 replicas, 2 machines, worker 1"
 
 

@@ -3,8 +3,8 @@ GPU parts with injected NVML samples (this machine has neither counter: no /sys/
 
 import pytest
 
-from dlbench_gui.core import throttling
-from dlbench_gui.core.energy import energy_of
+from dlbench_gui.core.measure import throttling
+from dlbench_gui.core.measure.energy import energy_of
 from dlbench_gui.hardware.rapl import RaplReader
 
 

@@ -2,8 +2,8 @@ import signal
 
 import pytest
 
-from dlbench_gui.core import events as ev
-from dlbench_gui.core.errors import KINDS, classify_exception, classify_exit, describe
+from dlbench_gui.core.wire import events as ev
+from dlbench_gui.core.errors import KINDS, classify_exception, classify_exit, error_kind
 
 
 @pytest.mark.parametrize("name,message,kind", [
@@ -31,7 +31,7 @@ def test_exits_without_result_are_classified():
 def test_every_kind_has_words_and_advice():
     for k in KINDS.values():
         assert k.title and k.explanation.endswith(".") and k.suggestion
-    assert describe("no_such_kind").kind == "crash"
+    assert error_kind("no_such_kind").kind == "crash"
 
 
 def test_a_failed_onednn_allocation_is_host_oom_only_under_a_host_ceiling():
@@ -112,7 +112,7 @@ def test_injected_gpu_failure_messages_are_classified_as_their_kind(case):
 
 def test_injected_a_child_that_dies_while_nvml_shows_its_gpu_memory_full_is_gpu_oom_not_crash():
     from dlbench_gui.core.errors import classify_outcome
-    from dlbench_gui.runner.runner import vram_was_full
+    from dlbench_gui.runner.supervisor import vram_was_full
 
     full = [{"gpus": [{"vram_used_bytes": 7.9e9, "vram_total_bytes": 8.0e9}]}]
     roomy = [{"gpus": [{"vram_used_bytes": 2.0e9, "vram_total_bytes": 8.0e9}]}]

@@ -2,9 +2,9 @@ import pytest
 
 import math
 
-from dlbench_gui.core import stats
-from dlbench_gui.core.estimate import ASSUMED_BETWEEN_RUN_SD, between_run_spread, estimate, harmonic
-from dlbench_gui.core.report import RunReport
+from dlbench_gui.core.measure import stats
+from dlbench_gui.core.measure.estimate import ASSUMED_BETWEEN_RUN_SD, between_run_spread, estimate, harmonic
+from dlbench_gui.core.store.report import RunReport
 
 PROTOCOL = {"epochs": 2, "batch_size": 64, "train_samples": 6400, "val_samples": 640, "inference_batch_size": 32}
 TIMING = {
@@ -158,7 +158,7 @@ def test_runs_that_cannot_speak_for_the_machine_are_set_aside_and_counted():
 
 
 def test_an_interfered_run_widens_the_lower_end_by_the_measured_cost_of_the_share_others_took():
-    from dlbench_gui.core.estimate import allow_for_interference
+    from dlbench_gui.core.measure.estimate import allow_for_interference
 
     e = estimate(PROTOCOL, TIMING, None)
     quiet = allow_for_interference(e, {"verdict": "quiet", "other_cpu_share": 0.02})

@@ -34,8 +34,8 @@ def test_here_every_gpu_part_is_skipped_and_says_why(tmp_path):
 
 def test_part_a_needs_neither_tensorflow_nor_qt_nor_the_full_install():
     code = ("import sys; sys.path.insert(0, '.');"
-            "import dlbench_gui.hardware.detect, dlbench_gui.hardware.telemetry, dlbench_gui.core.energy, "
-            "dlbench_gui.core.throttling, dlbench_gui.core.interference;"
+            "import dlbench_gui.hardware.detect, dlbench_gui.hardware.telemetry, dlbench_gui.core.measure.energy, "
+            "dlbench_gui.core.measure.throttling, dlbench_gui.core.measure.interference;"
             "print(sorted(m for m in ('tensorflow', 'keras', 'PySide6', 'pyqtgraph', 'fastjsonschema', 'platformdirs')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -3,8 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from dlbench_gui.core.idx import DatasetError, load_folder, read_idx, write_idx
-from dlbench_gui.core.rawdata import synthetic
+from dlbench_gui.core.store.idx import DatasetError, load_folder, read_idx, write_idx
+from dlbench_gui.core.store.rawdata import synthetic
 
 
 def write_set(folder, n_train=100, n_test=20, seed=0):

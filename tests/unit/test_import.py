@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dlbench_gui.core.importing import import_reports
-from dlbench_gui.core.storage import reports_dir
+from dlbench_gui.core.store.importing import import_reports
+from dlbench_gui.core.store.storage import reports_dir
 from tests.reports import report_dict
 
 

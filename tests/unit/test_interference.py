@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dlbench_gui.core import interference
+from dlbench_gui.core.measure import interference
 from dlbench_gui.hardware import nvml
 from dlbench_gui.hardware.telemetry import Sampler
 

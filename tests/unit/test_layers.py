@@ -15,10 +15,10 @@ print(",".join(bad))
 """
 
 RULES = [
-    ("dlbench_gui.core.report", ["tensorflow", "keras", "PySide6"]),
-    ("dlbench_gui.core.estimate", ["tensorflow", "keras", "PySide6"]),
-    ("dlbench_gui.core.history", ["tensorflow", "keras", "PySide6"]),
-    ("dlbench_gui.core.comparison", ["tensorflow", "keras", "PySide6"]),
+    ("dlbench_gui.core.store.report", ["tensorflow", "keras", "PySide6"]),
+    ("dlbench_gui.core.measure.estimate", ["tensorflow", "keras", "PySide6"]),
+    ("dlbench_gui.core.store.history", ["tensorflow", "keras", "PySide6"]),
+    ("dlbench_gui.core.measure.comparison", ["tensorflow", "keras", "PySide6"]),
     ("dlbench_gui.hardware.detect", ["tensorflow", "keras", "PySide6"]),
     ("dlbench_gui.hardware.telemetry", ["tensorflow", "keras", "PySide6"]),
     ("dlbench_gui.runner.runner", ["tensorflow", "keras", "PySide6"]),

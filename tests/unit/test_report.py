@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dlbench_gui.core.report import SCHEMA_VERSION, ReportError, RunReport, load_report
+from dlbench_gui.core.store.report import SCHEMA_VERSION, ReportError, RunReport, load_report
 from tests.reports import report_dict
 
 
@@ -57,7 +57,7 @@ def test_binary_file_is_rejected(tmp_path):
 
 
 def test_an_error_event_may_carry_a_field_called_kind():
-    from dlbench_gui.core import events as ev
+    from dlbench_gui.core.wire import events as ev
 
     e = ev.from_json(ev.Error(kind="data_error", message="x.gz: truncated").to_json())
     assert isinstance(e, ev.Error) and e.kind == "data_error" and e.message == "x.gz: truncated"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dlbench_gui.core import events as ev
+from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.config import BenchmarkConfig
 from dlbench_gui.core.session import RunSession
 from tests.reports import valid_report

@@ -30,7 +30,7 @@ def test_a_quick_runs_datasets_of_one_model_share_and_nothing_else_does():
 
 
 def test_the_groups_checkpoint_stays_until_its_last_run_and_stays_when_asked_to_keep_it():
-    from dlbench_gui.core import storage
+    from dlbench_gui.core.store import storage
 
     for keep in (False, True):
         runs = [quick(), quick(dataset="fashion_mnist")]

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from dlbench_gui.core import stats
+from dlbench_gui.core.measure import stats
 
 
 def test_t_quantiles_match_tables_and_approach_normal():
@@ -42,7 +42,7 @@ def test_warmup_split_and_drift():
 
 
 def test_mser_drops_a_decaying_start_and_nothing_from_a_stationary_series():
-    from dlbench_gui.core.stats import mser_truncation
+    from dlbench_gui.core.measure.stats import mser_truncation
 
     rng = random.Random(1)
     flat = [0.30 + rng.gauss(0, 0.003) for _ in range(60)]

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from dlbench_gui.core import storage
+from dlbench_gui.core.store import storage
 
 
 def test_atomic_write_replaces_whole_or_not_at_all(tmp_path, monkeypatch):

@@ -8,10 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 from . import distribution
-from .config import is_published
-from .durations import format_duration
-from .report import RunReport
-from .resources import resource
+from ..config import is_published
+from ..durations import format_duration
+from ..store.report import RunReport
+from ..resources import resource
 
 DEFAULT_BUDGET_H = 48.0
 FEASIBLE_RATIO = 2.0  # at most this many times the slowest published setup counts as plainly feasible

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import BenchmarkConfig, share_groups
-from .report import RunReport
+from ..config import BenchmarkConfig, share_groups
+from ..store.report import RunReport
 
 # seed-protocol.md, "what one step costs on a small machine" (batch 64): per-image steady cost and first step.
 _FALLBACK = {"model_a": {"step_per_image_s": 0.16 / 64, "first_step_s": 1.5, "startup_s": 15.0, "save_s": 1.0, "load_s": 3.0},

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from . import comparison, interference, present
-from .config import pair_words
-from .durations import format_duration
-from .report import RunReport
+from ..measure import comparison, interference
+from . import present
+from .words import pair_words
+from ..durations import format_duration
+from ..store.report import RunReport
 
 BADGES = {"feasible": "Feasible", "slow": "Feasible but slow", "too_slow": "Too slow", "not_feasible": "Not feasible",
           "incomplete": "No verdict yet", "not_comparable": "Not comparable"}

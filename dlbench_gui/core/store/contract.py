@@ -9,7 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .resources import resource
+from ..resources import resource
 
 SCHEMA_FILE = "report.schema.json"
 
@@ -52,8 +52,10 @@ def _cross_field(data: dict[str, Any]) -> list[str]:
     ex, tr, va = t["execution_time_s"], t["train_time_s"], t["val_time_s"]
     if abs(ex - (tr + va)) > 0.05 * ex + 0.5:
         problems.append(f"timing.execution_time_s ({ex:.3f}) is not training ({tr:.3f}) + validation ({va:.3f})")
-    if len(t["epochs"]) != c["epochs"]:
-        problems.append(f"timing.epochs holds {len(t['epochs'])} epoch(s), config.epochs says {c['epochs']}")
+    ran = t.get("measured") if isinstance(t.get("measured"), dict) else c  # a quick run: what it measured
+    if len(t["epochs"]) != ran.get("epochs"):
+        where = "timing.measured.epochs" if ran is not c else "config.epochs"
+        problems.append(f"timing.epochs holds {len(t['epochs'])} epoch(s), {where} says {ran.get('epochs')}")
     return problems
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import comparison, distribution, interference, stats
-from .config import PROTOCOL_BATCH_SIZE
-from .durations import format_bytes, format_duration
-from .report import RunReport
+from ..measure import comparison, distribution, interference, stats
+from ..config import PROTOCOL_BATCH_SIZE
+from ..durations import format_bytes, format_duration
+from ..store.report import RunReport
 
 NA = "not available"
 
@@ -164,18 +164,6 @@ def energy_rows(r: RunReport) -> list[tuple[str, str]]:
              + (f", mean {e['mean_power_w']:.0f} W" if e.get("mean_power_w") else "")),
             ("Energy source", str(e.get("source")))]
     return rows
-
-
-def data_words(info: Any) -> str:
-    """Where the images came from and why, in one line: the data log event's `data` (source, origin, attempts)."""
-    if not isinstance(info, dict):
-        return "Data: not known"
-    attempts = [str(a) for a in info.get("attempts") or [] if a]
-    if info.get("source") == "synthetic":
-        why = ("; ".join(attempts) + ". ") if attempts else "chosen in the setup. "
-        return (f"Data: SYNTHETIC stand-in (random images with the real shapes): {why}"
-                "Timings are valid; accuracy is meaningless.")
-    return f"Data: {info.get('origin') or info.get('source') or 'not known'}"
 
 
 def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:

@@ -61,15 +61,6 @@ def interfered(report: Any) -> bool:
     return isinstance(finding, dict) and finding.get("verdict") == "interfered"
 
 
-def load_words(finding: Any) -> str:
-    """A short "machine load" for tables (Results, Compare, CSV): 'quiet (1%)', 'UNRELIABLE: 49% busy', or ''
-    when it was not measured."""
-    if not isinstance(finding, dict) or finding.get("verdict") not in ("quiet", "interfered"):
-        return ""
-    taken = 100 * share(finding)
-    return f"UNRELIABLE: {taken:.0f}% busy" if finding["verdict"] == "interfered" else f"quiet ({taken:.0f}%)"
-
-
 def warning_text(finding: Any) -> str | None:
     """One line for the CLI, the GUI, the PDF and the CSV; None for a quiet or unknown run."""
     if not isinstance(finding, dict) or finding.get("verdict") != "interfered":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import PROTOCOL_BATCH_SIZE
+from ..config import PROTOCOL_BATCH_SIZE
 from .estimate import machine_key
 
 EFFICIENCY_METHOD = ("steady-step throughput (images/s over all replicas) of this run / (replicas x the steady-step "
@@ -88,11 +88,3 @@ def cluster_groups(reports: list) -> dict[Any, list]:
     return groups
 
 
-def cluster_words(members: list) -> str:
-    """One line for a cluster's reports: how many of its workers are here, and each one's status."""
-    d = of(members[0])
-    workers = d.get("workers") or len(members)
-    parts = [f"worker {of(r).get('task_index', '?')}: {r.status}" for r in members]
-    missing = workers - len(members)
-    return (f"cluster run of {workers} workers ({', '.join(d.get('cluster') or [])}); "
-            + "; ".join(parts) + (f"; {missing} worker report(s) not imported" if missing > 0 else ""))

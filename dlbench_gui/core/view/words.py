@@ -1,0 +1,65 @@
+"""Figures and facts in the words a person reads: one short phrase each, shared by the CLI, the window, the PDF and
+the CSV (so a run, a machine load or a ratio reads the same everywhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import DATASET_NAMES, MODEL_NAMES
+from ..measure import distribution, interference
+
+TIMINGS_UNAFFECTED = ("a training step costs the same with either: the same layers, the same arithmetic; "
+                      "only what the model learns differs")
+
+
+def pair_words(model: str, dataset: str) -> str:
+    """'Model A on MNIST': a model and dataset in words (an unknown name as it is)."""
+    return f"{MODEL_NAMES.get(model, model).split(' — ')[0]} on {DATASET_NAMES.get(dataset, dataset)}"
+
+
+def load_words(finding: Any) -> str:
+    """A short "machine load" for tables (Results, Compare, CSV): 'quiet (1%)', 'UNRELIABLE: 49% busy', or ''
+    when it was not measured."""
+    if not isinstance(finding, dict) or finding.get("verdict") not in ("quiet", "interfered"):
+        return ""
+    taken = 100 * interference.share(finding)
+    return f"UNRELIABLE: {taken:.0f}% busy" if finding["verdict"] == "interfered" else f"quiet ({taken:.0f}%)"
+
+
+def data_words(info: Any) -> str:
+    """Where the images came from and why, in one line: the data log event's `data` (source, origin, attempts)."""
+    if not isinstance(info, dict):
+        return "Data: not known"
+    attempts = [str(a) for a in info.get("attempts") or [] if a]
+    if info.get("source") == "synthetic":
+        why = ("; ".join(attempts) + ". ") if attempts else "chosen in the setup. "
+        return (f"Data: SYNTHETIC stand-in (random images with the real shapes): {why}"
+                "Timings are valid; accuracy is meaningless.")
+    return f"Data: {info.get('origin') or info.get('source') or 'not known'}"
+
+
+def cluster_words(members: list) -> str:
+    """One line for a cluster's reports: how many of its workers are here, and each one's status."""
+    d = distribution.of(members[0])
+    workers = d.get("workers") or len(members)
+    parts = [f"worker {distribution.of(r).get('task_index', '?')}: {r.status}" for r in members]
+    missing = workers - len(members)
+    return (f"cluster run of {workers} workers ({', '.join(d.get('cluster') or [])}); "
+            + "; ".join(parts) + (f"; {missing} worker report(s) not imported" if missing > 0 else ""))
+
+
+def ratio_words(value: float | None, first: float | None) -> str:
+    if not value or not first:
+        return "—"
+    ratio = value / first
+    if abs(ratio - 1) < 0.005:
+        return "1.00x (the reference)" if value is first else "1.00x (the same)"
+    return f"{ratio:.2f}x ({'slower' if ratio > 1 else 'faster'})"
+
+
+def weights_words(w: dict) -> str:
+    """Which weights a run used, and why random ones do not change its timings."""
+    if w["used"] == "imagenet":
+        return "weights: ImageNet, as published"
+    why = "as asked" if w["reason"] == "as asked" else w["reason"]
+    return f"weights: random ({why}); timings are unaffected: {TIMINGS_UNAFFECTED}"
