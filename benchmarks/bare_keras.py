@@ -15,7 +15,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402,F401  (TensorFlow and Keras loaded before anything is timed)
 
-from dlbench_gui.bench.datasets import pipeline  # noqa: E402  (same input pipeline)
+from dlbench_gui.bench.backends.tensorflow import pipeline  # noqa: E402  (same input pipeline)
 from dlbench_gui.bench.models import build_model, compile_model  # noqa: E402  (same layers, same compile)
 
 steps = int(sys.argv[1])

@@ -8,7 +8,7 @@ def main() -> int:
     multiprocessing.freeze_support()  # first thing: the frozen executable is also the worker
     args = sys.argv[1:]
     if args[:1] == ["--worker"]:
-        from .bench.worker import main as worker_main
+        from .bench.worker.main import main as worker_main
 
         return worker_main()
     if args and (not args[0].startswith("-") or args[0] in ("-h", "--help", "--version")):

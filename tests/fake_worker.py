@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dlbench_gui.bench.worker import Emitter  # noqa: E402  (the real emitter, heartbeat thread included)
-from dlbench_gui.core import events as ev  # noqa: E402
+from dlbench_gui.bench.worker.wire import Emitter  # noqa: E402  (the real emitter, heartbeat thread included)
+from dlbench_gui.core.wire import events as ev  # noqa: E402
 
 
 def main(mode: str) -> int:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.config import BenchmarkConfig
-from ..core.datasources import local_folder
-from ..core.idx import DatasetError, load_folder, locate
-from ..core.rawdata import RawDataset, synthetic
+from ..core.store.datasources import local_folder
+from ..core.store.idx import DatasetError, load_folder, locate
+from ..core.store.rawdata import RawDataset, synthetic
 
 
 class DatasetUnavailable(DatasetError):
@@ -111,29 +111,3 @@ def prepare(config: BenchmarkConfig, test_only: bool = False, max_train: int | N
         x_tr = to_model_input(raw.x_train[:n_train])
         y_tr = one_hot(raw.y_train[:n_train])
     return PreparedData(x_tr, y_tr, x_te, y_te, raw.source, raw.origin, digest, tuple(attempts))
-
-
-PIPELINE = ("Keras' own input pipeline for arrays (ArrayDataAdapter: index gather, reshuffled each epoch, "
-            "partial last batch kept), with tf.data autotuning off")
-
-
-def pipeline(x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool):
-    """What `model.fit(x, y, batch_size=…, shuffle=…)` builds internally, with tf.data autotuning switched off.
-
-    Why: with autotuning on (Keras' default), destroying an epoch's exhausted iterator waits for tf.data's
-    autotune thread to wake from its sleep, so each epoch after the first starts with an idle stall — 8–9 s
-    per boundary with 30 s epochs on the development machine, growing with epoch length, zero CPU used
-    (`benchmarks/epoch_effect.py` measures it in bare Keras: first step of epoch 2 8.2 s with autotuning on,
-    0.31 s with it off; steady steps equal). That stall is TensorFlow's software, not the machine, and would
-    make the execution time depend on timer phase rather than hardware. Same batches, same shuffling.
-    """
-    import tensorflow as tf
-    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
-
-    dataset = ArrayDataAdapter(x, y, batch_size=batch_size, shuffle=shuffle).get_tf_dataset()
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    # The adapter's dataset does not know its length; told it, Keras stops each epoch exactly at its last
-    # batch (unknown, it overruns by a step and miscounts the metrics of that epoch).
-    batches = -(-len(x) // batch_size)
-    return dataset.with_options(options).apply(tf.data.experimental.assert_cardinality(batches))

@@ -139,10 +139,6 @@ def build_model(name: str, weights: str = "random", keras=None):
     return BUILDERS[name](weights, keras=keras)
 
 
-TIMINGS_UNAFFECTED = ("a training step costs the same with either: the same layers, the same arithmetic; "
-                      "only what the model learns differs")
-
-
 def build_with_weights(name: str, weights: str = "auto", keras=None):
     """(model, {requested, used, reason}). `auto`: ImageNet weights as published when Keras' cache has them or can
     download them, else random weights, saying why; `imagenet` fails without them; `random` never tries."""

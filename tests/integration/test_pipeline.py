@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow
 def test_pipeline_matches_keras_on_arrays_including_a_partial_last_batch():
     import keras
 
-    from dlbench_gui.bench.datasets import pipeline
+    from dlbench_gui.bench.backends.tensorflow import pipeline
 
     rng = np.random.default_rng(0)
     x = rng.random((650, 32, 32, 3), dtype=np.float32)

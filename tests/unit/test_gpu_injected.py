@@ -6,7 +6,7 @@ import types
 import pytest
 
 from dlbench_gui.hardware import detect, nvml
-from dlbench_gui.core.present import hardware_rows
+from dlbench_gui.core.view.present import hardware_rows
 
 
 class FakeMemory:
@@ -77,7 +77,7 @@ def test_injected_nvml_sample_reads_power_energy_clocks_and_throttle_reasons(two
 
 
 def test_injected_tensorflow_gets_the_gpu_memory_limit_on_every_gpu():
-    from dlbench_gui.bench.worker import apply_gpu_memory_limit
+    from dlbench_gui.bench.backends.tensorflow import apply_gpu_memory_limit
 
     calls = []
     config = types.SimpleNamespace(

@@ -1,4 +1,4 @@
-"""Data-parallel training for the worker child, through TensorFlow's own tf.distribute (docs/distribution.md).
+"""Data-parallel training on the TensorFlow backend, through tf.distribute itself (docs/distribution.md).
 
 - Several devices on one machine: `MirroredStrategy` over N GPUs, or over N logical CPU devices (`--cpu-devices`),
   so that the whole path runs on a machine without GPUs.
@@ -16,7 +16,7 @@ import socket
 import time
 from typing import Any
 
-from ..core.config import BenchmarkConfig, parse_address
+from ...core.config import BenchmarkConfig, parse_address
 
 
 class ClusterUnreachable(RuntimeError):
@@ -125,7 +125,7 @@ def make_strategy(tf, config: BenchmarkConfig):
     return tf.distribute.MirroredStrategy([d.name for d in devices[:wanted]])
 
 
-def describe(strategy, config: BenchmarkConfig) -> dict[str, Any]:
+def strategy_facts(strategy, config: BenchmarkConfig) -> dict[str, Any]:
     """The report's `distribution` (without the scaling efficiency, which needs the history)."""
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     devices = list(getattr(strategy.extended, "worker_devices", ()) or ()) if strategy is not None else []

@@ -1,0 +1,132 @@
+"""The TensorFlow backend: devices, memory, the tf.data input pipeline, tf.distribute and TensorFlow's version facts.
+The one module of the worker that imports TensorFlow at run time (with `tf_distribute`, its multi-device part)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+from typing import Any
+
+from ...core.config import BenchmarkConfig
+from . import tf_distribute
+
+PIPELINE = ("Keras' own input pipeline for arrays (ArrayDataAdapter: index gather, reshuffled each epoch, "
+            "partial last batch kept), with tf.data autotuning off")
+
+
+def apply_gpu_memory_limit(tf, limit_gb: float | None) -> dict[str, Any]:
+    gpus = tf.config.list_physical_devices("GPU")
+    if limit_gb is None or not gpus:
+        return {"gpu_memory_limit_gb": limit_gb, "applied": False if limit_gb else None}
+    mb = int(limit_gb * 1024)
+    for gpu in gpus:
+        tf.config.set_logical_device_configuration(gpu, [tf.config.LogicalDeviceConfiguration(memory_limit=mb)])
+    return {"gpu_memory_limit_gb": limit_gb, "applied": True, "gpus": len(gpus)}
+
+
+def software_info(tf, keras_package: str = "keras") -> dict[str, Any]:
+    import keras
+    import numpy as np
+
+    try:
+        build = {k: str(v) for k, v in tf.sysconfig.get_build_info().items()}
+    except Exception:  # not every build has it
+        build = {}
+    devices = [{"name": d.name, "type": d.device_type} for d in tf.config.list_physical_devices()]
+    gpu_details = []
+    for d in tf.config.list_physical_devices("GPU"):
+        try:
+            gpu_details.append({"name": d.name, **{k: str(v) for k, v in tf.config.experimental.get_device_details(d).items()}})
+        except Exception:
+            gpu_details.append({"name": d.name})
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        **({"keras_package": keras_package, "tf_keras": importlib.import_module(keras_package).__version__}
+           if keras_package != "keras" else {}),
+        "numpy": np.__version__,
+        "os": f"{platform.system()} {platform.release()}",
+        "platform": platform.platform(),
+        "tf_devices": devices,
+        "tf_gpus": gpu_details,
+        "tf_build": build,
+        "tf_built_with_cuda": bool(tf.test.is_built_with_cuda()),
+        "input_pipeline": PIPELINE,
+    }
+
+
+def pipeline(x, y, batch_size: int, shuffle: bool):
+    """What `model.fit(x, y, batch_size=…, shuffle=…)` builds internally, with tf.data autotuning switched off.
+
+    Why: with autotuning on (Keras' default), destroying an epoch's exhausted iterator waits for tf.data's
+    autotune thread to wake from its sleep, so each epoch after the first starts with an idle stall — 8–9 s
+    per boundary with 30 s epochs on the development machine, growing with epoch length, zero CPU used
+    (`benchmarks/epoch_effect.py` measures it in bare Keras: first step of epoch 2 8.2 s with autotuning on,
+    0.31 s with it off; steady steps equal). That stall is TensorFlow's software, not the machine, and would
+    make the execution time depend on timer phase rather than hardware. Same batches, same shuffling.
+    """
+    import tensorflow as tf
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    dataset = ArrayDataAdapter(x, y, batch_size=batch_size, shuffle=shuffle).get_tf_dataset()
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    # The adapter's dataset does not know its length; told it, Keras stops each epoch exactly at its last
+    # batch (unknown, it overruns by a step and miscounts the metrics of that epoch).
+    batches = -(-len(x) // batch_size)
+    return dataset.with_options(options).apply(tf.data.experimental.assert_cardinality(batches))
+
+
+class TensorFlowBackend:
+    name = "tensorflow"
+
+    def __init__(self):
+        self.tf = None
+
+    def start(self, config: BenchmarkConfig, task: str) -> dict[str, Any]:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        import tensorflow as tf
+
+        self.tf = tf
+        if task == "train":
+            tf_distribute.configure_devices(tf, config)  # before anything initialises TensorFlow's devices
+        limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
+        # Keras' own mixed precision: every layer computes in the policy's dtype, the output layer stays float32
+        # (bench/models.py), variables stay float32; float32 is the published protocol.
+        importlib.import_module(config.keras_package).mixed_precision.set_global_policy(config.precision)
+        return limit
+
+    def software_info(self, keras_package: str) -> dict[str, Any]:
+        return software_info(self.tf, keras_package)
+
+    def gpu_peak_bytes(self) -> int | None:
+        tf, peaks = self.tf, []
+        for i, _ in enumerate(tf.config.list_logical_devices("GPU")):
+            try:
+                peaks.append(tf.config.experimental.get_memory_info(f"GPU:{i}")["peak"])
+            except Exception:
+                pass
+        return max(peaks) if peaks else None
+
+    def sees_gpu(self) -> bool:
+        tf = sys.modules.get("tensorflow")
+        try:
+            return bool(tf is not None and tf.config.list_physical_devices("GPU"))
+        except Exception:
+            return False
+
+    def pipeline(self, x, y, batch_size: int, shuffle: bool):
+        return pipeline(x, y, batch_size, shuffle)
+
+    def strategy(self, config: BenchmarkConfig):
+        strategy = tf_distribute.make_strategy(self.tf, config)
+        facts = tf_distribute.strategy_facts(strategy, config)
+        if config.cluster:
+            facts["cluster_run"] = tf_distribute.shared_run_id(self.tf, strategy, int.from_bytes(os.urandom(6), "big"))
+        return strategy, facts
+
+    def shard(self, config: BenchmarkConfig, dataset):
+        return tf_distribute.shard_by_data(self.tf, dataset) if config.cluster else dataset
