@@ -10,9 +10,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from dlbench_gui.core.history import load_history  # noqa: E402
-from dlbench_gui.core.report import RunReport  # noqa: E402
-from dlbench_gui.runner.runner import recover_interrupted  # noqa: E402
+from dlbench_gui.core.store.history import load_history  # noqa: E402
+from dlbench_gui.core.store.report import RunReport  # noqa: E402
+from dlbench_gui.runner.recovery import recover_interrupted  # noqa: E402
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 # A recorded real report, grown to a quick run's size: 600 telemetry samples, 200 step times.

@@ -12,19 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .core import events as ev
-from .core import interference, present
-from .core.card import Card, card
-from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES,
-                          PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, SCALINGS,
-                          WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, pair_words, parse_cluster)
+from .core.wire import events as ev
+from .core.measure import interference
+from .core.view import present
+from .core.view.card import Card, card
+from .core.view.words import data_words, pair_words
+from .core.config import (DATASET_NAMES, DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODEL_NAMES, MODELS, PRECISIONS, PROFILES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, SCALINGS, WEIGHTS, BenchmarkConfig, ConfigError, expand_selection, parse_cluster)
 from .core.durations import format_bytes, format_duration
 from .core.errors import WorkFailed
-from .core.history import load_history
-from .core.predict import predict_all
-from .core.report import ReportError, RunReport, load_report
+from .core.store.history import load_history
+from .core.measure.predict import predict_all
+from .core.store.report import ReportError, RunReport, load_report
 from .core.session import RunSession
-from .core.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
+from .core.store.storage import atomic_write_json, check_data_dir, check_writable, logs_dir
 
 class UsageError(Exception):
     pass
@@ -189,7 +189,7 @@ class ProgressPrinter:
         elif change == "error":
             self._print(f"  [{payload.task}] error ({payload.kind}): {payload.message}")
         elif change == "data":
-            self._print(f"  {present.data_words(payload.data)}")
+            self._print(f"  {data_words(payload.data)}")
 
     def _epoch(self, e: ev.EpochEnd) -> None:
         acc = e.metric("val_accuracy")
@@ -251,9 +251,9 @@ class Interrupts:
     """Ctrl+C (or SIGTERM) once: stop the running benchmark cleanly, it is saved as cancelled, nothing else starts.
     Twice: kill the child at once and exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, session=None) -> None:
         self.count = 0
-        self.runner = None
+        self.session = session  # the run session to stop on the first Ctrl+C (None: nothing to stop cleanly)
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -264,9 +264,9 @@ class Interrupts:
         from .runner.child import kill_all
 
         self.count += 1
-        if self.count == 1 and self.runner is not None:
+        if self.count == 1 and self.session is not None:
             print("\nstopping… (Ctrl+C again to quit at once)", file=sys.stderr, flush=True)
-            self.runner.stop()
+            self.session.stop()
             return
         kill_all()  # nothing to stop cleanly (a batch probe, no benchmark yet), or asked twice
         raise KeyboardInterrupt
@@ -285,8 +285,8 @@ def check_run_output(out: Path, reports: int) -> Path:
 
 def cmd_run(a: argparse.Namespace) -> int:
     from .hardware import detect
-    from .runner.runner import recover_interrupted
-    from .runner.share import Sharing
+    from .runner.recovery import recover_interrupted
+    from .runner.session import Session, plan_runs
 
     configs = configs_from_args(a)
     several = len(configs) * a.repeat > 1
@@ -294,18 +294,17 @@ def cmd_run(a: argparse.Namespace) -> int:
     check_data_dir()
     recover_interrupted()
     hw = detect.detect()
-    interrupts = Interrupts()
-    interrupts.install()
     history, _ = load_history()
-    runs = [c for c in configs for _ in range(a.repeat)]
-    session = RunSession(runs, [p.seconds for p in predict_all(runs, history)])
-    ProgressPrinter(session, a.quiet, a.repeat)
-    sharing = Sharing(runs)  # a quick run's datasets of one model share its processes (runner/share.py)
-    try:
-        reports = _run_all(a, configs, runs, session, hw, interrupts, sharing)
-    finally:
-        sharing.close()
-    session.finish()
+    runs = plan_runs(configs, a.repeat, hw)
+    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history)])
+    ProgressPrinter(progress, a.quiet, a.repeat)
+    session = Session(runs, hardware=hw, history=history, keep_checkpoint=a.keep_checkpoint,
+                      on_event=progress.handle, on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),
+                      on_repeats=lambda group: print(present.repeat_summary(group), flush=True))
+    interrupts = Interrupts(session)
+    interrupts.install()
+    reports = session.run()
+    progress.finish()
     if reports:
         print(card_text(card(reports)), flush=True)
     if out is not None and reports:
@@ -317,46 +316,23 @@ def cmd_run(a: argparse.Namespace) -> int:
     return 0 if all(r.status == "completed" for r in reports) else 1
 
 
-def _run_all(a: argparse.Namespace, configs: list[BenchmarkConfig], runs: list[BenchmarkConfig], session: RunSession,
-             hw: dict, interrupts: Interrupts, sharing) -> list[RunReport]:
-    """Each configuration `--repeat` times, with its summary, and a preliminary verdict while runs remain."""
-    from .runner.runner import BenchmarkRunner
-
-    reports: list[RunReport] = []
-    for config in configs:
-        group = []
-        for _ in range(a.repeat):
-            if interrupts.count:  # stopped between two runs: start nothing more
-                break
-            runner = BenchmarkRunner(config, on_event=session.handle, hardware=hw, keep_checkpoint=a.keep_checkpoint,
-                                     sharing=sharing)
-            interrupts.runner = runner
-            report = runner.run()
-            session.add_report(report)
-            group.append(report)
-            print(summary_text(report), flush=True)
-            unreliable = interference.warning_text((report.findings or {}).get("interference"))
-            if unreliable:
-                warn(unreliable)
-            if report.status == "cancelled":
-                break
-            done = len(reports) + len(group)
-            if done < len(runs) and not interrupts.count:  # the answer so far, marked as such
-                print(card_text(card(reports + group, pending=[pair_words(c.model, c.dataset) for c in runs[done:]])),
-                      flush=True)
-        if a.repeat > 1:
-            print(present.repeat_summary(group), flush=True)
-        reports.extend(group)
-        if not reports or reports[-1].status == "cancelled" or interrupts.count:
-            break
-    return reports
+def _report_done(progress: RunSession, report: RunReport, remaining: list[BenchmarkConfig]) -> None:
+    """After each run: its summary, a warning if the machine was busy, and the answer so far while runs remain."""
+    progress.add_report(report)
+    print(summary_text(report), flush=True)
+    unreliable = interference.warning_text((report.findings or {}).get("interference"))
+    if unreliable:
+        warn(unreliable)
+    if remaining and report.status != "cancelled":  # the answer so far, marked as such
+        print(card_text(card(progress.reports, pending=[pair_words(c.model, c.dataset) for c in remaining])),
+              flush=True)
 
 
 def cmd_models(a: argparse.Namespace) -> int:
-    from .runner.describe import describe_models
+    from .runner.model_facts import fetch_model_facts
 
     print("building both models in a worker process…", file=sys.stderr, flush=True)
-    info = describe_models()  # WorkFailed (one line, exit 1) if the worker cannot
+    info = fetch_model_facts()  # WorkFailed (one line, exit 1) if the worker cannot
     for name, m in info.items():
         print(f"{name}: {MODEL_NAMES[name]}")
         print(f"  parameters {m['params']:,} (trainable {m['trainable_params']:,}), {m['layers']} layers")
@@ -429,7 +405,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
-    from .core.report import load_reports
+    from .core.store.report import load_reports
 
     bad = 0
     for p in a.reports:
@@ -444,7 +420,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
 
 def cmd_import(a: argparse.Namespace) -> int:
-    from .core.importing import import_reports
+    from .core.store.importing import import_reports
 
     check_data_dir()
     outcome = import_reports(a.reports)

@@ -8,13 +8,14 @@ import os
 from html import escape
 from pathlib import Path
 
-from ..core import comparison, present
-from ..core.card import card
+from ..core.measure import comparison
+from ..core.view import present
+from ..core.view.card import card
 from ..core.durations import format_bytes, format_duration
-from ..core.estimate import METHOD as ESTIMATE_METHOD
-from ..core.present import NA
-from ..core.report import RunReport
-from ..core.storage import atomic_write_bytes
+from ..core.measure.estimate import METHOD as ESTIMATE_METHOD
+from ..core.view.present import NA
+from ..core.store.report import RunReport
+from ..core.store.storage import atomic_write_bytes
 from .html_report import card_html, detail_html, html_table, title_of
 
 
@@ -108,7 +109,9 @@ def config_rows(r: RunReport) -> tuple[list[tuple[str, str, str]] | list[tuple[s
     so that "epochs 1, 2,560 samples" never stands under a header that says 100 x 60,000."""
     if r.estimate:
         proto = r.protocol
-        rows = [(k, str(v), str(proto[k]) if k in proto else "") for k, v in r.config.items() if k != "note"]
+        # what ran: the quick run's measured pass where the report keeps it apart (older reports: in the config)
+        measured = {**r.config, **{k: v for k, v in (r.timing.get("measured") or {}).items() if k != "note"}}
+        rows = [(k, str(v), str(proto[k]) if k in proto else "") for k, v in measured.items() if k != "note"]
         return rows, ("setting", "what ran (measured)", "what it estimates")
     return [(k, str(v)) for k, v in r.config.items()], ("setting", "value")
 

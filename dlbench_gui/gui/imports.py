@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from ..core.config import DATASET_NAMES
-from ..core.dataset_import import DatasetImportOutcome, FileSet, find_sets, import_sets
-from ..core.idx import DatasetError
-from ..core.importing import ImportOutcome, import_reports
+from ..core.store.dataset_import import DatasetImportOutcome, FileSet, find_sets, import_sets
+from ..core.store.idx import DatasetError
+from ..core.store.importing import ImportOutcome, import_reports
 from . import as_text
+from .worker_thread import WorkerThread
 
 
 def import_report_files(parent: QWidget, paths: list[str]) -> ImportOutcome | None:
@@ -28,23 +29,6 @@ def import_report_files(parent: QWidget, paths: list[str]) -> ImportOutcome | No
     return outcome
 
 
-class Job(QThread):
-    """Runs one function off the GUI thread; `done` carries its result, `failed` one line."""
-
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, work: Callable[[], Any], parent: QObject | None = None):
-        super().__init__(parent)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            self.done.emit(self._work())
-        except (DatasetError, OSError) as exc:
-            self.failed.emit(str(exc))
-
-
 class DatasetImporter(QObject):
     """Find the file sets in a folder, ask which dataset any unidentified one is, check and copy them."""
 
@@ -54,7 +38,7 @@ class DatasetImporter(QObject):
     def __init__(self, parent: QWidget):
         super().__init__(parent)
         self._parent = parent
-        self._job: Job | None = None
+        self._job: WorkerThread | None = None
 
     @property
     def busy(self) -> bool:
@@ -67,9 +51,9 @@ class DatasetImporter(QObject):
         self._run(lambda: find_sets(folder), lambda sets: self._found(folder, sets))
 
     def _run(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
-        job = Job(work, self)
-        job.done.connect(then)
-        job.failed.connect(lambda msg: self._finish(DatasetImportOutcome({}, [msg])))
+        job = WorkerThread(work, errors=(DatasetError, OSError), parent=self)
+        job.result.connect(then)
+        job.error.connect(lambda exc: self._finish(DatasetImportOutcome({}, [str(exc)])))
         job.finished.connect(job.deleteLater)
         self._job = job
         job.start()

@@ -9,20 +9,22 @@ from PySide6.QtCore import QByteArray, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.config import ConfigError, pair_words
-from ..core.history import history_note, load_history
-from ..core.predict import predict_all
-from ..core.present import data_words
-from ..core.report import RunReport
+from ..core.config import ConfigError
+from ..core.store.history import history_note, load_history
+from ..core.measure.predict import predict_all
+from ..core.view.words import data_words, pair_words
+from ..core.store.report import RunReport
 from ..core.resources import resource
 from ..core.session import RunSession
-from ..core.storage import DataDirError, check_data_dir
+from ..core.store.storage import DataDirError, check_data_dir
 from ..hardware import detect
 from ..runner.child import stop_all
-from ..runner.runner import recover_interrupted
+from ..runner.recovery import recover_interrupted
 from .about import show_about
 from .compare import CompareView
-from .controller import RunController, RunThread
+from ..runner.session import plan_runs
+from .controller import RunController
+from .worker_thread import WorkerThread
 from .export_flow import export_with_dialog
 from .imports import DatasetImporter, import_report_files
 from .log_panel import LogPanel
@@ -55,7 +57,7 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(resource("dlbench.png"))))
         self.settings = settings or Settings()
         self.hardware = hardware if hardware is not None else detect.detect()
-        self.thread: RunThread | None = None
+        self.thread: WorkerThread | None = None
         self.controller: RunController | None = None
         self.adapter: SessionAdapter | None = None
         self._last_phase_line: str | None = None  # the log says each phase once
@@ -189,7 +191,7 @@ class MainWindow(QMainWindow):
         if self.busy or self.data_problem:
             return
         try:
-            configs = self.setup.runs()
+            configs = plan_runs(self.setup.runs(), 1, self.hardware)  # as they run on this machine
         except ConfigError as exc:
             QMessageBox.warning(self, "dlbench", f"The setup is not usable:\n{exc}")
             return
@@ -199,10 +201,10 @@ class MainWindow(QMainWindow):
         self.save_settings()
         session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports)])
         self.bind_session(session)
-        self.controller = RunController(self.hardware)
+        self.controller = RunController(self.hardware, self.results.reports)
         self.controller.feed(self.adapter)
         self.controller.sampled.connect(self.plots.add_sample)
-        self.thread = RunThread(self.controller, configs)
+        self.thread = self.controller.thread_for(configs)
         self._set_running(True)
         self.tabs.setCurrentIndex(0)
         self.log_panel.clear()

@@ -7,21 +7,24 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from ..core.config import MODEL_NAMES
 from . import as_text
-from .controller import MaxBatchThread
+from .controller import max_batch_thread
+from .worker_thread import WorkerThread
 
 
 class MaxBatchFlow(QObject):
     """Probe by probe in the status bar ("probe 3: batch 256 fits in 14 s"); Stop or Esc ends it."""
 
     progressed = Signal(str)
+    probed = Signal(object)  # one probe's outcome, from the search's thread
     finished = Signal(object)  # the search's result dict, or a str saying why it failed (or that it was stopped)
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QWidget, prober=None):
         super().__init__(parent)
+        self.probed.connect(self._probed)
         self._parent = parent
         self.prober = prober  # None: real probes (each a fresh child); tests pass a stand-in
-        self.thread: MaxBatchThread | None = None
+        self.thread: WorkerThread | None = None
 
     @property
     def busy(self) -> bool:
@@ -35,12 +38,11 @@ class MaxBatchFlow(QObject):
                                            "Each probe trains a few steps in a fresh process.", 0.0, 0.0, 4096.0, 1)
         if not ok:
             return
-        t = MaxBatchThread(model, dataset, limit or None, prober=self.prober)
+        t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober)
         self.thread = t
         self.probes = 0
-        t.probed.connect(self._probed)
-        t.found.connect(self._found)
-        t.failed_with.connect(self._failed)
+        t.result.connect(self._found)
+        t.error.connect(lambda exc: self._failed(str(exc)))
         t.finished.connect(self._ended)
         self.progressed.emit(f"Finding the largest batch for {MODEL_NAMES[model]}: probe 1 running… (Esc stops)")
         self.busy_changed.emit(True)

@@ -7,12 +7,14 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..core import storage
+from ..core.store import storage
 from ..core.config import BenchmarkConfig
 from ..core.errors import WorkFailed
-from ..core.maxbatch_store import save_result
+from ..core.store.maxbatch_store import save_result
+from ..core.store.report import new_run_id
+from ..core.wire.request import WorkerRequest
 from ..hardware.telemetry import Sampler
-from .runner import BenchmarkRunner
+from .supervisor import Supervisor
 
 OOM_KINDS = {"host_oom", "gpu_oom"}
 MAX_CONFIRMATIONS = 3  # re-runs of a borderline answer before the search gives up confirming
@@ -32,33 +34,35 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
                              train_samples=min(60_000, batch_size * steps), val_samples=64, data="synthetic",
                              weights="random",  # the same layers and memory either way; never a download per probe
                              host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
-    runner = BenchmarkRunner(config, telemetry=False)
-    runner.run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = storage.runs_dir() / new_run_id(model, dataset)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(config)
     sampler = Sampler(gpus=True).start()
-    journal = storage.Journal(runner.run_dir / "events.jsonl")
+    journal = storage.Journal(run_dir / "events.jsonl")
     t0 = time.monotonic()
     done = threading.Event()
 
     def stopper() -> None:
         while not done.wait(0.1):
             if stop_event is not None and stop_event.is_set():
-                runner.stop()
+                supervisor.stop()
                 return
 
     threading.Thread(target=stopper, daemon=True, name="probe-stop").start()
+    request = WorkerRequest(task="probe", config=config, steps=steps, heartbeat_s=min(10.0, config.watchdog_s / 4))
     try:
-        out = runner.run_child("probe", sampler, journal, lambda e: None, {"steps": steps})
+        out = supervisor.run_child(request, run_dir / "worker.log", sampler, journal)
     finally:
         done.set()
         sampler.stop()
         journal.close()
-    p = (out.result or {}).get("probe") or {}
+    p = out.result.probe if out.result is not None else {}
     kind = (out.error or {}).get("kind")
     outcome = "fits" if out.status == "completed" else ("oom" if kind in OOM_KINDS else "error")
     return {"batch_size": batch_size, "outcome": outcome, "error_kind": kind,
             "error_message": (out.error or {}).get("message"), "seconds": time.monotonic() - t0,
             "peak_rss_bytes": p.get("peak_rss_bytes") or sampler.peak_child_rss_bytes or None,
-            "gpu_peak_bytes": p.get("gpu_peak_bytes"), "log": str(runner.run_dir / "worker.log")}
+            "gpu_peak_bytes": p.get("gpu_peak_bytes"), "log": str(run_dir / "worker.log")}
 
 
 def _down_from(run: Callable[[int], bool], bs: int) -> tuple[int, int]:

@@ -18,8 +18,10 @@ import threading
 import time
 from pathlib import Path
 
-from ..core import events as ev
+from ..core.wire import events as ev
 from ..core.config import BenchmarkConfig, share_groups
+from ..core.wire.request import WorkerRequest
+from .checkpoints import remove_checkpoints
 from .child import ChildProcess
 
 
@@ -75,6 +77,17 @@ class Sharing:
         child.send(ev.NEXT_COMMAND)
         return child
 
+    def shared_request(self, place: Place, request: WorkerRequest, log: str) -> WorkerRequest:
+        """A fresh child's request in a group: the group's datasets still to come, and the group's one checkpoint
+        (where its training child saves it, and its inference child loads it from)."""
+        with self._lock:
+            self.logs.setdefault(place.group, log)
+            if request.task == "train":
+                self.checkpoints[place.group] = path = request.checkpoint_path
+            else:
+                path = self.checkpoints.get(place.group, request.checkpoint_path)
+        return dataclasses.replace(request, datasets=tuple(place.remaining), checkpoint_path=path)
+
     def keep(self, place: Place, task: str, child: ChildProcess) -> bool:
         """Keep a child for the next run of the group; False when there is none (the caller ends the child)."""
         if place.last or not place.shared or child.poll() is not None:
@@ -90,8 +103,6 @@ class Sharing:
             checkpoints, self.checkpoints = list(self.checkpoints.values()), {}
         for child in kept:
             child.stop(grace_s=2.0, term_s=2.0)
-        from .runner import remove_checkpoints
-
         for path in checkpoints:
             remove_checkpoints(Path(path).parent)
 
@@ -106,8 +117,6 @@ class Sharing:
         if path is None:
             return True
         if place.last and not keep:
-            from .runner import remove_checkpoints
-
             remove_checkpoints(Path(path).parent)
             return True
         return Path(path).parent != Path(run_dir)

@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
-from dlbench_gui.core import events as ev
-from dlbench_gui.core import storage
-from dlbench_gui.core.report import RunReport, load_report
+from dlbench_gui.core.wire import events as ev
+from dlbench_gui.core.store import storage
+from dlbench_gui.core.store.report import RunReport, load_report
 from dlbench_gui.runner.maxbatch import find_max_batch, probe
-from dlbench_gui.runner.runner import BenchmarkRunner, recover_interrupted
+from dlbench_gui.runner.recovery import recover_interrupted
+from dlbench_gui.runner.runner import BenchmarkRunner
 from tests.conftest import tiny_config
 
 pytestmark = pytest.mark.slow

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import psutil
 
-from dlbench_gui.core import events as ev
-from dlbench_gui.core import storage
+from dlbench_gui.core.wire import events as ev
+from dlbench_gui.core.store import storage
 from dlbench_gui.runner import child as child_module
 from dlbench_gui.runner.child import ChildProcess, live_children
-from dlbench_gui.runner.runner import BenchmarkRunner, recover_interrupted
+from dlbench_gui.runner.recovery import recover_interrupted
+from dlbench_gui.runner.runner import BenchmarkRunner
 from tests.conftest import PY, ROOT, children_alive, tiny_config
 
 FAKE = str(ROOT / "tests" / "fake_worker.py")
@@ -52,7 +53,7 @@ def test_heartbeats_keep_a_long_silent_phase_alive_past_the_watchdog_injected_sl
 
 def test_emitter_beats_only_between_a_phase_and_the_next_step():
     stream = io.StringIO()
-    em = __import__("dlbench_gui.bench.worker", fromlist=["Emitter"]).Emitter(stream, heartbeat_s=0.05)
+    em = __import__("dlbench_gui.bench.worker.wire", fromlist=["Emitter"]).Emitter(stream, heartbeat_s=0.05)
     em.emit(ev.Phase(phase="training", epoch=1, epochs=1))
     time.sleep(0.06)
     assert em.beat_if_due()  # graph tracing of the first step: silent, so it beats

@@ -22,8 +22,8 @@ def test_hw_json_has_cpu_ram_disk_and_says_no_gpu_plainly():
 
 
 def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval():
-    from dlbench_gui.core.present import repeat_summary
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.view.present import repeat_summary
+    from dlbench_gui.core.store.report import RunReport
 
     def run(t, status="completed"):
         return RunReport(run_id=f"r{t}", status=status, config={"model": "model_a", "dataset": "mnist",
@@ -40,8 +40,8 @@ def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval(
 
 
 def test_repeats_whose_intervals_do_not_overlap_are_said_to_disagree():
-    from dlbench_gui.core.present import repeat_summary
-    from dlbench_gui.core.report import RunReport
+    from dlbench_gui.core.view.present import repeat_summary
+    from dlbench_gui.core.store.report import RunReport
 
     def quick(t, lo, hi):
         return RunReport(run_id=f"q{t}", status="completed", config={"model": "model_a", "profile": "quick"},
@@ -124,11 +124,11 @@ def test_a_probe_failing_for_another_reason_than_memory_is_one_line_and_exit_1(m
 
 def test_models_failing_is_one_line_and_exit_1_with_a_worker_that_dies(monkeypatch, capsys):
     from dlbench_gui import cli
-    from dlbench_gui.runner import describe
+    from dlbench_gui.runner import model_facts
 
-    real = describe.describe_models
+    real = model_facts.fetch_model_facts
     dying = [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit(3)"]  # injected: a worker that dies
-    monkeypatch.setattr(describe, "describe_models", lambda: real(timeout_s=60, command=dying))
+    monkeypatch.setattr(model_facts, "fetch_model_facts", lambda: real(timeout_s=60, command=dying))
     assert cli.main(["models"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("dlbench: failed: the worker ended without describing the models")

@@ -1,4 +1,4 @@
-"""Model facts that only TensorFlow knows (parameters, layers, FLOPs), fetched from a worker child."""
+"""Model facts that only the ML framework knows (parameters, layers, FLOPs), fetched from a worker child."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import queue
 import tempfile
 from pathlib import Path
 
-from ..core import events as ev
+from ..core.config import BenchmarkConfig
 from ..core.errors import WorkFailed
+from ..core.wire import events as ev
+from ..core.wire.request import WorkerRequest, payload_of
 from .child import ChildProcess
 
 
-def describe_models(timeout_s: float = 300, command: list[str] | None = None) -> dict:
+def fetch_model_facts(timeout_s: float = 300, command: list[str] | None = None) -> dict:
+    """{model name: its parameters, layers and FLOPs}, from a worker that builds both models."""
     log = Path(tempfile.gettempdir()) / "dlbench-describe.log"
-    child = ChildProcess({"task": "describe", "config": {"model": "model_a", "dataset": "mnist", "data": "synthetic"}}, log, command=command)
+    config = BenchmarkConfig(model="model_a", dataset="mnist", data="synthetic")
+    child = ChildProcess(WorkerRequest(task="describe", config=config).to_dict(), log, command=command)
     try:
         while True:
             try:
@@ -23,7 +27,7 @@ def describe_models(timeout_s: float = 300, command: list[str] | None = None) ->
             if event is None:
                 raise WorkFailed(f"the worker ended without describing the models; see {log}")
             if isinstance(event, ev.Result):
-                return event.get("models")
+                return payload_of(event, "describe").models
             if isinstance(event, ev.Error):
                 raise WorkFailed(f"{event.kind}: {event.message[:300]} (log: {log})")
     finally:
