@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import platform
@@ -141,15 +142,19 @@ def os_info() -> dict[str, Any]:
             "python_implementation": platform.python_implementation()}
 
 
-def gpu_info() -> dict[str, Any]:
-    gpus = nvml.static_info()
+def gpu_info(gpus_nvml: nvml.Nvml | None = None) -> dict[str, Any]:
+    """The NVIDIA GPUs through NVML (`gpus_nvml`: an open context to read them with; None: one opened and shut
+    down here)."""
+    with nvml.Nvml() if gpus_nvml is None else contextlib.nullcontext(gpus_nvml) as nv:  # the owner closes it
+        gpus = nv.static_info()
+        error = None if gpus else nv.error()
     # The kernel driver's files show an NVIDIA GPU even when NVML (the user-space library) is missing.
     device_files = bool(glob.glob("/proc/driver/nvidia/gpus/*") or glob.glob("/dev/nvidia[0-9]*"))
-    return {"nvidia": gpus, "nvml_error": None if gpus else nvml.error(), "driver_device_files": device_files,
+    return {"nvidia": gpus, "nvml_error": error, "driver_device_files": device_files,
             "summary": ", ".join(g["name"] or "NVIDIA GPU" for g in gpus) if gpus else "no NVIDIA GPU detected"}
 
 
-def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
+def detect(data_path: str | os.PathLike | None = None, gpus_nvml: nvml.Nvml | None = None) -> dict[str, Any]:
     """Everything at once, as a plain JSON-able dict."""
     if data_path is None:
         from ..core.store.storage import data_dir
@@ -161,7 +166,7 @@ def detect(data_path: str | os.PathLike | None = None) -> dict[str, Any]:
         "cpu": cpu_info(),
         "memory": memory_info(),
         "disk": disk_info(data_path),
-        "gpu": gpu_info(),
+        "gpu": gpu_info(gpus_nvml),
         "os": os_info(),
         "power": power_info(),
         "hostname": _safe(platform.node),

@@ -19,7 +19,7 @@ class Sampler:
     """Samples until stopped. `watch(pid)` follows a child; `mark(...)` tags later samples with phase and epoch."""
 
     def __init__(self, interval_s: float = 0.5, on_sample: Callable[[dict[str, Any]], None] | None = None,
-                 gpus: bool = True, rapl_root: str = rapl.DEFAULT_ROOT):
+                 gpus: bool = True, rapl_root: str = rapl.DEFAULT_ROOT, gpus_nvml: nvml.Nvml | None = None):
         self.interval_s = interval_s
         self.on_sample = on_sample
         self.samples: list[dict[str, Any]] = []
@@ -29,10 +29,12 @@ class Sampler:
         self._proc: psutil.Process | None = None
         self._phase: str | None = None
         self._epoch: int | None = None
-        self._gpu_handles = nvml.handles() if gpus else []
+        # its own NVML context (shut down by stop()), or one handed in (tests inject a stand-in; the owner closes it)
+        self._nvml, self._own_nvml = gpus_nvml or nvml.Nvml(), gpus_nvml is None
+        self._gpu_handles = self._nvml.handles() if gpus else []
         self.rapl = rapl.RaplReader(rapl_root)
         self.gpu_energy_reason = None if self._gpu_handles else (
-            "no NVIDIA GPU energy counter: " + (nvml.error() or "NVML sees no GPU"))
+            "no NVIDIA GPU energy counter: " + (self._nvml.error() or "NVML sees no GPU"))
         self._t0 = time.monotonic()
         self.peak_child_rss_bytes = 0
         self._self = psutil.Process()
@@ -67,6 +69,8 @@ class Sampler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._own_nvml:
+            self._nvml.close()
 
     def _loop(self) -> None:
         next_t = time.monotonic()
@@ -100,7 +104,7 @@ class Sampler:
         }
         if self._gpu_handles:
             own = self.own_pids()
-            s["gpus"] = [{**nvml.sample(h), "other_util_percent": nvml.other_util_percent(h, own)}
+            s["gpus"] = [{**self._nvml.sample(h), "other_util_percent": self._nvml.other_util_percent(h, own)}
                          for h in self._gpu_handles]
         self.samples.append(s)
         if self.on_sample is not None:

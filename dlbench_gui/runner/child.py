@@ -11,12 +11,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..core.wire import events as ev
 
-_LIVE: set["ChildProcess"] = set()
-_LIVE_LOCK = threading.Lock()
 # POSIX: each child leads its own process group, so a stop reaches anything it started and a terminal's Ctrl+C
 # (sent to the foreground group) reaches only the parent, which then stops the child on purpose. Windows has no
 # process groups or SIGKILL: there the portable Popen.terminate/kill are used.
@@ -30,12 +28,22 @@ def worker_command() -> list[str]:
 
 
 def live_children() -> list["ChildProcess"]:
-    with _LIVE_LOCK:
-        return [c for c in _LIVE if c.poll() is None]
+    return ChildProcess.live()
 
 
 class ChildProcess:
-    """One worker child. Events arrive on a queue filled by a reader thread; stderr goes to the log file."""
+    """One worker child. Events arrive on a queue filled by a reader thread; stderr goes to the log file.
+
+    The class keeps the children this process started and has not closed yet (`live()`), so that none outlives it:
+    `stop_all` at exit, `kill_all` on a second Ctrl+C."""
+
+    _started: ClassVar[set["ChildProcess"]] = set()
+    _started_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def live(cls) -> list["ChildProcess"]:
+        with cls._started_lock:
+            return [c for c in cls._started if c.poll() is None]
 
     def __init__(self, request: dict[str, Any], log_path: str | os.PathLike, command: list[str] | None = None):
         self.log_path = Path(log_path)
@@ -53,8 +61,8 @@ class ChildProcess:
             command or worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=env, cwd=os.getcwd(), **separate,
         )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        with ChildProcess._started_lock:
+            ChildProcess._started.add(self)
         self.started_at = time.monotonic()
         self.hello: ev.Hello | None = None  # its first words, kept by the runner (a shared child says them once)
         self.last_event_at = self.started_at
@@ -168,8 +176,8 @@ class ChildProcess:
             self._log.close()
         except OSError:
             pass
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        with ChildProcess._started_lock:
+            ChildProcess._started.discard(self)
 
     def stderr_tail(self, nbytes: int = 20_000) -> str:
         try:

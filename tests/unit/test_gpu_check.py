@@ -4,6 +4,7 @@ TensorFlow nor Qt; and with NVML injected, the telemetry, energy and throttling 
 import importlib.util
 import json
 import subprocess
+import types
 import sys
 from pathlib import Path
 
@@ -45,8 +46,6 @@ def test_part_a_needs_neither_tensorflow_nor_qt_nor_the_full_install():
 def test_injected_nvml_and_a_load_give_telemetry_energy_and_throttling(tmp_path, monkeypatch):
     """Injected: one GPU whose NVML readings are made up (90% busy, 250 W, energy counting up, clocks at 1500 of 2000
     MHz under a power cap) and a CPU loop standing in for the GPU load."""
-    from dlbench_gui.hardware import nvml
-
     tool = load_tool()
     state = {"mj": 0}
 
@@ -55,14 +54,15 @@ def test_injected_nvml_and_a_load_give_telemetry_energy_and_throttling(tmp_path,
         return {"util_percent": 90, "vram_used_bytes": 2e9, "vram_total_bytes": 8e9, "temperature_c": 70,
                 "power_w": 250.0, "energy_mj": state["mj"], "sm_clock_mhz": 1500, "throttle_reasons": ["software power cap"]}
 
-    monkeypatch.setattr(nvml, "handles", lambda: ["gpu0"])
-    monkeypatch.setattr(nvml, "sample", sample)
-    monkeypatch.setattr(nvml, "other_util_percent", lambda h, own: 0.0)
+    injected_nvml = types.SimpleNamespace(  # the sampler's NVML context, handed in through its public seam
+        handles=lambda: ["gpu0"], sample=sample, other_util_percent=lambda h, own: 0.0, error=lambda: None)
+
     monkeypatch.setattr(tool, "gpu_load", lambda s: (subprocess.Popen(
         [sys.executable, "-c", f"import time\nt = time.time()\nwhile time.time() - t < {s}: pass"],
         stderr=subprocess.PIPE, text=True), "a CPU stand-in"))
     check = tool.Check(str(tmp_path / "c.json"))
-    tool.telemetry_under_load(check, [{"name": "Injected GPU", "max_sm_clock_mhz": 2000}], 3.0)
+    tool.telemetry_under_load(check, [{"name": "Injected GPU", "max_sm_clock_mhz": 2000}], 3.0,
+                              gpus_nvml=injected_nvml)
     a2, a3 = check.parts["a2_telemetry_under_load"], check.parts["a3_throttling_and_energy"]
     assert a2["status"] == "passed" and a2["samples"] >= 5 and a2["summary"]["power_w"]["mean"] == 250.0
     assert a3["status"] == "passed" and a3["energy"]["mean_power_w"] == pytest.approx(250, rel=0.2)

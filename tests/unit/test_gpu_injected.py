@@ -49,20 +49,17 @@ def fake_pynvml(cards):
 def two_gpus(monkeypatch):
     cards = [{"name": "NVIDIA GeForce RTX 3090", "memory": 24 << 30, "cores": 10496, "sm_mhz": 2100, "cc": (8, 6)},
              {"name": "NVIDIA GeForce RTX 2060", "memory": 6 << 30, "cores": 1920, "sm_mhz": 2100, "cc": (7, 5)}]
-    monkeypatch.setitem(nvml._state, "ready", True)
-    monkeypatch.setitem(nvml._state, "nvml", fake_pynvml(cards))
-    monkeypatch.setitem(nvml._state, "error", None)
-    return cards
+    return nvml.Nvml(fake_pynvml(cards))  # injected through the public seam: an Nvml over a pynvml stand-in
 
 
 def test_injected_nvml_two_gpus_are_listed_with_their_facts(two_gpus):
-    info = nvml.static_info()
+    info = two_gpus.static_info()
     assert [g["name"] for g in info] == ["NVIDIA GeForce RTX 3090", "NVIDIA GeForce RTX 2060"]
     g = info[0]
     assert g["memory_total_bytes"] == 24 << 30 and g["driver_version"] == "560.35.03" and g["cuda_driver_version"] == "12.6"
     assert g["compute_capability"] == "8.6" and g["sm_count"] == 82 and g["power_limit_w"] == 350
     assert g["peak_fp32_flops"] == pytest.approx(2 * 10496 * 2100e6)
-    hw = detect.detect()
+    hw = detect.detect(gpus_nvml=two_gpus)
     assert hw["gpu"]["summary"] == "NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 2060"
     rows = dict(hardware_rows(hw))
     assert rows["GPU 0"].startswith("NVIDIA GeForce RTX 3090, 24.0 GiB, driver 560.35.03, CUDA 12.6")
@@ -70,7 +67,7 @@ def test_injected_nvml_two_gpus_are_listed_with_their_facts(two_gpus):
 
 
 def test_injected_nvml_sample_reads_power_energy_clocks_and_throttle_reasons(two_gpus):
-    s = nvml.sample(0)
+    s = two_gpus.sample(0)
     assert s["util_percent"] == 97 and s["power_w"] == 312 and s["energy_mj"] == 123_456_789
     assert s["sm_clock_mhz"] == 1605 and s["temperature_c"] == 81
     assert s["throttle_reasons"] == ["software power cap", "software thermal"]

@@ -33,13 +33,10 @@ def test_nvml_missing_entirely_is_handled(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pynvml)
-    monkeypatch.setitem(nvml._state, "ready", None)
-    try:
-        assert nvml.static_info() == [] and nvml.handles() == []
-        assert "ImportError" in nvml.error()
-        assert detect.gpu_info()["summary"] == "no NVIDIA GPU detected"
-    finally:
-        nvml._state.update(ready=None, nvml=None, error=None)
+    with nvml.Nvml() as nv:
+        assert nv.static_info() == [] and nv.handles() == []
+        assert "ImportError" in nv.error()
+    assert detect.gpu_info()["summary"] == "no NVIDIA GPU detected"
 
 
 def test_cpu_peak_formula():

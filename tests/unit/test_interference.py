@@ -65,10 +65,9 @@ def test_injected_gpu_facts_another_process_on_the_gpu_is_interference(monkeypat
             return [Sample(100, 60, 5), Sample(200, 30, 6), Sample(200, 40, 7)]
 
     fake = FakeNvml()
-    monkeypatch.setattr(nvml, "_init", lambda: fake)
-    monkeypatch.setattr(nvml, "_last_seen", {})
-    assert nvml.other_util_percent("h", {100}) == pytest.approx(35.0)
-    assert nvml.other_util_percent("h", {100}) == 0.0  # nothing new since: nobody else used it
+    nv = nvml.Nvml(fake)  # injected through the public seam
+    assert nv.other_util_percent("h", {100}) == pytest.approx(35.0)
+    assert nv.other_util_percent("h", {100}) == 0.0  # nothing new since: nobody else used it
     assert fake.calls == [0, 7]
     samples = [{"phase": "training", "other_cpu_share": 0.01, "gpus": [{"other_util_percent": 35.0}]}] * 4
     a = interference.assess(samples)
