@@ -39,6 +39,29 @@ def _hardware_rows(r: RunReport) -> list[tuple[str, str]]:
     ]
 
 
+def telemetry_html(r: RunReport, i: int, images: dict[str, object]) -> str:
+    """The run's CPU and RAM over time (a chart put in `images`) and their means and peaks; '' without samples."""
+    from . import charts
+
+    tel = [s for s in (r.telemetry or {}).get("samples") or [] if number(s.get("t")) is not None]
+    if not tel:
+        return ""
+    t = [number(s["t"]) for s in tel]
+    images[f"tel{i}"] = charts.line_chart(
+        [("CPU %", t, [number(s.get("cpu_percent")) for s in tel]),
+         ("RAM %", t, [number(s.get("ram_percent")) for s in tel])],
+        "System during the run", "time (s)", "%", y_range=(0.0, 100.0))
+    summ = r.telemetry.get("summary") or {}
+    rows = []
+    for key, label, fmt in (("cpu_percent", "CPU", lambda v: f"{v:.0f}%" if v is not None else "—"),
+                            ("ram_used_bytes", "RAM used", format_bytes),
+                            ("child_rss_bytes", "Child RSS", format_bytes)):
+        if summ.get(key):
+            rows.append((label, fmt(summ[key].get("mean")), fmt(summ[key].get("max"))))
+    return ("<h3>Telemetry</h3>" + html_table(rows, ("", "mean", "max"))
+            + f"<p><img src='img://tel{i}' width='640'></p>")
+
+
 def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
     from . import charts
 
@@ -69,22 +92,7 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
             images[f"acc{i}"] = charts.line_chart(curves[1], "Accuracy", curves[2], "accuracy")
             parts.append("<h3>Training curves</h3>"
                          f"<p><img src='img://curves{i}' width='640'></p><p><img src='img://acc{i}' width='640'></p>")
-        tel = [s for s in (r.telemetry or {}).get("samples") or [] if number(s.get("t")) is not None]
-        if tel:
-            t = [number(s["t"]) for s in tel]
-            images[f"tel{i}"] = charts.line_chart(
-                [("CPU %", t, [number(s.get("cpu_percent")) for s in tel]),
-                 ("RAM %", t, [number(s.get("ram_percent")) for s in tel])],
-                "System during the run", "time (s)", "%", y_range=(0.0, 100.0))
-            summ = r.telemetry.get("summary") or {}
-            rows = []
-            for key, label, fmt in (("cpu_percent", "CPU", lambda v: f"{v:.0f}%" if v is not None else "—"),
-                                    ("ram_used_bytes", "RAM used", format_bytes),
-                                    ("child_rss_bytes", "Child RSS", format_bytes)):
-                if summ.get(key):
-                    rows.append((label, fmt(summ[key].get("mean")), fmt(summ[key].get("max"))))
-            parts.append("<h3>Telemetry</h3>" + html_table(rows, ("", "mean", "max"))
-                         + f"<p><img src='img://tel{i}' width='640'></p>")
+        parts.append(telemetry_html(r, i, images))
         parts.append("<h3>Configuration</h3>" + html_table(*config_rows(r)))
     parts.append("<hr><h2>Method notes</h2>")
     parts.append(

@@ -5,36 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from ..core.config import ConfigError
-from ..core.store.history import history_note, load_history
 from ..core.measure.predict import predict_all
-from ..core.view.words import data_words, pair_words
-from ..core.store.report import RunReport
 from ..core.resources import resource
 from ..core.session import RunSession
+from ..core.store.history import history_note, load_history
+from ..core.store.report import RunReport
 from ..core.store.storage import DataDirError, check_data_dir
+from ..core.view.words import data_words, pair_words
 from ..hardware import detect
 from ..runner.child import stop_all
 from ..runner.recovery import recover_interrupted
-from .about import show_about
-from .compare import CompareView
 from ..runner.session import plan_runs
+from . import window_parts
+from .about import show_about
 from .controller import RunController
-from .worker_thread import WorkerThread
 from .export_flow import export_with_dialog
 from .imports import DatasetImporter, import_report_files
-from .log_panel import LogPanel
-from .menus import build_menus
 from .maxbatch_flow import MaxBatchFlow
-from .panels import MachinePanel, SetupPanel, scroll_column
-from .plots import LivePlots
-from .results import ResultsView
 from .session_view import SessionAdapter, StatusLine
 from .settings import Settings
+from .worker_thread import WorkerThread
 
 
 def repeat_groups(reports: list[RunReport]) -> list[list[RunReport]]:
@@ -61,10 +56,10 @@ class MainWindow(QMainWindow):
         self.controller: RunController | None = None
         self.adapter: SessionAdapter | None = None
         self._last_phase_line: str | None = None  # the log says each phase once
-        self._build_widgets()
+        window_parts.build_widgets(self)
         self.status_line = StatusLine(self.statusBar())
         self.status = self.status_line.label
-        self._build_menus()
+        window_parts.add_menus(self)
         self.dataset_importer = DatasetImporter(self)
         self.dataset_importer.progressed.connect(self.status.setText)
         self.dataset_importer.finished.connect(self._setup_changed)
@@ -72,79 +67,10 @@ class MainWindow(QMainWindow):
         self.maxbatch.progressed.connect(self.status.setText)
         self.maxbatch.finished.connect(self.maxbatch_finished)
         self.maxbatch.busy_changed.connect(self._set_running)
-        self._connect()
-        self._restore()
+        window_parts.connect(self)
+        window_parts.restore(self)
         self.data_problem = self._check_data_folder()
         self.load_history()
-
-    # ------------------------------------------------------------------ building
-    def _build_widgets(self) -> None:
-        self.machine = MachinePanel(self.hardware)
-        self.setup = SetupPanel()
-        self.setup.set_gpu_count(len(self.hardware["gpu"]["nvidia"] or []))
-        scroll = scroll_column(self.machine, self.setup)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(scroll, 1)
-        left_layout.addWidget(self.setup.actions)  # Start and Stop: always in view, whatever the height
-        self.plots = LivePlots(gpus=len(self.hardware["gpu"]["nvidia"] or []))
-        self.results = ResultsView()
-        self.compare = CompareView()
-        self.tabs = QTabWidget()
-        for widget, name in ((self.plots, "Live"), (self.results, "Results"), (self.compare, "Compare")):
-            self.tabs.addTab(widget, name)
-        self.log_panel = LogPanel()
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.tabs, 1)
-        right_layout.addWidget(self.log_panel)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([340, 1000])
-        self.setCentralWidget(split)
-
-    def _build_menus(self) -> None:
-        actions = build_menus(self.menuBar(), self, {
-            "import": self.import_report, "import_dataset": self.import_dataset,
-            "export": lambda: self.export_selected("pdf"), "quit": self.close, "start": self.start, "stop": self.stop,
-            "maxbatch": self.find_max_batch, "about": self.about, "log": lambda: self.log_panel.toggle.toggle(),
-            **{f"tab{i}": (lambda _=False, i=i: self.tabs.setCurrentIndex(i)) for i in range(3)}})
-        self.act_import, self.act_export = actions["import"], actions["export"]
-        self.act_start, self.act_stop, self.act_maxbatch = actions["start"], actions["stop"], actions["maxbatch"]
-        self.act_stop.setEnabled(False)
-
-    def _connect(self) -> None:
-        self.setup.start_button.clicked.connect(self.start)
-        self.setup.stop_button.clicked.connect(self.stop)
-        self.setup.changed.connect(self._setup_changed)
-        self.setup.import_requested.connect(self.import_dataset)
-        self.results.export_requested.connect(self.export_selected)
-        self.results.compare_requested.connect(self.compare_selected)
-        self.results.import_requested.connect(self.import_report)
-
-    def _restore(self) -> None:
-        geometry = self.settings.get("window/geometry", None)
-        if isinstance(geometry, (QByteArray, bytes)):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
-        self.setup.restore(self.settings)
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        small = screen is not None and screen.height() < 850
-        self.machine.setChecked(bool(self.settings.get("panels/machine_open", not small)))
-        self.results.budget.setValue(self.settings.get("results/budget_h", 48.0))
-        self._setup_changed()
-
-    def save_settings(self) -> None:
-        self.settings.set("window/geometry", self.saveGeometry())
-        self.setup.save(self.settings)
-        self.settings.set("panels/machine_open", self.machine.isChecked())
-        self.settings.set("results/budget_h", self.results.budget.value())
-        self.settings.sync()
 
     def _check_data_folder(self) -> str | None:
         """A data folder that cannot be written: the window still opens, says so, and starts nothing."""
@@ -198,7 +124,7 @@ class MainWindow(QMainWindow):
         if not configs:
             QMessageBox.information(self, "dlbench", "Select at least one model and one dataset.")
             return
-        self.save_settings()
+        window_parts.save_settings(self)
         session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports)])
         self.bind_session(session)
         self.controller = RunController(self.hardware, self.results.reports)
@@ -340,7 +266,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.shutdown()
-        self.save_settings()
+        window_parts.save_settings(self)
         event.accept()
 
     def shutdown(self) -> None:

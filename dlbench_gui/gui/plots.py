@@ -125,41 +125,8 @@ class LivePlots(QWidget):
         self.gpu_label = QLabel("")
         self.gpu_label.setStyleSheet("color: #555;")
 
-        pen = lambda c, w=1: pg.mkPen(c, width=w)  # noqa: E731
-        self.gpu_keys = ["gpu"] + [f"gpu{i}" for i in range(1, self.gpu_count)]  # "gpu" is GPU 0, as before
-        self.series = {name: RingBuffer() for name in
-                       ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", *self.gpu_keys, "vram")}
-        self.curves = {
-            "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
-            "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
-            "acc": self.acc_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
-            "val_acc": self.acc_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
-            "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="10-step mean", skipFiniteCheck=True),
-            "cpu": self.system_plot.plot(pen=pen("#1f77b4", 2), name="CPU %"),
-            "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
-        }
-        if gpus:  # no GPU curves in the legend of a machine without one
-            self._add_gpu_curves(pen)
-        else:
-            self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
-        plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
-                   "speed": self.speed_plot}
-        for name, curve in self.curves.items():
-            plot_of.get(name, self.system_plot).legend_item.addItem(curve, curve.name())
-        for plot in (self.loss_plot, self.acc_plot):  # epoch numbers on a top axis, thinned so they never collide
-            plot.showAxis("top")
-            plot.getAxis("top").setStyle(showValues=True)
-            plot.getAxis("top").setTicks([[], []])
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
-        self.banner.setVisible(False)
-        self.verdict = QLabel("")  # the session's preliminary verdict, once its first run has finished
-        self.verdict.setWordWrap(True)
-        self.verdict.setStyleSheet("background: #ddf4ff; color: #0a3069; padding: 4px;")
-        self.verdict.setVisible(False)
-        self.readout = QLabel("Waiting for the first steps…")
-        self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
+        self._build_curves(gpus)
+        self._build_labels()
         self._last_step_s: float | None = None
         self._epoch_lines: list[_EpochMarks] = []
         self._epochs: list[tuple[int, int]] = []  # (global step, epoch number) at each epoch's end
@@ -189,6 +156,47 @@ class LivePlots(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REDRAW_HZ))
         self.timer.timeout.connect(self.redraw)
+
+    def _build_curves(self, gpus: int) -> None:
+        """One ring buffer and one curve per series, each in its plot's legend; epoch numbers on a top axis."""
+        pen = lambda c, w=1: pg.mkPen(c, width=w)  # noqa: E731
+        self.gpu_keys = ["gpu"] + [f"gpu{i}" for i in range(1, self.gpu_count)]  # "gpu" is GPU 0, as before
+        self.series = {name: RingBuffer() for name in
+                       ("loss", "acc", "val_loss", "val_acc", "speed", "cpu", "ram", *self.gpu_keys, "vram")}
+        self.curves = {
+            "loss": self.loss_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
+            "val_loss": self.loss_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
+            "acc": self.acc_plot.plot(pen=pen("#1f77b4"), name="training", skipFiniteCheck=True),
+            "val_acc": self.acc_plot.plot(pen=pen("#d62728", 2), symbol="o", symbolSize=6, name="validation"),
+            "speed": self.speed_plot.plot(pen=pen("#2ca02c"), name="10-step mean", skipFiniteCheck=True),
+            "cpu": self.system_plot.plot(pen=pen("#1f77b4", 2), name="CPU %"),
+            "ram": self.system_plot.plot(pen=pen("#9467bd", 2), name="RAM %"),
+        }
+        if gpus:  # no GPU curves in the legend of a machine without one
+            self._add_gpu_curves(pen)
+        else:
+            self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
+        plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
+                   "speed": self.speed_plot}
+        for name, curve in self.curves.items():
+            plot_of.get(name, self.system_plot).legend_item.addItem(curve, curve.name())
+        for plot in (self.loss_plot, self.acc_plot):  # epoch numbers on a top axis, thinned so they never collide
+            plot.showAxis("top")
+            plot.getAxis("top").setStyle(showValues=True)
+            plot.getAxis("top").setTicks([[], []])
+
+    def _build_labels(self) -> None:
+        """The banners above the plots: the preliminary verdict, synthetic data, the current speed in words."""
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
+        self.banner.setVisible(False)
+        self.verdict = QLabel("")  # the session's preliminary verdict, once its first run has finished
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("background: #ddf4ff; color: #0a3069; padding: 4px;")
+        self.verdict.setVisible(False)
+        self.readout = QLabel("Waiting for the first steps…")
+        self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
 
     # ------------------------------------------------------------------ producers (cheap: append only)
     def reset(self) -> None:

@@ -70,19 +70,7 @@ class BaselineChart(pg.PlotWidget):
             else:
                 rows = []
         if not rows:
-            self.getAxis("left").setTicks([[]])
-            self.getAxis("bottom").setTicks([[]])
-            self.setLabel("bottom", "")
-            self.hint.setText("Select a completed quick or full run to compare it with the published RTX setups."
-                              if report is None or report.status == "completed" else
-                              "This run did not complete: nothing to compare.")
-            self.addItem(self.hint)
-            for axis in ("left", "bottom"):  # guidance, not blank axes
-                self.getPlotItem().hideAxis(axis)
-            self.showGrid(x=False)
-            self.setXRange(0, 1)
-            self.setYRange(0, 1)
-            self.hint.setPos(0.5, 0.5)
+            self._show_hint(report)
             return
         self.bars = rows
         for axis in ("left", "bottom"):
@@ -121,6 +109,22 @@ class BaselineChart(pg.PlotWidget):
         self.setLabel("bottom", f"full protocol ({unit})")
         self.setYRange(-0.6, len(rows) - 0.4)
         self._layout()
+
+    def _show_hint(self, report: RunReport | None) -> None:
+        """Guidance instead of blank axes: what to select, or why this run has nothing to compare."""
+        self.getAxis("left").setTicks([[]])
+        self.getAxis("bottom").setTicks([[]])
+        self.setLabel("bottom", "")
+        self.hint.setText("Select a completed quick or full run to compare it with the published RTX setups."
+                          if report is None or report.status == "completed" else
+                          "This run did not complete: nothing to compare.")
+        self.addItem(self.hint)
+        for axis in ("left", "bottom"):
+            self.getPlotItem().hideAxis(axis)
+        self.showGrid(x=False)
+        self.setXRange(0, 1)
+        self.setYRange(0, 1)
+        self.hint.setPos(0.5, 0.5)
 
     def _layout(self) -> None:
         """Every label whole at the current width. A bar's label goes beside it, and the x range grows to make room
@@ -198,6 +202,20 @@ class ResultCard(QFrame):
         self.changed.emit(c)
 
 
+def runs_table() -> QTableWidget:
+    """Every run, one row each, several selectable (Ctrl+click) for Compare and the exports."""
+    table = QTableWidget(0, len(COLUMNS))
+    table.setHorizontalHeaderLabels(COLUMNS)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setAlternatingRowColors(True)
+    return table
+
+
 class ResultsView(QWidget):
     selection_changed = Signal()
     export_requested = Signal(str)  # pdf | csv | json
@@ -219,15 +237,7 @@ class ResultsView(QWidget):
         self.budget.setValue(comparison.DEFAULT_BUDGET_H)
         self.budget.setSuffix(" h")
         self.budget.setToolTip("Time budget for the verdict: a full protocol longer than this is 'not feasible in time'")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAlternatingRowColors(True)
+        self.table = runs_table()
         self.detail = QTextBrowser()
         self.detail.setOpenExternalLinks(False)
         self.chart = BaselineChart()

@@ -87,6 +87,37 @@ def _bisect(run: Callable[[int], bool], lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
+def _double(run: Callable[[int], bool], bs: int, limit: int) -> tuple[int, int | None]:
+    """Doubling from the start size (downwards first if even the start does not fit): (fits or 0, failing or None)."""
+    if not run(bs):
+        return _down_from(run, bs)
+    lo = bs
+    while bs * 2 <= limit:
+        bs *= 2
+        if not run(bs):
+            return lo, bs
+        lo = bs
+    return lo, None
+
+
+def _confirm(run: Callable[..., bool], probes: list[dict], lo: int, hi: int | None) -> tuple[int, int | None, bool]:
+    """Near a ceiling a process's memory differs a little from the last one's, so a size that fitted once can fail
+    the next time. The answer must fit again in a fresh child; one that does not counts as failing and the search
+    goes on below it: (fits, failing, confirmed)."""
+    confirmed = hi is None  # the size limit was reached, no ceiling near
+    for _ in range(MAX_CONFIRMATIONS):
+        if confirmed or not lo:
+            break
+        if run(lo, confirmation=True):
+            confirmed = True
+            break
+        fitted_below = [p["batch_size"] for p in probes if p["outcome"] == "fits" and p["batch_size"] < lo]
+        lo, hi = (max(fitted_below), lo) if fitted_below else _down_from(run, lo)
+        if lo and hi:
+            lo, hi = _bisect(run, lo, hi)
+    return lo, hi, confirmed
+
+
 def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
@@ -113,36 +144,10 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                                f"{p['error_kind']}: {p['error_message']}")
         return p["outcome"] == "fits"
 
-    lo, hi = 0, None
-    bs = start
-    # doubling (downwards first if even the start does not fit)
-    if run(bs):
-        lo = bs
-        while bs * 2 <= limit:
-            bs *= 2
-            if run(bs):
-                lo = bs
-            else:
-                hi = bs
-                break
-    else:
-        lo, hi = _down_from(run, bs)
+    lo, hi = _double(run, start, limit)
     if lo and hi:
         lo, hi = _bisect(run, lo, hi)
-    # Near a ceiling a process's memory differs a little from the last one's, so a size that fitted once can
-    # fail the next time. The answer must fit again in a fresh child; one that does not counts as failing and
-    # the search goes on below it.
-    confirmed = hi is None  # the size limit was reached, no ceiling near
-    for _ in range(MAX_CONFIRMATIONS):
-        if confirmed or not lo:
-            break
-        if run(lo, confirmation=True):
-            confirmed = True
-            break
-        fitted_below = [p["batch_size"] for p in probes if p["outcome"] == "fits" and p["batch_size"] < lo]
-        lo, hi = (max(fitted_below), lo) if fitted_below else _down_from(run, lo)
-        if lo and hi:
-            lo, hi = _bisect(run, lo, hi)
+    lo, hi, confirmed = _confirm(run, probes, lo, hi)
     result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
               "reached_limit": hi is None, "confirmed": confirmed, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
               "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes, "method": METHOD}

@@ -73,7 +73,7 @@ def accepted(base, places):
 
 def use_everywhere(r: RunReport):
     """Everything that reads a report outside the GUI widgets: CLI text, detail HTML, CSV, verdicts, estimates."""
-    from dlbench_gui.cli import summary_text
+    from dlbench_gui.cli.text import summary_text
     from dlbench_gui.export.csv_export import to_csv_text
     from dlbench_gui.export.html_report import detail_html
 

@@ -106,7 +106,7 @@ def test_fields_this_version_does_not_name_travel_in_extra_and_back():
 
 
 def test_the_cli_prints_its_progress_lines_from_the_session(capsys):
-    from dlbench_gui.cli import ProgressPrinter
+    from dlbench_gui.cli.text import ProgressPrinter
 
     session = RunSession([config()], [60.0])
     ProgressPrinter(session, quiet=False, repeat=1)

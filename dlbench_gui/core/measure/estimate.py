@@ -110,17 +110,37 @@ def harmonic(n: int) -> float:
     return math.fsum(1.0 / k for k in range(1, n + 1))
 
 
+def validation_batches(timing: dict[str, Any]) -> tuple[float, float, float]:
+    """(the first validation batch, the steady batch's mean and its 95% half-width) of a quick run."""
+    vb = timing.get("val_batch") or {}
+    first_val = timing.get("first_val_batch_s")
+    if vb.get("mean") is None:  # a single validation batch was measured: it is both first and steady
+        return first_val, first_val, 0.0
+    return first_val, vb["mean"], vb.get("ci95_halfwidth") or 0.0
+
+
+def between_run_term(between_runs: dict[str, Any] | None, execution: float) -> tuple[float, str]:
+    """(how much the machine's speed differs between runs, in seconds of `execution` at 95%; what the interval
+    covers, in words): the history's spread where it has enough runs, an assumed one otherwise."""
+    sd = (between_runs or {}).get("relative_sd")
+    if sd is None:
+        return (stats.Z975 * ASSUMED_BETWEEN_RUN_SD * math.sqrt(2) * execution,
+                f"this run and an assumed {100 * ASSUMED_BETWEEN_RUN_SD:g}% spread between runs (this machine's "
+                f"own once {MIN_HISTORY_RUNS} earlier runs of this model are in the history)")
+    covers = f"this run and the spread of {between_runs['runs']} earlier runs of this model here"
+    aside = {k: v for k, v in (between_runs.get("set_aside") or {}).items() if v}
+    if aside:
+        covers += " (set aside: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in aside.items()) + ")"
+    return stats.t975(between_runs["runs"] - 1) * sd * math.sqrt(2) * execution, covers
+
+
 def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[str, Any] | None,
              between_runs: dict[str, Any] | None = None) -> dict[str, Any]:
     """`protocol`: epochs, batch_size, train_samples, val_samples, inference_batch_size; `timing`: a quick run's;
     `between_runs`: what `between_run_spread` found in the history (None: not looked at)."""
-    E = protocol["epochs"]
-    B = protocol["batch_size"]
-    S = -(-protocol["train_samples"] // B)
-    V = -(-protocol["val_samples"] // B)
-    partial_train = protocol["train_samples"] % B != 0
-    partial_val = protocol["val_samples"] % B != 0
-
+    E, B = protocol["epochs"], protocol["batch_size"]
+    S, V = -(-protocol["train_samples"] // B), -(-protocol["val_samples"] // B)
+    partial_train, partial_val = protocol["train_samples"] % B != 0, protocol["val_samples"] % B != 0
     step = timing["steady_step"]
     step_mean, step_hw = step["mean"], step.get("ci95_halfwidth") or 0.0
     first_step = timing["first_step_s"]
@@ -128,16 +148,8 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     trace_train = max(0.0, first_step - step_mean)
     train = first_step + math.fsum(warmup) + (E * S - 1 - len(warmup)) * step_mean + (trace_train if partial_train else 0.0)
 
-    vb = timing.get("val_batch") or {}
-    val_mean = vb.get("mean")
-    first_val = timing.get("first_val_batch_s")
-    if val_mean is None:  # a single validation batch was measured: it is both first and steady
-        val_mean, val_hw = first_val, 0.0
-    else:
-        val_hw = vb.get("ci95_halfwidth") or 0.0
-    trace_val = max(0.0, first_val - val_mean)
-    val = trace_val * (2 if partial_val else 1) + E * V * val_mean
-
+    first_val, val_mean, val_hw = validation_batches(timing)
+    val = max(0.0, first_val - val_mean) * (2 if partial_val else 1) + E * V * val_mean  # tracing, then the batches
     save_s = timing.get("checkpoint_s") or 0.0
     saves = min(float(E), harmonic(E))
     ckpt = saves * save_s
@@ -148,16 +160,7 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
 
     statistical = math.hypot((E * S - 1 - len(warmup)) * step_hw, E * V * val_hw)
     sd = (between_runs or {}).get("relative_sd")
-    if sd is not None:
-        between = stats.t975(between_runs["runs"] - 1) * sd * math.sqrt(2) * execution
-        covers = f"this run and the spread of {between_runs['runs']} earlier runs of this model here"
-        aside = {k: v for k, v in (between_runs.get("set_aside") or {}).items() if v}
-        if aside:
-            covers += " (set aside: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in aside.items()) + ")"
-    else:
-        between = stats.Z975 * ASSUMED_BETWEEN_RUN_SD * math.sqrt(2) * execution
-        covers = (f"this run and an assumed {100 * ASSUMED_BETWEEN_RUN_SD:g}% spread between runs (this machine's "
-                  f"own once {MIN_HISTORY_RUNS} earlier runs of this model are in the history)")
+    between, covers = between_run_term(between_runs, execution)
     statistical = math.hypot(statistical, between)
     drift = abs(timing.get("step_drift") or 0.0) * train
     retrace_unc = 0.5 * trace_train if partial_train else 0.0

@@ -1,0 +1,60 @@
+"""The command line: the same engine as the window, headless, for servers and scripts. `main` runs one
+sub-command (commands.py) from the arguments (args.py) and turns every way out into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ..core.config import ConfigError
+from ..core.errors import WorkFailed
+from ..core.store.report import ReportError
+from ..core.store.storage import logs_dir
+from .args import UsageError, build_parser
+from .commands import (cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run,
+                       cmd_validate)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every way out is one line and an exit code: 2 bad arguments or paths, 1 work that failed, 130 interrupted."""
+    parser = build_parser()
+    try:
+        a = parser.parse_args(argv)
+        if not a.command:
+            parser.print_help()
+            return 2
+        commands = {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export, "maxbatch": cmd_maxbatch,
+                    "history": cmd_history, "validate": cmd_validate, "import": cmd_import}
+        return commands[a.command](a)
+    except (UsageError, ConfigError, ReportError) as exc:
+        print(f"dlbench: error: {exc}", file=sys.stderr)
+        return 2
+    except WorkFailed as exc:
+        print(f"dlbench: failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) and str(exc.filename) not in str(exc.strerror) else ""
+        print(f"dlbench: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlbench: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        print(f"dlbench: internal error: {type(exc).__name__}: {exc}" + _log_traceback(), file=sys.stderr)
+        return 1
+
+
+def _log_traceback() -> str:
+    import traceback
+
+    try:
+        path = logs_dir() / "cli-errors.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')}\n{traceback.format_exc()}")
+        return f" (details in {path})"
+    except OSError:
+        return ""
+
+
+def entry() -> None:
+    sys.exit(main())

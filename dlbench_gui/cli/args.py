@@ -1,0 +1,163 @@
+"""The command line's arguments: the parser, and the configurations and paths they ask for, checked before work."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import __version__
+from ..core.config import (DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODELS,
+                           PRECISIONS, PROFILES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
+                           PROTOCOL_VAL_SAMPLES, SCALINGS, WEIGHTS, BenchmarkConfig, ConfigError, expand_selection,
+                           parse_cluster)
+from ..core.store.storage import check_writable
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump or traceback
+        raise UsageError(message)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return value
+
+
+def _devices(text: str) -> int:
+    if text == "all":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of devices or 'all': {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (or 'all'): {text!r}")
+    return value
+
+
+def _cluster(text: str) -> tuple[str, ...]:
+    try:
+        return parse_cluster(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_run_parser(sub) -> None:
+    """`dlbench run`: what to run, how long, on what, and where the reports go."""
+    r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
+    r.add_argument("--model", default="all", choices=[*MODELS, "all"])
+    r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"])
+    r.add_argument("--profile", default="quick", choices=PROFILES,
+                   help="quick: measure briefly and estimate the protocol; full: the published protocol; custom: your own")
+    r.add_argument("--epochs", type=int)
+    r.add_argument("--batch-size", type=int)
+    r.add_argument("--train-samples", type=int)
+    r.add_argument("--val-samples", type=int)
+    r.add_argument("--data", default="auto", help="auto, keras, synthetic, or a folder with the IDX .gz files / .npz")
+    r.add_argument("--weights", default="auto", choices=WEIGHTS,
+                   help="auto (default): ImageNet weights as published where Keras' cache has them or can download "
+                        "them, else random; timings are the same either way")
+    r.add_argument("--precision", default="float32", choices=PRECISIONS,
+                   help="Keras mixed-precision policy (the output layer stays float32); float32 as published. "
+                        "Other precisions are compared with the baseline only under their label")
+    r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
+    r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
+                   help="quick profile: time budget for the measured steps of each model and dataset")
+    r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
+    r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    r.add_argument("--watchdog", type=_positive_float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS",
+                   help="stop a run whose child sends neither progress nor a heartbeat for this long")
+    r.add_argument("--require-gpu", action="store_true",
+                   help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
+    d = r.add_argument_group("several devices or machines (tf.distribute; docs/distribution.md)")
+    d.add_argument("--devices", type=_devices, default=1, metavar="N|all",
+                   help="train data-parallel on N devices of this machine (MirroredStrategy): GPUs, or the logical CPU "
+                        "devices of --cpu-devices; 1 (default) is the published single device")
+    d.add_argument("--cpu-devices", type=int, default=0, metavar="N",
+                   help="split the CPU into N logical devices (runs the multi-device path without GPUs)")
+    d.add_argument("--scaling", choices=SCALINGS, default="strong",
+                   help="strong (default): the published global batch of 64 is split across the replicas, so the "
+                        "result stays comparable; weak: 64 per replica")
+    d.add_argument("--cluster", type=_cluster, default=(), metavar="HOST:PORT,HOST:PORT,...",
+                   help="train on several machines (MultiWorkerMirroredStrategy): the same list on every machine")
+    d.add_argument("--task-index", type=int, default=0, metavar="I", help="this machine's place in --cluster (0: chief)")
+    d.add_argument("--cluster-timeout", type=_positive_float, default=120.0, metavar="SECONDS",
+                   help="how long to wait for every worker to join")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--keep-checkpoint", action="store_true")
+    r.add_argument("--output", "-o", help="report file (one run) or folder (several)")
+    r.add_argument("--quiet", "-q", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dlbench", description="Is this machine good enough for deep-learning work?")
+    p.add_argument("--version", action="version", version=f"dlbench {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    add_run_parser(sub)
+
+    sub.add_parser("models", help="build both models in a worker and list their parameter counts")
+    h = sub.add_parser("hw", help="what this machine is")
+    h.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("export", help="export saved reports as PDF, CSV or JSON")
+    e.add_argument("reports", nargs="+")
+    e.add_argument("--format", choices=["pdf", "csv", "json"], help="default: from the output's extension")
+    e.add_argument("--output", "-o", required=True, help="a file, or an existing folder to write into")
+
+    v = sub.add_parser("validate", help="check report files against the report contract (JSON Schema)")
+    v.add_argument("reports", nargs="+")
+
+    i = sub.add_parser("import", help="add reports from another machine to this one's history")
+    i.add_argument("reports", nargs="+", help="report files, or the JSON list a multi-run export writes")
+
+    m = sub.add_parser("maxbatch", help="find the largest batch size that fits in memory")
+    m.add_argument("--model", required=True, choices=MODELS)
+    m.add_argument("--dataset", default="mnist", choices=DATASETS)
+    m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
+    m.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    m.add_argument("--start", type=int, default=64)
+    m.add_argument("--max", type=int, default=8192, dest="max_batch")
+    m.add_argument("--output", "-o")
+
+    sub.add_parser("history", help="list saved reports")
+    return p
+
+
+def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
+    custom = {k: getattr(a, k) for k in ("epochs", "batch_size", "train_samples", "val_samples") if getattr(a, k) is not None}
+    if a.profile == "full" and custom:
+        raise ConfigError(f"--profile full is the published protocol; {', '.join('--' + k.replace('_', '-') for k in custom)} "
+                          "need --profile custom (or quick, to estimate that protocol)")
+    if a.repeat < 1:
+        raise ConfigError("--repeat must be at least 1")
+    values = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE, "train_samples": PROTOCOL_TRAIN_SAMPLES,
+              "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
+    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights,
+                            precision=a.precision, seed=a.seed,
+                            quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
+                            gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
+                            require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
+                            scaling=a.scaling, cluster=a.cluster, task_index=a.task_index,
+                            cluster_timeout_s=a.cluster_timeout, **values)
+            for m, d in expand_selection(a.model, a.dataset)]
+
+
+def check_run_output(out: Path, reports: int) -> Path:
+    """Before any work: the reports must be writable where --output says, as a file (one) or a folder (several)."""
+    if reports > 1 and out.suffix == ".json" and not out.is_dir():
+        raise UsageError(f"{reports} reports would be written: --output must be a folder, not {out}")
+    if reports > 1 and out.exists() and not out.is_dir():
+        raise UsageError(f"{reports} reports would be written: --output {out} is a file, not a folder")
+    # several reports, or one into an existing folder (it takes its run id as its name): a folder; else a file
+    check_writable(out if reports > 1 or out.is_dir() else out.parent)
+    return out

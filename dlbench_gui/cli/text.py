@@ -1,0 +1,107 @@
+"""What the command line prints: progress lines while a session runs, a finished run, the result card."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from ..core.config import DATASET_NAMES, MODEL_NAMES
+from ..core.durations import format_duration
+from ..core.session import RunSession
+from ..core.store.report import RunReport
+from ..core.view import present
+from ..core.view.card import Card
+from ..core.view.words import data_words
+from ..core.wire import events as ev
+
+
+class ProgressPrinter:
+    """The session's changes as lines on stderr: runs, phases, a throttled step line with the ETA, epochs.
+    Warnings are shown even with --quiet."""
+
+    def __init__(self, session: RunSession, quiet: bool, repeat: int):
+        self.session, self.quiet, self.repeat = session, quiet, repeat
+        self._last_line = 0.0
+        session.subscribe(self)
+
+    def __call__(self, change: str, payload: Any) -> None:
+        if change == "warning":
+            self._print(f"dlbench: warning: {payload.message}")
+        elif self.quiet:
+            return
+        elif change == "run_started":
+            c, i = self.session.config, self.session.index
+            rep = f" (run {i % self.repeat + 1}/{self.repeat})" if self.repeat > 1 else ""
+            self._print(f"▶ {c.label}{rep}")
+        elif change == "phase":
+            if self.session.config.profile == "quick" and payload.phase == "training" and (payload.epoch or 1) > 1:
+                return  # the quick profile's later passes are not the protocol's epochs
+            self._print(f"  [{payload.task}] {self.session.phase}")
+        elif change == "steps":
+            self._steps(payload)
+        elif change == "epoch":
+            self._epoch(payload)
+        elif change == "error":
+            self._print(f"  [{payload.task}] error ({payload.kind}): {payload.message}")
+        elif change == "data":
+            self._print(f"  {data_words(payload.data)}")
+
+    def _epoch(self, e: ev.EpochEnd) -> None:
+        acc = e.metric("val_accuracy")
+        acc_words = f", val_accuracy {acc:.4f}" if acc is not None else ""
+        if self.session.config.profile != "quick":
+            self._print(f"    epoch {e.epoch}/{e.epochs}: train {format_duration(e.train_s)}, "
+                        f"val {format_duration(e.val_s)}{acc_words}")
+        elif e.extra.get("measured_pass"):  # a quick run's passes are not the protocol's epochs: only the summary
+            self._print(f"    measured: {e.extra.get('steps')} steps in {format_duration(e.train_s)}, a validation "
+                        f"sample in {format_duration(e.val_s)}{acc_words}")
+
+    def _steps(self, step: ev.Step) -> None:
+        now = time.monotonic()
+        if now - self._last_line < 2.0:
+            return
+        self._last_line = now
+        c, p = self.session.config, self.session.progress()
+        line = f"    step {self.session.steps_done}"
+        if c.profile != "quick":
+            line += f"/{c.steps_per_epoch * c.epochs}"
+        line += f"  ETA {format_duration(p.eta_s)}"
+        loss = step.steps[-1][3] if step.steps and len(step.steps[-1]) > 3 else None
+        line += f"  loss {loss:.4f}" if isinstance(loss, (int, float)) else ""
+        self._print(line)
+
+    def _print(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+
+def summary_text(r: RunReport) -> str:
+    """A finished run in lines of text: the same rows as the detail pane and the PDF (core.present)."""
+    c = {**r.config, **(r.timing.get("measured") or {})}  # what ran (a quick run: its measured pass)
+    lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
+             f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
+             f"data: {c.get('data_source')}]", f"  status: {r.status}"]
+    if r.error:
+        lines.append(f"  error: {r.error.get('title')} ({r.error['kind']}): {r.error.get('message')}")
+        if r.error.get("suggestion") and r.error["kind"] != "cancelled":
+            lines.append(f"  try: {r.error['suggestion']}")
+    lines += [f"  {name}: {value} ({how})" for name, value, how in present.timing_rows(r)]
+    lines += [f"  {name}: {value}" for name, value in
+              present.distribution_rows(r) + present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)]
+    lines += [f"  note: {note}" for note in present.finding_notes(r)]
+    if r.config.get("data_source") == "synthetic":
+        lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")
+    return "\n".join(lines)
+
+
+def card_text(c: Card) -> str:
+    """The result card as lines of text: badge, sentence, recommendation, interval, warning, runs set aside."""
+    lines = [f"== {c.badge.upper()} ==", *([c.preliminary] if c.preliminary else []), c.sentence,
+             f"What to do: {c.recommendation}"]
+    lines += [x for x in (c.interval, c.warning) if x] + c.notes
+    lines += [f"  not counted: {w}" for w in c.set_aside]
+    return "\n".join(lines)
+
+
+def warn(text: str) -> None:
+    print(f"dlbench: warning: {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,294 @@
+"""The setup: what to run (models, datasets, data source, profile, precision, repeats, devices), the prediction
+of how long it takes, and Start / Stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, MAX_DEVICES, MODEL_NAMES, PROTOCOL_BATCH_SIZE,
+                           PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError,
+                           expand_selection)
+from ..core.durations import format_duration
+from ..core.measure.predict import predict_all
+from ..core.store import datasources
+
+PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
+PRECISION_ITEMS = [("float32", "float32 (as published)"), ("mixed_float16", "mixed float16 (GPU)"),
+                   ("mixed_bfloat16", "mixed bfloat16")]
+SCALING_ITEMS = [("strong", "strong: the batch of 64 split"), ("weak", "weak: 64 per device")]
+CPU_SPLIT_MAX = 8  # without a GPU, the CPU may be split into this many logical devices (a test of the path, not speed)
+DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
+              ("synthetic", "Synthetic stand-in")]
+
+
+def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(low, high)
+    s.setValue(value)
+    s.setSingleStep(step)
+    s.setGroupSeparatorShown(True)
+    return s
+
+
+def combo(items: list[tuple[str, str]], tooltip: str | None = None, min_chars: int | None = None) -> QComboBox:
+    """A choice among (key, text) items; `min_chars`: it sizes to that many characters, not to its longest text."""
+    c = QComboBox()
+    for key, text in items:
+        c.addItem(text, key)
+    if tooltip:
+        c.setToolTip(tooltip)
+    if min_chars:
+        c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(min_chars)
+    return c
+
+
+class SetupPanel(QGroupBox):
+    changed = Signal()
+    import_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Setup", parent)
+        layout = QVBoxLayout(self)
+        self._build_selection(layout)
+        layout.addWidget(QLabel("<b>Profile</b>"))
+        self.profile_combo = combo(PROFILE_ITEMS, min_chars=14)
+        layout.addWidget(self.profile_combo)
+        form = QFormLayout()
+        self.epochs = spin(1, 10_000, PROTOCOL_EPOCHS)
+        self.batch = spin(1, 65_536, PROTOCOL_BATCH_SIZE)
+        self.train_samples = spin(1, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_TRAIN_SAMPLES, step=1000)
+        self.val_samples = spin(1, PROTOCOL_VAL_SAMPLES, PROTOCOL_VAL_SAMPLES, step=1000)
+        self.budget = spin(5, 3600, int(DEFAULT_QUICK_BUDGET_S), step=5)
+        self.budget.setSuffix(" s")
+        self.precision_combo = combo(PRECISION_ITEMS, "Keras' mixed precision (the output layer stays float32). The "
+                                     "published figures are float32; another precision is compared only under its "
+                                     "label.")
+        self.repeat = spin(1, 20, 1)
+        self.repeat.setToolTip("Independent runs of each model and dataset, combined into a mean with its interval")
+        for label, widget in (("Epochs:", self.epochs), ("Batch size:", self.batch),
+                              ("Training images:", self.train_samples), ("Validation images:", self.val_samples),
+                              ("Quick budget:", self.budget), ("Precision:", self.precision_combo),
+                              ("Repeat:", self.repeat)):
+            form.addRow(label, widget)
+        self._build_devices(form)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        self.actions = self._build_actions()
+        self._connect_changes()
+        self._profile_changed()
+
+    def _build_selection(self, layout: QVBoxLayout) -> None:
+        """Models, datasets (each with where its data would come from) and the data source."""
+        self.model_boxes = {m: QCheckBox(MODEL_NAMES[m]) for m in MODEL_NAMES}
+        self.dataset_boxes = {d: QCheckBox(DATASET_NAMES[d]) for d in DATASET_NAMES}
+        self.dataset_state = {d: QLabel() for d in DATASET_NAMES}
+        layout.addWidget(QLabel("<b>Models</b>"))
+        for box in self.model_boxes.values():
+            box.setChecked(True)
+            layout.addWidget(box)
+        layout.addWidget(QLabel("<b>Datasets</b>"))
+        for d, box in self.dataset_boxes.items():
+            box.setChecked(True)
+            layout.addWidget(box)
+            st = self.dataset_state[d]
+            st.setWordWrap(True)
+            st.setStyleSheet("color: #666; margin-left: 22px;")
+            layout.addWidget(st)
+        row = QHBoxLayout()
+        self.data_combo = combo(DATA_ITEMS, min_chars=14)  # long item texts must not widen the column
+        self.import_button = QPushButton("Import folder…")
+        self.import_button.setToolTip("Copy the four MNIST IDX .gz files (or a Keras .npz) into dlbench's data folder")
+        self.import_button.clicked.connect(self.import_requested)
+        row.addWidget(self.data_combo, 1)
+        row.addWidget(self.import_button)
+        layout.addWidget(QLabel("<b>Data source</b>"))
+        layout.addLayout(row)
+
+    def _connect_changes(self) -> None:
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
+            w.toggled.connect(self.changed)
+        for w in (*self.spins().values(), self.devices):
+            w.valueChanged.connect(self.changed)
+        self.devices.valueChanged.connect(self._devices_changed)
+        for c in (self.scaling_combo, self.data_combo, self.precision_combo):
+            c.currentIndexChanged.connect(self.changed)
+        self.profile_combo.currentIndexChanged.connect(self._profile_changed)
+
+    def spins(self) -> dict[str, QSpinBox]:
+        """The numbers of the setup, by their settings key."""
+        return {"epochs": self.epochs, "batch_size": self.batch, "train_samples": self.train_samples,
+                "val_samples": self.val_samples, "quick_budget_s": self.budget, "repeat": self.repeat}
+
+    def _build_devices(self, form: QFormLayout) -> None:
+        """How many devices train data-parallel (tf.distribute): N of this machine's GPUs, or, without a GPU, the
+        CPU split into N logical devices. One is the published single device."""
+        self.gpu_count = 0
+        self.devices = spin(1, MAX_DEVICES, 1)
+        self.devices.setToolTip("Train on N devices at once (TensorFlow's MirroredStrategy): N GPUs, or without a GPU "
+                                "the CPU split into N logical devices. 1 is the published single device.")
+        form.addRow("Devices:", self.devices)
+        self.devices_note = QLabel()
+        self.devices_note.setWordWrap(True)
+        self.devices_note.setStyleSheet("color: #666;")
+        form.addRow(self.devices_note)
+        self.scaling_combo = combo(SCALING_ITEMS, "Strong: the published batch of 64 is split across the devices "
+                                   "(comparable with the baseline). Weak: 64 per device (a larger global batch).")
+        form.addRow("Scaling:", self.scaling_combo)
+        self._devices_changed()
+
+    def set_gpu_count(self, gpus: int) -> None:
+        """The machine's NVIDIA GPUs (from the hardware detection): the devices the spin box offers."""
+        self.gpu_count = gpus
+        self.devices.setMaximum(gpus if gpus > 1 else CPU_SPLIT_MAX)
+        self._devices_changed()
+
+    def _devices_changed(self) -> None:
+        n = self.devices.value()
+        if self.gpu_count:
+            what = f"{n} of {self.gpu_count} GPU{'s' if self.gpu_count > 1 else ''}"
+        else:
+            what = "no GPU: the CPU as one device" if n == 1 else f"no GPU: the CPU split into {n} logical devices"
+        self.devices_note.setText(what + (" (MirroredStrategy)" if n > 1 else " (as published)"))
+        self.scaling_combo.setEnabled(n > 1 and self.devices.isEnabled())
+
+    def _build_actions(self) -> QWidget:
+        """The prediction and Start / Stop, which the window keeps below the scrolling column: on a short screen
+        they never scroll out of view."""
+        actions = QWidget()
+        bar = QVBoxLayout(actions)
+        bar.setContentsMargins(6, 4, 6, 4)
+        self.prediction = QLabel()
+        self.prediction.setWordWrap(True)
+        self.prediction.setStyleSheet("font-weight: bold;")
+        bar.addWidget(self.prediction)
+        self.start_button = QPushButton("Start  (Ctrl+R)")
+        self.stop_button = QPushButton("Stop  (Esc)")
+        self.stop_button.setEnabled(False)
+        self.start_button.setStyleSheet("font-weight: bold; padding: 6px;")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        bar.addLayout(buttons)
+        return actions
+
+    def _profile_changed(self) -> None:
+        custom = self.profile == "custom"
+        for w in (self.epochs, self.batch, self.train_samples, self.val_samples):
+            w.setEnabled(custom)
+        self.budget.setEnabled(self.profile == "quick")
+        if not custom:
+            self.epochs.setValue(PROTOCOL_EPOCHS)
+            self.batch.setValue(PROTOCOL_BATCH_SIZE)
+            self.train_samples.setValue(PROTOCOL_TRAIN_SAMPLES)
+            self.val_samples.setValue(PROTOCOL_VAL_SAMPLES)
+        self.changed.emit()
+
+    @property
+    def profile(self) -> str:
+        return self.profile_combo.currentData()
+
+    @property
+    def data(self) -> str:
+        return self.data_combo.currentData()
+
+    def selected(self) -> list[tuple[str, str]]:
+        ms = [m for m, b in self.model_boxes.items() if b.isChecked()]
+        ds = [d for d, b in self.dataset_boxes.items() if b.isChecked()]
+        return expand_selection(ms, ds) if ms and ds else []
+
+    def configs(self) -> list[BenchmarkConfig]:
+        return [BenchmarkConfig(model=m, dataset=d, profile=self.profile, epochs=self.epochs.value(),
+                                batch_size=self.batch.value(), train_samples=self.train_samples.value(),
+                                val_samples=self.val_samples.value(), data=self.data,
+                                quick_budget_s=float(self.budget.value()),
+                                precision=self.precision_combo.currentData(), **self.distribution())
+                for m, d in self.selected()]
+
+    def distribution(self) -> dict[str, Any]:
+        """The config's devices, CPU split and scaling for what the spin box and the combo say."""
+        n = self.devices.value()
+        return {"devices": n, "cpu_devices": n if n > 1 and not self.gpu_count else 0,
+                "scaling": self.scaling_combo.currentData() if n > 1 else "strong"}
+
+    def runs(self) -> list[BenchmarkConfig]:
+        """What Start runs: each configuration `repeat` times in a row."""
+        return [c for c in self.configs() for _ in range(self.repeat.value())]
+
+    def refresh(self, history: list) -> float | None:
+        """Where each dataset would come from, and the predicted duration of the selection (from `history`),
+        shown and returned (None when the setup is not usable or selects nothing)."""
+        self.refresh_data_state()
+        try:
+            configs = self.runs()
+        except ConfigError as exc:
+            self.prediction.setText(f"⚠ {exc}")
+            return None
+        preds = predict_all(configs, history)
+        total = sum(p.seconds for p in preds)
+        self.show_prediction(total, preds[0].basis if preds else "", len(configs))
+        return total or None
+
+    def refresh_data_state(self) -> None:
+        for d, label in self.dataset_state.items():
+            _state, words = datasources.state(d, self.data)
+            label.setText(words)
+
+    def set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
+                  self.import_button, self.repeat, self.precision_combo, self.devices, self.scaling_combo):
+            w.setEnabled(not running)
+        if not running:
+            self._profile_changed()
+            self._devices_changed()
+        else:
+            for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
+                w.setEnabled(False)
+
+    def show_prediction(self, seconds: float | None, basis: str, n: int) -> None:
+        if not n:
+            self.prediction.setText("Select at least one model and one dataset.")
+        else:
+            self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
+                                    f" ({basis})")
+
+    # ------------------------------------------------------------------ settings
+    def restore(self, s) -> None:
+        """The last session's choices (`s`: a gui.settings.Settings)."""
+        models = s.get("setup/models", list(MODEL_NAMES))
+        datasets = s.get("setup/datasets", list(DATASET_NAMES))
+        for k, box in self.model_boxes.items():
+            box.setChecked(k in models)
+        for k, box in self.dataset_boxes.items():
+            box.setChecked(k in datasets)
+        for combo, key in ((self.profile_combo, "setup/profile"), (self.data_combo, "setup/data"),
+                           (self.precision_combo, "setup/precision")):
+            i = combo.findData(s.get(key, combo.currentData()))
+            if i >= 0:
+                combo.setCurrentIndex(i)
+        if self.profile == "custom":
+            self.epochs.setValue(s.get("setup/epochs", PROTOCOL_EPOCHS))
+            self.batch.setValue(s.get("setup/batch_size", PROTOCOL_BATCH_SIZE))
+            self.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
+            self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
+        self.budget.setValue(s.get("setup/quick_budget_s", int(DEFAULT_QUICK_BUDGET_S)))
+        self.repeat.setValue(s.get("setup/repeat", 1))
+        self.devices.setValue(s.get("setup/devices", 1))
+        i = self.scaling_combo.findData(s.get("setup/scaling", "strong"))
+        if i >= 0:
+            self.scaling_combo.setCurrentIndex(i)
+
+    def save(self, s) -> None:
+        s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
+        s.set("setup/datasets", [k for k, b in self.dataset_boxes.items() if b.isChecked()])
+        for key, value in (("profile", self.profile), ("data", self.data),
+                           ("precision", self.precision_combo.currentData()), ("devices", self.devices.value()),
+                           ("scaling", self.scaling_combo.currentData()),
+                           *((k, w.value()) for k, w in self.spins().items())):
+            s.set(f"setup/{key}", value)

@@ -1,0 +1,93 @@
+"""How the main window is built (panels, tabs, menus, connections) and how its state is restored and saved: the
+parts of MainWindow that are layout and settings, apart from its wiring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from .compare import CompareView
+from .log_panel import LogPanel
+from .menus import build_menus
+from .panels import MachinePanel, scroll_column
+from .setup_panel import SetupPanel
+from .plots import LivePlots
+from .results import ResultsView
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def build_widgets(w: "MainWindow") -> None:
+    w.machine = MachinePanel(w.hardware)
+    w.setup = SetupPanel()
+    w.setup.set_gpu_count(len(w.hardware["gpu"]["nvidia"] or []))
+    scroll = scroll_column(w.machine, w.setup)
+    left = QWidget()
+    left_layout = QVBoxLayout(left)
+    left_layout.setContentsMargins(0, 0, 0, 0)
+    left_layout.addWidget(scroll, 1)
+    left_layout.addWidget(w.setup.actions)  # Start and Stop: always in view, whatever the height
+    w.plots = LivePlots(gpus=len(w.hardware["gpu"]["nvidia"] or []))
+    w.results = ResultsView()
+    w.compare = CompareView()
+    w.tabs = QTabWidget()
+    for widget, name in ((w.plots, "Live"), (w.results, "Results"), (w.compare, "Compare")):
+        w.tabs.addTab(widget, name)
+    w.log_panel = LogPanel()
+    right = QWidget()
+    right_layout = QVBoxLayout(right)
+    right_layout.setContentsMargins(0, 0, 0, 0)
+    right_layout.addWidget(w.tabs, 1)
+    right_layout.addWidget(w.log_panel)
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(left)
+    split.addWidget(right)
+    split.setStretchFactor(1, 1)
+    split.setSizes([340, 1000])
+    w.setCentralWidget(split)
+
+
+def add_menus(w: "MainWindow") -> None:
+    actions = build_menus(w.menuBar(), w, {
+        "import": w.import_report, "import_dataset": w.import_dataset,
+        "export": lambda: w.export_selected("pdf"), "quit": w.close, "start": w.start, "stop": w.stop,
+        "maxbatch": w.find_max_batch, "about": w.about, "log": lambda: w.log_panel.toggle.toggle(),
+        **{f"tab{i}": (lambda _=False, i=i: w.tabs.setCurrentIndex(i)) for i in range(3)}})
+    w.act_import, w.act_export = actions["import"], actions["export"]
+    w.act_start, w.act_stop, w.act_maxbatch = actions["start"], actions["stop"], actions["maxbatch"]
+    w.act_stop.setEnabled(False)
+
+
+def connect(w: "MainWindow") -> None:
+    w.setup.start_button.clicked.connect(w.start)
+    w.setup.stop_button.clicked.connect(w.stop)
+    w.setup.changed.connect(w._setup_changed)
+    w.setup.import_requested.connect(w.import_dataset)
+    w.results.export_requested.connect(w.export_selected)
+    w.results.compare_requested.connect(w.compare_selected)
+    w.results.import_requested.connect(w.import_report)
+
+
+def restore(w: "MainWindow") -> None:
+    geometry = w.settings.get("window/geometry", None)
+    if isinstance(geometry, (QByteArray, bytes)):
+        w.restoreGeometry(geometry)
+    else:
+        w.resize(1440, 900)
+    w.setup.restore(w.settings)
+    screen = w.screen().availableGeometry() if w.screen() is not None else None
+    small = screen is not None and screen.height() < 850
+    w.machine.setChecked(bool(w.settings.get("panels/machine_open", not small)))
+    w.results.budget.setValue(w.settings.get("results/budget_h", 48.0))
+    w._setup_changed()
+
+
+def save_settings(w: "MainWindow") -> None:
+    w.settings.set("window/geometry", w.saveGeometry())
+    w.setup.save(w.settings)
+    w.settings.set("panels/machine_open", w.machine.isChecked())
+    w.settings.set("results/budget_h", w.results.budget.value())
+    w.settings.sync()
