@@ -43,13 +43,13 @@ def telemetry_html(r: RunReport, i: int, images: dict[str, object]) -> str:
     """The run's CPU and RAM over time (a chart put in `images`) and their means and peaks; '' without samples."""
     from . import charts
 
-    tel = [s for s in (r.telemetry or {}).get("samples") or [] if number(s.get("t")) is not None]
+    tel = [s for s in r.telemetry_samples if s.t is not None and math.isfinite(s.t)]
     if not tel:
         return ""
-    t = [number(s["t"]) for s in tel]
+    t = [s.t for s in tel]
     images[f"tel{i}"] = charts.line_chart(
-        [("CPU %", t, [number(s.get("cpu_percent")) for s in tel]),
-         ("RAM %", t, [number(s.get("ram_percent")) for s in tel])],
+        [("CPU %", t, [number(s.cpu_percent) for s in tel]),
+         ("RAM %", t, [number(s.ram_percent) for s in tel])],
         "System during the run", "time (s)", "%", y_range=(0.0, 100.0))
     summ = r.telemetry.get("summary") or {}
     rows = []

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .contract import validation_errors
+from .sections import Distribution, Estimate, TelemetrySample, Timing
 from .storage import atomic_write_json
 
 SCHEMA_VERSION = 1
@@ -85,6 +86,24 @@ class RunReport:
     @property
     def inference_time_s(self) -> float | None:
         return (self.timing.get("inference") or {}).get("total_s")
+
+    # ---- the sections code reads most, typed (core/store/sections.py)
+    @property
+    def timing_facts(self) -> Timing:
+        return Timing.of(self.timing)
+
+    @property
+    def estimate_facts(self) -> Estimate | None:
+        return Estimate.of(self.estimate)
+
+    @property
+    def distribution_facts(self) -> Distribution | None:
+        return Distribution.of(self.distribution)
+
+    @property
+    def telemetry_samples(self) -> list[TelemetrySample]:
+        samples = (self.telemetry or {}).get("samples") if isinstance(self.telemetry, dict) else None
+        return [TelemetrySample.of(s) for s in samples or [] if isinstance(s, dict)]
 
     @property
     def protocol(self) -> dict[str, Any]:

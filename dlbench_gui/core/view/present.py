@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..measure import comparison, distribution, interference, stats
+from ..measure import comparison, interference, stats
 from ..config import PROTOCOL_BATCH_SIZE
 from ..durations import format_bytes, format_duration
 from ..store.report import RunReport
@@ -14,40 +14,35 @@ NA = "not available"
 
 
 def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
-    t = r.timing
+    t, e = r.timing_facts, r.estimate_facts
     rows: list[tuple[str, str, str]] = []
 
     def add(name: str, value: float | None, note: str = "measured") -> None:
         if value is not None:
             rows.append((name, format_duration(value), note))
 
-    e = r.estimate
     if e:
-        lo, hi = e["execution_time_ci95_s"]
-        add("Execution time, " + ("published protocol" if e.get("protocol_is_published") else "this protocol"),
-            e["execution_time_s"],
-            f"estimated; 95% interval {format_duration(lo)} – {format_duration(hi)}"
-            + (f"; it covers {e['interval_covers']}" if e.get("interval_covers") else ""))
-        add("Inference time (load + predict)", e.get("inference_time_s"), "estimated")
-    add("Training + validation" + (" (measured part)" if e else ""), t.get("execution_time_s"))
-    add("  of which training", t.get("train_time_s"))
-    add("  of which validation", t.get("val_time_s"))
-    add("  of which checkpoint saves", t.get("checkpoint_s"))
-    add("Data preparation", t.get("data_prep_s"), "measured; not part of the execution time")
-    add("Model build", t.get("build_s"))
-    add("First step (graph tracing)", t.get("first_step_s"))
-    s = t.get("steady_step") or {}
-    add("Steady step (median)", t.get("steady_step_s"),
-        f"measured over {s.get('n', 0)} steps, cv {100 * (s.get('cv') or 0):.1f}%")
-    w = t.get("warmup") or {}
-    if w.get("later_epochs_mean_s") is not None:
-        add("First epoch", w.get("first_epoch_s"))
-        add("Later epochs (mean)", w.get("later_epochs_mean_s"))
-    inf = t.get("inference") or {}
-    if inf:
-        add("Inference: load model", inf.get("load_s"))
-        add("Inference: predict", inf.get("predict_s"), f"measured on {inf.get('images') or 0:,} images")
-        add("Inference: total", inf.get("total_s"), "measured" + (" (sample)" if e else ""))
+        interval = (f"; 95% interval {format_duration(e.ci95_s[0])} – {format_duration(e.ci95_s[1])}"
+                    if e.ci95_s else "")
+        add("Execution time, " + ("published protocol" if e.protocol_is_published else "this protocol"),
+            e.execution_time_s, f"estimated{interval}" + (f"; it covers {e.interval_covers}" if e.interval_covers else ""))
+        add("Inference time (load + predict)", e.inference_time_s, "estimated")
+    add("Training + validation" + (" (measured part)" if e else ""), t.execution_time_s)
+    add("  of which training", t.train_time_s)
+    add("  of which validation", t.val_time_s)
+    add("  of which checkpoint saves", t.checkpoint_s)
+    add("Data preparation", t.data_prep_s, "measured; not part of the execution time")
+    add("Model build", t.build_s)
+    add("First step (graph tracing)", t.first_step_s)
+    add("Steady step (median)", t.steady_step_s,
+        f"measured over {t.steady_step.n} steps, cv {100 * (t.steady_step.cv or 0):.1f}%")
+    if t.later_epochs_mean_s is not None:
+        add("First epoch", t.first_epoch_s)
+        add("Later epochs (mean)", t.later_epochs_mean_s)
+    if t.inference:
+        add("Inference: load model", t.inference.load_s)
+        add("Inference: predict", t.inference.predict_s, f"measured on {t.inference.images or 0:,} images")
+        add("Inference: total", t.inference.total_s, "measured" + (" (sample)" if e else ""))
     return rows
 
 
@@ -78,26 +73,23 @@ def compute_rows(r: RunReport) -> list[tuple[str, str]]:
 
 def distribution_rows(r: RunReport) -> list[tuple[str, str]]:
     """How a data-parallel run was spread (none for the published single device), with its scaling efficiency."""
-    d = distribution.of(r)
-    if not d:
+    d = r.distribution_facts
+    if d is None:
         return []
-    rows = [("Strategy", f"{d.get('strategy')} ({d.get('keras_package', 'keras')})"),
-            ("Replicas", f"{d.get('replicas')} on {d.get('workers', 1)} machine(s)"
-                         + (f": {', '.join(d['devices'])}" if d.get("devices") else "")),
-            ("Batch", f"global {d.get('global_batch_size')}, {d.get('per_replica_batch_size', 0):g} per replica "
-                      f"({d.get('scaling')} scaling)"
-                      + ("" if d.get("global_batch_size") == PROTOCOL_BATCH_SIZE else
+    rows = [("Strategy", f"{d.strategy} ({d.keras_package})"),
+            ("Replicas", f"{d.replicas} on {d.workers} machine(s)" + (f": {', '.join(d.devices)}" if d.devices else "")),
+            ("Batch", f"global {d.global_batch_size}, {d.per_replica_batch_size or 0:g} per replica ({d.scaling} scaling)"
+                      + ("" if d.global_batch_size == PROTOCOL_BATCH_SIZE else
                          f"; not the published {PROTOCOL_BATCH_SIZE}: not comparable with the baseline"))]
-    if d.get("cluster"):
-        rows.append(("Cluster", f"worker {d.get('task_index')} of {', '.join(d['cluster'])}"
-                                + (" (chief)" if d.get("chief") else "")))
-    eff = d.get("scaling_efficiency")
-    if isinstance(eff, dict) and eff.get("value") is not None:
+    if d.cluster:
+        rows.append(("Cluster", f"worker {d.task_index} of {', '.join(d.cluster)}" + (" (chief)" if d.chief else "")))
+    eff = d.scaling_efficiency
+    if eff is not None and eff.get("value") is not None:
         rows.append(("Scaling efficiency", f"{100 * eff['value']:.0f}% — {eff['images_per_s']:.0f} images/s against "
                                            f"{eff['replicas']} x {eff['one_device_images_per_s']:.0f} on one device "
                                            f"(run {eff.get('one_device_run')})"))
-    elif d.get("scaling_efficiency_note"):
-        rows.append(("Scaling efficiency", d["scaling_efficiency_note"]))
+    elif d.scaling_efficiency_note:
+        rows.append(("Scaling efficiency", d.scaling_efficiency_note))
     return rows
 
 
