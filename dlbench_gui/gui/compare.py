@@ -79,6 +79,7 @@ class CompareView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.chart = pg.PlotWidget()
+        self.axis_ticks: list[float] = []  # the chart's time ticks, in its unit
         self.chart.setBackground("w")
         self.chart.setMenuEnabled(False)
         self.chart.setMouseEnabled(False, False)
@@ -141,6 +142,7 @@ class CompareView(QWidget):
             self.chart.addItem(label)
         ticks = nice_ticks(0.0, top / size * 1.15)
         self.chart.setTitle(f"Execution time of the completed runs ({unit})")
+        self.axis_ticks = ticks  # the time axis' ticks, in its unit
         self.chart.getAxis("left").setTicks([[(t, tick_label(t)) for t in ticks]])
         self.chart.setLabel("left", f"execution time ({unit})")
         self.chart.getAxis("bottom").setTicks([[(i, label) for i, (label, _) in enumerate(self.bars)]])

@@ -180,6 +180,7 @@ class LivePlots(QWidget):
                    "speed": self.speed_plot}
         for name, curve in self.curves.items():
             plot_of.get(name, self.system_plot).legend_item.addItem(curve, curve.name())
+        self.epoch_ticks: list[tuple[int, str]] = []  # (step, epoch) shown on the top axes
         for plot in (self.loss_plot, self.acc_plot):  # epoch numbers on a top axis, thinned so they never collide
             plot.showAxis("top")
             plot.getAxis("top").setStyle(showValues=True)
@@ -207,6 +208,7 @@ class LivePlots(QWidget):
                 plot.removeItem(line)
         self._epoch_lines.clear()
         self._epochs: list[tuple[int, int]] = []
+        self.epoch_ticks = []
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([[], []])
         self._ranges.clear()
@@ -252,14 +254,15 @@ class LivePlots(QWidget):
         if not event.extra.get("measured_pass"):  # a quick run's validation sample is not an epoch boundary
             self._epoch_lines.append(_EpochMarks(g, (self.loss_plot, self.acc_plot, self.speed_plot)))
             self._epochs.append((g, event.epoch))
-            self._epoch_ticks()
+            self._show_epoch_ticks()
         self._dirty = True
 
-    def _epoch_ticks(self) -> None:
+    def _show_epoch_ticks(self) -> None:
         """Epoch numbers on the top axis of the loss and accuracy plots, at most about eight of them."""
         every = max(1, -(-len(self._epochs) // 8))
         n = len(self._epochs)
         shown = [(g, str(e)) for i, (g, e) in enumerate(self._epochs) if (n - 1 - i) % every == 0]  # the latest always
+        self.epoch_ticks = shown
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([shown, []])
             plot.getAxis("top").setLabel("end of epoch")

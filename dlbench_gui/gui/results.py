@@ -53,7 +53,8 @@ class BaselineChart(pg.PlotWidget):
         self.showGrid(x=True, alpha=0.3)
         self.bars: list[tuple[str, float]] = []
         self.labels: list[str] = []  # the text beside (or inside) each bar, as drawn
-        self._texts: list[pg.TextItem] = []
+        self.axis_ticks: list[float] = []  # the time axis' ticks, in its unit
+        self.label_items: list[pg.TextItem] = []
         self.hint = pg.TextItem("", color="#57606a", anchor=(0.5, 0.5))
 
     def show_report(self, report: RunReport | None) -> None:
@@ -87,7 +88,7 @@ class BaselineChart(pg.PlotWidget):
             self.addItem(pg.ErrorBarItem(x=np.array([values[0]]), y=np.array([0.0]), left=np.array([values[0] - lo]),
                                          right=np.array([hi - values[0]]), beam=0.2, pen=pg.mkPen("#333", width=2)))
         mine = rows[0][1]
-        self._texts, self._short = [], []
+        self.label_items, self._short = [], []
         for i, (_, v) in enumerate(rows):
             text = format_duration(v)
             self._short.append(text)
@@ -95,7 +96,7 @@ class BaselineChart(pg.PlotWidget):
                 text += f" ({mine / v:.1f}x faster)" if mine > v else f" ({v / mine:.1f}x slower)"
             t = pg.TextItem(text, color="#222", anchor=(0, 0.5))
             self.addItem(t)
-            self._texts.append(t)
+            self.label_items.append(t)
             self.labels.append(text)
         self.labels_full = list(self.labels)
         self._values, self._unit, self._size = values, unit, size
@@ -148,7 +149,7 @@ class BaselineChart(pg.PlotWidget):
                 placed.append((self._short[i], True))
         ticks = nice_ticks(0.0, reach)
         self.labels = []
-        for i, (t, (text, inside)) in enumerate(zip(self._texts, placed)):
+        for i, (t, (text, inside)) in enumerate(zip(self.label_items, placed)):
             t.setText(text)
             self.labels.append(text)
             if inside:
@@ -159,7 +160,8 @@ class BaselineChart(pg.PlotWidget):
                 t.setColor("#222")
                 t.setAnchor((0, 0.5))
                 t.setPos(self._ends[i] + 0.01 * reach, i)
-        self.getAxis("bottom").setTicks([[(t, tick_label(t)) for t in ticks if t <= reach * 1.0001]])
+        self.axis_ticks = [t for t in ticks if t <= reach * 1.0001]  # the time axis' ticks, in its unit
+        self.getAxis("bottom").setTicks([[(t, tick_label(t)) for t in self.axis_ticks]])
         self.setXRange(0, reach * 1.02, padding=0)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -74,12 +74,12 @@ def test_the_baseline_chart_labels_are_whole_round_ticked_and_say_how_many_times
     assert chart.bars[0][0] == "This machine (estimated)" and len(chart.bars) == 5
     assert chart.labels[0] == "17 h 05 min"  # whole, never "17 h 05 r"
     assert chart.labels[1] == "38 min 37 s (26.5x faster)"  # RTX 2060's bar says how many times faster it is
-    ticks = [t for t, _ in chart.getAxis("bottom")._tickLevels[0]]
+    ticks = chart.axis_ticks
     assert chart.getAxis("bottom").labelText == "full protocol (h)" and all(t == round(t) for t in ticks)
     assert ticks[:3] == [0, 5, 10]
     # every label lies inside the view at this width
     view = chart.getViewBox().viewRange()[0]
-    for item in chart._texts:
+    for item in chart.label_items:
         rect = item.mapRectToView(item.boundingRect())
         assert view[0] <= rect.left() and rect.right() <= view[1] * 1.001
 
@@ -124,7 +124,7 @@ def test_live_plots_show_validation_the_current_speed_and_a_synthetic_banner(mak
                                 extra={"val_loss": 1.4, "val_accuracy": 0.35, "measured_pass": True}))
     plots.redraw()
     assert plots.point_count("val_loss") == 2 and plots.point_count("val_acc") == 2
-    assert [label for _, label in plots.loss_plot.getAxis("top")._tickLevels[0]] == ["1"]
+    assert [label for _, label in plots.epoch_ticks] == ["1"]
     assert plots.readout.text().startswith("Now: <b>213 images/s</b> · step time 300 ms")
     # legends have their own row, outside the plotted data
     assert plots.loss_plot.legend_item.parentItem() is plots.loss_plot.getPlotItem()
@@ -139,7 +139,7 @@ def test_many_epochs_never_crowd_the_epoch_axis(make_window):
     for e in range(1, 101):
         plots.add_steps([[e, 1, 0.3, 1.0, 0.5]], 64)
         plots.add_epoch(ev.EpochEnd(epoch=e, epochs=100, train_s=1.0, val_s=0.1, extra={}))
-    labels = [label for _, label in plots.loss_plot.getAxis("top")._tickLevels[0]]
+    labels = [label for _, label in plots.epoch_ticks]
     assert 6 <= len(labels) <= 8 and labels[-1] == "100"
 
 
@@ -173,7 +173,7 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
     assert t.item(names.index("95% interval"), 1).text() == "18 h 00 min – 22 h 00 min"
     # the cancelled run is not a 0-second bar; the axis is in hours with round ticks
     assert [label for label, _ in w.compare.bars] == ["2026-11-29 10:00 · alpha", "2026-11-29 11:00 · beta"]
-    ticks = [v for v, _ in w.compare.chart.getAxis("left")._tickLevels[0]]
+    ticks = w.compare.axis_ticks
     assert w.compare.chart.getAxis("left").labelText == "execution time (h)" and ticks[:3] == [0, 10, 20]
 
 
