@@ -11,9 +11,19 @@ GPU_ON := $(shell (nvidia-smi -L >/dev/null 2>&1 || test -e /proc/driver/nvidia/
 else
 GPU_ON := $(GPU)
 endif
+# With the CUDA build: JAX's CUDA plugin that matches the driver. CUDA=auto (default) reads nvidia-smi's "CUDA Version"
+# (13 or newer: JAX's CUDA 13 plugin; else CUDA 12, the same wheels as TensorFlow's); CUDA=12 or CUDA=13 forces either.
+CUDA ?= auto
+ifeq ($(CUDA),auto)
+CUDA_MAJOR := $(shell nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9]*\).*/\1/p' | head -n 1)
+CUDA_ON := $(if $(CUDA_MAJOR),$(shell test $(CUDA_MAJOR) -ge 13 && echo 13 || echo 12),12)
+else
+CUDA_ON := $(CUDA)
+endif
 comma := ,
-EXTRAS := test$(if $(filter 1,$(GPU_ON)),$(comma)gpu,)
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-gpu$(GPU_ON)
+GPU_EXTRA := $(if $(filter 13,$(CUDA_ON)),gpu-cuda13,gpu)
+EXTRAS := test$(if $(filter 1,$(GPU_ON)),$(comma)$(GPU_EXTRA),)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-gpu$(GPU_ON)-cuda$(CUDA_ON)
 
 .PHONY: run test test-fast install benchmarks package package-test clean
 

@@ -1,4 +1,5 @@
-"""FLOPs of the models, counted per layer from their shapes (checked against TensorFlow's profiler in tests)."""
+"""FLOPs of the models, counted per layer from their shapes (checked against TensorFlow's profiler in tests:
+bench/backends/tensorflow.profiler_forward_flops)."""
 
 from __future__ import annotations
 
@@ -61,17 +62,3 @@ def count(model) -> dict[str, float]:
         "method": "per-layer count of Conv2D, SeparableConv2D, DepthwiseConv2D and Dense multiply-adds "
                   "(2 FLOPs each); backward = 2x forward for layers behind the first trainable one",
     }
-
-
-def profiler_forward_flops(model, batch: int = 1) -> float:
-    """TensorFlow's own graph profiler count of the forward pass per image (slow for Model B; tests use A)."""
-    import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    fn = tf.function(lambda x: model(x, training=False))
-    concrete = fn.get_concrete_function(tf.TensorSpec((batch, 32, 32, 3), tf.float32))
-    frozen = convert_variables_to_constants_v2(concrete)
-    opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
-    opts["output"] = "none"
-    info = tf.compat.v1.profiler.profile(graph=frozen.graph, run_meta=tf.compat.v1.RunMetadata(), cmd="op", options=opts)
-    return float(info.total_float_ops) / batch

@@ -11,8 +11,7 @@ from ..core.errors import WorkFailed
 from ..core.store.report import ReportError
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
-from .commands import (cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run,
-                       cmd_validate)
+from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,10 +6,25 @@ import argparse
 from pathlib import Path
 
 from .. import __version__
-from ..core.config import (DATASETS, DEFAULT_QUICK_BUDGET_S, DEFAULT_WATCHDOG_S, MODELS,
-                           PRECISIONS, PROFILES, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES,
-                           PROTOCOL_VAL_SAMPLES, SCALINGS, WEIGHTS, BenchmarkConfig, ConfigError, expand_selection,
-                           parse_cluster)
+from ..core.config import (
+    BACKENDS,
+    DATASETS,
+    DEFAULT_QUICK_BUDGET_S,
+    DEFAULT_WATCHDOG_S,
+    MODELS,
+    PRECISIONS,
+    PROFILES,
+    PROTOCOL_BATCH_SIZE,
+    PROTOCOL_EPOCHS,
+    PROTOCOL_TRAIN_SAMPLES,
+    PROTOCOL_VAL_SAMPLES,
+    SCALINGS,
+    WEIGHTS,
+    BenchmarkConfig,
+    ConfigError,
+    expand_selection,
+    parse_cluster,
+)
 from ..core.store.storage import check_writable
 
 
@@ -51,6 +66,11 @@ def _cluster(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def add_backend(parser) -> None:
+    parser.add_argument("--backend", default="auto", choices=BACKENDS,
+                        help="auto (default): TensorFlow as published, or JAX where TensorFlow cannot drive this machine's NVIDIA GPU (a compute capability above 9.0) or is not installed; tensorflow; jax")
+
+
 def add_run_parser(sub) -> None:
     """`dlbench run`: what to run, how long, on what, and where the reports go."""
     r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
@@ -66,6 +86,7 @@ def add_run_parser(sub) -> None:
     r.add_argument("--weights", default="auto", choices=WEIGHTS,
                    help="auto (default): ImageNet weights as published where Keras' cache has them or can download "
                         "them, else random; timings are the same either way")
+    add_backend(r)
     r.add_argument("--precision", default="float32", choices=PRECISIONS,
                    help="Keras mixed-precision policy (the output layer stays float32); float32 as published. "
                         "Other precisions are compared with the baseline only under their label")
@@ -105,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
 
-    sub.add_parser("models", help="build both models in a worker and list their parameter counts")
+    add_backend(sub.add_parser("models", help="build both models in a worker and list their parameter counts"))
     h = sub.add_parser("hw", help="what this machine is")
     h.add_argument("--json", action="store_true")
 
@@ -121,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("reports", nargs="+", help="report files, or the JSON list a multi-run export writes")
 
     m = sub.add_parser("maxbatch", help="find the largest batch size that fits in memory")
+    add_backend(m)
     m.add_argument("--model", required=True, choices=MODELS)
     m.add_argument("--dataset", default="mnist", choices=DATASETS)
     m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
@@ -143,7 +165,7 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
     values = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE, "train_samples": PROTOCOL_TRAIN_SAMPLES,
               "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
     return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights,
-                            precision=a.precision, seed=a.seed,
+                            precision=a.precision, seed=a.seed, backend=a.backend,
                             quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
                             gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
                             require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,

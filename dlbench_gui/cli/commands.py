@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..core.backend_choice import choose_backend
 from ..core.config import MODEL_NAMES, BenchmarkConfig
 from ..core.durations import format_bytes, format_duration
 from ..core.measure import interference
@@ -21,8 +22,9 @@ from ..core.store.storage import atomic_write_json, check_data_dir, check_writab
 from ..core.view import present
 from ..core.view.card import card
 from ..core.view.words import pair_words
+from ..hardware import detect
 from .args import UsageError, check_run_output, configs_from_args
-from .text import ProgressPrinter, card_text, summary_text, warn
+from .text import ProgressPrinter, card_text, say_backend, summary_text, warn
 
 
 class Interrupts:
@@ -68,6 +70,8 @@ def cmd_run(a: argparse.Namespace) -> int:
     session = Session(runs, hardware=hw, history=history, keep_checkpoint=a.keep_checkpoint,
                       on_event=progress.handle, on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),
                       on_repeats=lambda group: print(present.repeat_summary(group), flush=True))
+    for choice in dict.fromkeys(session.backend_for(c) for c in runs):  # each framework once, with why
+        say_backend(choice)
     interrupts = Interrupts(session)
     interrupts.install()
     reports = session.run()
@@ -98,8 +102,10 @@ def _report_done(progress: RunSession, report: RunReport, remaining: list[Benchm
 def cmd_models(a: argparse.Namespace) -> int:
     from ..runner.model_facts import fetch_model_facts
 
+    choice = choose_backend(a.backend, detect.detect())
+    say_backend(choice)
     print("building both models in a worker process…", file=sys.stderr, flush=True)
-    info = fetch_model_facts()  # WorkFailed (one line, exit 1) if the worker cannot
+    info = fetch_model_facts(backend=choice.name)  # WorkFailed (one line, exit 1) if the worker cannot
     for name, m in info.items():
         print(f"{name}: {MODEL_NAMES[name]}")
         print(f"  parameters {m['params']:,} (trainable {m['trainable_params']:,}), {m['layers']} layers")
@@ -199,7 +205,9 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
         check_writable(Path(a.output).parent)
     check_data_dir()
     Interrupts().install()  # each probe is short and disposable: Ctrl+C ends the search at once
-    result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch,
+    choice = choose_backend(a.backend, detect.detect())
+    say_backend(choice)
+    result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch, backend=choice.name,
                             host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
                             on_probe=lambda p: print(f"  batch {p['batch_size']}: {p['outcome']}"
                                                      + (f", peak RSS {format_bytes(p.get('peak_rss_bytes'))}" if p.get('peak_rss_bytes') else ""),

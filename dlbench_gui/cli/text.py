@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Any
 
+from ..core.backend_choice import BACKEND_NAMES, backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
 from ..core.session import RunSession
@@ -80,7 +81,7 @@ def summary_text(r: RunReport) -> str:
     c = {**r.config, **(r.timing.get("measured") or {})}  # what ran (a quick run: its measured pass)
     lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
              f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
-             f"data: {c.get('data_source')}]", f"  status: {r.status}"]
+             f"data: {c.get('data_source')}; {BACKEND_NAMES[backend_of(r.software)]}]", f"  status: {r.status}"]
     if r.error:
         lines.append(f"  error: {r.error.get('title')} ({r.error['kind']}): {r.error.get('message')}")
         if r.error.get("suggestion") and r.error["kind"] != "cancelled":
@@ -101,6 +102,12 @@ def card_text(c: Card) -> str:
     lines += [x for x in (c.interval, c.warning) if x] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
     return "\n".join(lines)
+
+
+def say_backend(choice) -> None:
+    """Which framework runs the models, and why, when it is not TensorFlow as published (one line on stderr)."""
+    if choice.name != "tensorflow" or choice.requested != "auto":
+        print(f"dlbench: backend: {BACKEND_NAMES[choice.name]} — {choice.why}", file=sys.stderr, flush=True)
 
 
 def warn(text: str) -> None:

@@ -14,6 +14,7 @@ PROFILES = ("quick", "full", "custom")
 DATA_CHOICES = ("auto", "keras", "synthetic")  # or a directory path
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras mixed-precision policies; float32 as published
 WEIGHTS = ("auto", "random", "imagenet")  # auto: ImageNet where Keras' cache has them or can download them
+BACKENDS = ("auto", "tensorflow", "jax")  # Keras 3's backend; auto: core/backend_choice.py
 SCALINGS = ("strong", "weak")  # strong: the published global batch split across replicas; weak: the batch per replica
 MAX_DEVICES = 64
 
@@ -73,6 +74,7 @@ class BenchmarkConfig:
     gpu_memory_limit_gb: float | None = None
     watchdog_s: float = DEFAULT_WATCHDOG_S
     require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
+    backend: str = "auto"  # the framework under Keras 3, as asked: auto, tensorflow or jax (core/backend_choice.py)
     # Data-parallel training through tf.distribute (docs/distribution.md). devices: replicas on this machine (GPUs,
     # or logical CPU devices when cpu_devices splits the CPU); 0 means "all"; 1 is the published single device.
     devices: int = 1
@@ -94,6 +96,8 @@ class BenchmarkConfig:
             raise ConfigError(f"unknown profile {self.profile!r}; choose one of {', '.join(PROFILES)}")
         if self.weights not in WEIGHTS:
             raise ConfigError(f"unknown weights {self.weights!r}; choose one of {', '.join(WEIGHTS)}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         for name, low, high in (
@@ -179,11 +183,11 @@ class BenchmarkConfig:
         """Does this run use a tf.distribute strategy (several devices or several machines)?"""
         return bool(self.cluster) or self.devices != 1
 
-    @property
-    def keras_package(self) -> str:
-        """Keras 3 everywhere but the multi-machine path: Keras 3.15.1's fit fails under MultiWorkerMirroredStrategy
-        (keras-team/keras#20585); tf_keras (Keras 2) runs the same models there."""
-        return "tf_keras" if self.cluster else "keras"
+    def keras_package_for(self, backend: str) -> str:
+        """Keras 3 everywhere but TensorFlow's multi-machine path: Keras 3.15.1's fit fails under
+        MultiWorkerMirroredStrategy (keras-team/keras#20585); tf_keras (Keras 2) runs the same models there. On JAX,
+        Keras 3 itself is the multi-machine path (keras.distribution)."""
+        return "tf_keras" if self.cluster and backend == "tensorflow" else "keras"
 
     def local_devices(self, gpus: int) -> int:
         """Replicas on this machine, given how many GPUs it has: the logical CPU devices asked for, or N of the

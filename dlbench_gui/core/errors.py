@@ -81,15 +81,15 @@ def error_kind(kind: str) -> ErrorKind:
     return KINDS.get(kind, KINDS["crash"])
 
 
-def gpu_visibility_problem(hardware: dict | None, tf_gpus: list | None) -> str | None:
-    """A warning when the machine has an NVIDIA GPU (by NVML or the driver's device files) but TensorFlow lists
-    none: the run would silently train on the CPU. None when there is no such GPU or TensorFlow sees one."""
+def gpu_visibility_problem(hardware: dict | None, gpus_seen: list | None, framework: str = "TensorFlow") -> str | None:
+    """A warning when the machine has an NVIDIA GPU (by NVML or the driver's device files) but the framework lists
+    none: the run would silently train on the CPU. None when there is no such GPU or the framework sees one."""
     gpu = (hardware or {}).get("gpu") or {}
     cards = gpu.get("nvidia") or []
-    if tf_gpus is None or tf_gpus or not (cards or gpu.get("driver_device_files")):
+    if gpus_seen is None or gpus_seen or not (cards or gpu.get("driver_device_files")):
         return None
     what = ", ".join(c.get("name") or "NVIDIA GPU" for c in cards) or "an NVIDIA GPU (driver device files present)"
-    return (f"this machine has {what}, but TensorFlow sees no GPU: the run will train on the CPU. "
+    return (f"this machine has {what}, but {framework} sees no GPU: the run will train on the CPU. "
             + KINDS["no_gpu_visible"].suggestion)
 
 
@@ -107,7 +107,8 @@ _GPU_INIT = re.compile(r"cuDNN failed to initialize|CUDNN_STATUS_NOT_INITIALIZED
                        r"|CUDNN_STATUS_INTERNAL_ERROR", re.IGNORECASE)
 _DRIVER = re.compile(
     r"(libcudart|libcudnn|libcublas|cuda driver version is insufficient|CUDA_ERROR|cuDNN|failed call to cuInit"
-    r"|could not load dynamic library|DNN library is not found|failed initializing StreamExecutor)", re.IGNORECASE)
+    r"|could not load dynamic library|DNN library is not found|failed initializing StreamExecutor"
+    r"|No visible GPU devices|Unable to initialize backend 'cuda'|CUDA backend failed to initialize)", re.IGNORECASE)
 # BFC's warning that a *tentative* allocation failed ("The caller indicates that this is not a failure"): not OOM.
 _NOT_A_FAILURE = re.compile(r"^.*The caller indicates that this is not a failure.*$", re.MULTILINE)
 VRAM_FULL = 0.95  # NVML's used / total at or above this when a child dies: its GPU memory was at the limit

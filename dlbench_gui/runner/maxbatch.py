@@ -7,9 +7,9 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..core.store import storage
 from ..core.config import BenchmarkConfig
 from ..core.errors import WorkFailed
+from ..core.store import storage
 from ..core.store.maxbatch_store import save_result
 from ..core.store.report import new_run_id
 from ..core.wire.request import WorkerRequest
@@ -27,7 +27,8 @@ class SearchStopped(WorkFailed):
 
 
 def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
-          gpu_memory_limit_gb: float | None = None, stop_event: threading.Event | None = None) -> dict[str, Any]:
+          gpu_memory_limit_gb: float | None = None, stop_event: threading.Event | None = None,
+          backend: str = "tensorflow") -> dict[str, Any]:
     """One probe: does `batch_size` train for a few steps? outcome fits | oom | error, with peak memory.
     Setting `stop_event` stops the probe's child as a benchmark is stopped."""
     config = BenchmarkConfig(model=model, dataset=dataset, profile="custom", epochs=1, batch_size=batch_size,
@@ -49,7 +50,8 @@ def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_mem
                 return
 
     threading.Thread(target=stopper, daemon=True, name="probe-stop").start()
-    request = WorkerRequest(task="probe", config=config, steps=steps, heartbeat_s=min(10.0, config.watchdog_s / 4))
+    request = WorkerRequest(task="probe", config=config, steps=steps, heartbeat_s=min(10.0, config.watchdog_s / 4),
+                            backend=backend)
     try:
         out = supervisor.run_child(request, run_dir / "worker.log", sampler, journal)
     finally:
@@ -122,9 +124,9 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
                    prober: Callable[..., dict[str, Any]] | None = None,
-                   stop_event: threading.Event | None = None) -> dict[str, Any]:
+                   stop_event: threading.Event | None = None, backend: str = "tensorflow") -> dict[str, Any]:
     """`stop_event` set: the probe in progress is stopped and SearchStopped raised; nothing is saved."""
-    prober = prober or functools.partial(probe, stop_event=stop_event)
+    prober = prober or functools.partial(probe, stop_event=stop_event, backend=backend)
     probes: list[dict[str, Any]] = []
 
     def check_stop() -> None:
@@ -150,7 +152,7 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
     lo, hi, confirmed = _confirm(run, probes, lo, hi)
     result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
               "reached_limit": hi is None, "confirmed": confirmed, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
-              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes, "method": METHOD}
+              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes, "method": METHOD, "backend": backend}
     if result["max_batch_size"]:
         save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     return result

@@ -13,11 +13,11 @@ from ..core.wire.request import WorkerRequest, payload_of
 from .child import ChildProcess
 
 
-def fetch_model_facts(timeout_s: float = 300, command: list[str] | None = None) -> dict:
+def fetch_model_facts(timeout_s: float = 300, command: list[str] | None = None, backend: str = "tensorflow") -> dict:
     """{model name: its parameters, layers and FLOPs}, from a worker that builds both models."""
     log = Path(tempfile.gettempdir()) / "dlbench-describe.log"
     config = BenchmarkConfig(model="model_a", dataset="mnist", data="synthetic")
-    child = ChildProcess(WorkerRequest(task="describe", config=config).to_dict(), log, command=command)
+    child = ChildProcess(WorkerRequest(task="describe", config=config, backend=backend).to_dict(), log, command=command)
     try:
         while True:
             try:

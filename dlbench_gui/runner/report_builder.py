@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..core.backend_choice import BackendChoice, backend_of, gpus_used
 from ..core.config import BenchmarkConfig
 from ..core.measure import distribution as dist
 from ..core.measure import estimate as est
@@ -40,13 +41,15 @@ class TelemetryFacts:
 
 
 def start_report(run_id: str, config: BenchmarkConfig, hardware: dict[str, Any], *, data_source: str, log_path: str,
-                 extra: dict[str, Any]) -> RunReport:
+                 extra: dict[str, Any], backend: BackendChoice | None = None) -> RunReport:
     """The report as it is saved when the run starts (status running): the configuration as asked, with the facts
     derived from it."""
     config_dict = {**config.to_dict(), "data_source": data_source, "data_requested": config.data,
                    "steps_per_epoch": config.steps_per_epoch, "val_steps": config.val_steps}
+    chosen = backend or BackendChoice("tensorflow", "TensorFlow, as published", config.backend)
+    software = {"dlbench": __version__, "backend": chosen.name, "backend_choice": chosen.to_dict()}
     return RunReport(run_id=run_id, status="running", config=config_dict, hardware=hardware,
-                     software={"dlbench": __version__}, app_version=__version__, log_path=log_path, extra=extra)
+                     software=software, app_version=__version__, log_path=log_path, extra=extra)
 
 
 def timing_of(train: ChildOutcome) -> dict[str, Any]:
@@ -72,6 +75,7 @@ def build_report(report: RunReport, config: BenchmarkConfig, train: ChildOutcome
     result = train.result if isinstance(train.result, TrainPayload) else TrainPayload()
     reported = dict(report.config)
     software = {**report.software, **(train.hello.software if train.hello is not None else {})}
+    backend = backend_of(software)
     data = train.data or {}
     if data.get("source"):
         reported["data_source"] = data["source"]
@@ -91,7 +95,7 @@ def build_report(report: RunReport, config: BenchmarkConfig, train: ChildOutcome
     estimate = None
     if config.profile == "quick" and status == "completed":
         estimate = quick_estimate(config, timing, findings, software, report.hardware, history,
-                                  replicas=(result.distribution or {}).get("replicas", 1))
+                                  replicas=(result.distribution or {}).get("replicas", 1), backend=backend)
         measured = (timing.get("epochs") or [{}])[0]
         if measured.get("measured_pass"):  # the config stays as asked; what ran sits beside it
             timing["measured"] = {"epochs": 1, "train_samples": measured["images"],
@@ -106,19 +110,19 @@ def build_report(report: RunReport, config: BenchmarkConfig, train: ChildOutcome
         status=status, error=error, config=reported, software=software, timing=timing, estimate=estimate,
         data=data, efficiency=efficiency_of(model, timing, config.batch_size, report.hardware, software),
         findings=findings, memory=memory, energy=energy_section(telemetry, timing, estimate),
-        distribution=distribution_section(config, result.distribution, timing, report.hardware, history),
+        distribution=distribution_section(config, result.distribution, timing, report.hardware, history, backend),
         finished_at=now_iso(),
         extra={**report.extra, "model": model, "step_times_s": result.step_times_s, "step_log": result.step_log},
     )
 
 
 def quick_estimate(config: BenchmarkConfig, timing: dict, findings: dict, software: dict, hardware: dict,
-                   history: list[RunReport], replicas: int) -> dict[str, Any]:
+                   history: list[RunReport], replicas: int, backend: str = "tensorflow") -> dict[str, Any]:
     """The full protocol estimated from a quick run's measured parts, with the machine's between-run spread."""
     protocol = {k: getattr(config, k) for k in
                 ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
     spread = est.between_run_spread(history, config.model, config.batch_size, hardware,
-                                    bool(software.get("tf_gpus")), config.precision, replicas=replicas)
+                                    bool(gpus_used(software)), config.precision, replicas=replicas, backend=backend)
     estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
     estimate = est.allow_for_interference(estimate, findings.get("interference"))
     for section, shared in (("inputs", timing.get("shared")),
@@ -138,17 +142,20 @@ def energy_section(telemetry: TelemetryFacts | None, timing: dict, estimate: dic
 
 
 def distribution_section(config: BenchmarkConfig, described: dict[str, Any] | None, timing: dict[str, Any],
-                         hardware: dict[str, Any], history: list[RunReport]) -> dict[str, Any]:
+                         hardware: dict[str, Any], history: list[RunReport], backend: str = "tensorflow"
+                         ) -> dict[str, Any]:
     """The child's account of its strategy, with the scaling efficiency against this machine's one-device run."""
     if not described and not config.distributed:
         return {}
-    d = dict(described or {"strategy": "MultiWorkerMirroredStrategy" if config.cluster else "MirroredStrategy",
-                           "replicas": config.workers, "workers": config.workers,
-                           "scaling": config.scaling, "keras_package": config.keras_package,
+    strategy = ("keras.distribution.DataParallel" if backend == "jax" else
+                "MultiWorkerMirroredStrategy" if config.cluster else "MirroredStrategy")
+    d = dict(described or {"strategy": strategy, "replicas": config.workers, "workers": config.workers,
+                           "global_batch_size": config.batch_size,
+                           "scaling": config.scaling, "keras_package": config.keras_package_for(backend),
                            "note": "the run ended before the strategy was set up"})
     if described:
         found = dist.scaling_efficiency(d, timing.get("steady_images_per_s"), history, config.model,
-                                        config.dataset, config.precision, hardware)
+                                        config.dataset, config.precision, hardware, backend)
         d["scaling_efficiency"] = found
         if found is None and d.get("replicas", 1) > 1:
             d["scaling_efficiency_note"] = ("no scaling efficiency: this machine has no completed one-device run "
@@ -163,7 +170,7 @@ def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, so
     per_step = model["train_flops_per_image"] * batch_size
     steady = timing.get("steady_step_s")
     achieved = per_step / steady if steady else None
-    on_gpu = bool(software.get("tf_gpus"))
+    on_gpu = bool(gpus_used(software))
     gpus = (hardware.get("gpu") or {}).get("nvidia") or []
     if on_gpu and gpus and gpus[0].get("peak_fp32_flops"):
         device, peak, method = gpus[0]["name"], gpus[0]["peak_fp32_flops"], gpus[0]["peak_method"]

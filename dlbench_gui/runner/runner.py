@@ -7,6 +7,7 @@ import os
 import traceback
 from typing import Any, Callable
 
+from ..core.backend_choice import BackendChoice, choose_backend
 from ..core.config import BenchmarkConfig
 from ..core.errors import error_dict
 from ..core.store import storage
@@ -43,7 +44,8 @@ class BenchmarkRunner:
     def __init__(self, config: BenchmarkConfig, *, on_event: EventCallback | None = None,
                  on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
                  keep_checkpoint: bool = False, telemetry: bool = True, worker_command: list[str] | None = None,
-                 sharing: Sharing | None = None, history: list[RunReport] | None = None):
+                 sharing: Sharing | None = None, history: list[RunReport] | None = None,
+                 backend: BackendChoice | None = None):
         self.config = config
         self.on_sample = on_sample
         self.hardware = hardware
@@ -51,6 +53,7 @@ class BenchmarkRunner:
         self.telemetry = telemetry
         self.sharing = sharing  # the session's processes shared between datasets (runner/share.py), or None
         self.history = history
+        self.backend = backend  # the framework chosen for this run; None: chosen when the run starts
         self.supervisor = Supervisor(config, on_event=on_event, hardware=hardware, worker_command=worker_command)
         self.place = Place(-1, [config.dataset], 0)
         self.run_id = new_run_id(config.model, config.dataset)
@@ -67,7 +70,8 @@ class BenchmarkRunner:
     def request(self, task: str) -> WorkerRequest:
         """The one place a benchmark's worker request is made."""
         return WorkerRequest(task=task, config=self.config, checkpoint_path=checkpoint_path(self.run_dir),
-                             heartbeat_s=min(HEARTBEAT_MAX_S, self.config.watchdog_s / 4))
+                             heartbeat_s=min(HEARTBEAT_MAX_S, self.config.watchdog_s / 4),
+                             backend=self.backend.name if self.backend is not None else "tensorflow")
 
     def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                   on_epoch: Callable[[list], None] = lambda epochs: None) -> ChildOutcome:
@@ -120,6 +124,8 @@ class BenchmarkRunner:
     def _begin(self) -> RunReport:
         """The report as the run starts, saved, and said (RunStarted)."""
         hw = self.hardware = self.supervisor.hardware = self.hardware if self.hardware is not None else detect.detect()
+        if self.backend is None:
+            self.backend = choose_backend(self.config.backend, hw)
         if self.sharing is not None:
             self.place = self.sharing.claim(self.config)
         log_path = str(self.run_dir / "worker.log")
@@ -129,7 +135,7 @@ class BenchmarkRunner:
                  "run_dir": str(self.run_dir),
                  **({"shared_process": {"datasets": self.place.datasets, "position": self.place.position}}
                     if self.place.shared else {})}
-        report = start_report(self.run_id, self.config, hw, log_path=log_path, extra=extra,
+        report = start_report(self.run_id, self.config, hw, log_path=log_path, extra=extra, backend=self.backend,
                               data_source=predicted_data_source(self.config.data, self.config.dataset))
         self._save(report)
         self.supervisor.emit(ev.RunStarted(run_id=self.run_id, config=report.config, log_path=report.log_path,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from ..core.backend_choice import BackendChoice, choose_backend
 from ..core.config import BenchmarkConfig
 from ..core.store.report import RunReport
 from ..core.wire import events as ev
@@ -44,6 +45,7 @@ class Session:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._runner: BenchmarkRunner | None = None
+        self._backends: dict[BenchmarkConfig, BackendChoice] = {}
 
     def stop(self) -> None:
         """Thread-safe: stops the run in progress, and no other starts."""
@@ -78,10 +80,16 @@ class Session:
             sharing.close()
         return self.reports
 
+    def backend_for(self, config: BenchmarkConfig) -> BackendChoice:
+        """The framework a run of `config` uses on this machine, and why (decided once per configuration)."""
+        if config not in self._backends:
+            self._backends[config] = choose_backend(config.backend, self.hardware)
+        return self._backends[config]
+
     def _run_one(self, config: BenchmarkConfig, sharing: Sharing) -> RunReport:
         runner = BenchmarkRunner(config, on_event=self.on_event, on_sample=self.on_sample, hardware=self.hardware,
                                  keep_checkpoint=self.keep_checkpoint, sharing=sharing, history=self.history,
-                                 worker_command=self.worker_command)
+                                 worker_command=self.worker_command, backend=self.backend_for(config))
         with self._lock:
             self._runner = runner
         if self._stop.is_set():

@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from ..core.wire import events as ev
 from ..core.config import BenchmarkConfig, share_groups
+from ..core.wire import events as ev
 from ..core.wire.request import WorkerRequest
 from .checkpoints import remove_checkpoints
 from .child import ChildProcess

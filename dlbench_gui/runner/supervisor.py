@@ -10,9 +10,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..core.backend_choice import BACKEND_NAMES, backend_of, gpus_used
 from ..core.config import BenchmarkConfig
-from ..core.errors import (VRAM_FULL, classify_outcome, cluster_failure, error_dict, gpu_visibility_problem,
-                           lost_worker)
+from ..core.errors import VRAM_FULL, classify_outcome, cluster_failure, error_dict, gpu_visibility_problem, lost_worker
 from ..core.store import storage
 from ..core.wire import events as ev
 from ..core.wire.request import Payload, WorkerRequest, payload_of
@@ -127,7 +127,7 @@ class Supervisor:
         self.worker_command = worker_command  # None: this program's own worker (tests run stand-ins)
         self._stop = threading.Event()
         self._child: ChildProcess | None = None
-        self.gpu_warning: str | None = None  # NVIDIA GPU present, TensorFlow sees none (from the child's hello)
+        self.gpu_warning: str | None = None  # NVIDIA GPU present, the framework sees none (from the child's hello)
         self.warnings: dict[str, str] = {}  # kind -> words, from the child's hello; kept in the report's findings
 
     def stop(self) -> None:
@@ -201,7 +201,7 @@ class Supervisor:
     def classify(self, pump: Pump, out: ChildOutcome, rc: int | None, tail: str, sampler: Sampler | None,
                  task: str) -> tuple[str, dict[str, Any] | None]:
         last = sampler.samples[-1] if sampler is not None and sampler.samples else {}
-        on_gpu = bool(out.hello is not None and out.hello.software.get("tf_gpus"))
+        on_gpu = bool(out.hello is not None and gpus_used(out.hello.software))
         status, error = classify_outcome(
             pump.final, rc, tail, sampler.peak_child_rss_bytes if sampler is not None else 0,
             self.config.host_memory_limit_gb, pump.hung, stopped=self._stop.is_set(),
@@ -234,12 +234,13 @@ class Supervisor:
     def hello_warnings(self, hello: ev.Hello) -> list[tuple[str, str]]:
         """What the child's first words tell the user: a GPU left unused, a GPU memory limit with no GPU."""
         out = []
-        problem = gpu_visibility_problem(self.hardware, hello.software.get("tf_gpus"))
+        framework = BACKEND_NAMES[backend_of(hello.software)]
+        problem = gpu_visibility_problem(self.hardware, gpus_used(hello.software), framework)
         if problem:
             self.gpu_warning = problem
             out.append(("no_gpu_visible", problem))
         limit = hello.gpu_memory_limit or {}
         if self.config.gpu_memory_limit_gb is not None and limit.get("applied") is False:
             out.append(("gpu_memory_limit_unused", f"the GPU memory limit of {self.config.gpu_memory_limit_gb:g} GB "
-                                                   "has no effect: TensorFlow sees no GPU on this machine"))
+                                                   f"has no effect: {framework} sees no GPU on this machine"))
         return out

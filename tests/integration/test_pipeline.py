@@ -28,3 +28,15 @@ def test_pipeline_matches_keras_on_arrays_including_a_partial_last_batch():
     second = [np.argmax(b[1], 1).tolist() for b in ds]
     assert sorted(sum(first, [])) == sorted(np.argmax(y, 1).tolist())  # every sample once per epoch
     assert first != second  # reshuffled for the next epoch
+
+
+def test_the_numpy_preparation_every_backend_uses_gives_tensorflows_tensors():
+    """28x28 → 32x32x3 in NumPy (no framework, so a JAX run needs no TensorFlow) against tf.image.resize, which the
+    published code used: the same tensors to float32 rounding, edges included."""
+    from dlbench_gui.bench.backends.tensorflow import to_model_input_tf
+    from dlbench_gui.bench.datasets import to_model_input
+
+    images = np.random.default_rng(3).integers(0, 256, (500, 28, 28), dtype=np.uint8)
+    ours, published = to_model_input(images), to_model_input_tf(images)
+    assert ours.shape == published.shape == (500, 32, 32, 3) and ours.dtype == np.float32
+    assert np.abs(ours - published).max() < 1e-6

@@ -42,13 +42,13 @@ def test_distribution_options_that_cannot_work_are_refused_with_the_reason(kw, w
 
 def test_which_keras_how_many_replicas_and_the_global_batch():
     one = cfg()
-    assert not one.distributed and one.keras_package == "keras" and one.local_devices(gpus=4) == 1
+    assert not one.distributed and one.keras_package_for("tensorflow") == "keras" and one.local_devices(gpus=4) == 1
     two = cfg(cpu_devices=2, devices=2)
     assert two.distributed and two.local_devices(gpus=0) == 2 and two.global_batch_size(2) == 64
     assert cfg(devices=0).local_devices(gpus=4) == 4 and cfg(devices=0).local_devices(gpus=0) == 1  # --devices all
     assert cfg(devices=2, scaling="weak").global_batch_size(2) == 128
     c = cfg(cluster=CLUSTER, task_index=1)
-    assert c.keras_package == "tf_keras" and c.workers == 2 and c.distributed
+    assert c.keras_package_for("tensorflow") == "tf_keras" and c.keras_package_for("jax") == "keras" and c.workers == 2 and c.distributed
     assert BenchmarkConfig.from_dict(json.loads(json.dumps(c.to_dict()))) == c  # a request through JSON
     assert parse_cluster(" 10.0.0.1:1 , [::1]:2 ") == ("10.0.0.1:1", "[::1]:2")
 

@@ -103,7 +103,8 @@ def test_injected_gpu_failure_messages_are_classified_as_their_kind(case):
     fixture), with the host-OOM, driver and unknown cases beside them. Injected: no GPU here."""
     if case["type"]:
         kind = classify_exception(case["type"], case["text"], on_gpu=case["on_gpu"],
-                                  vram_full=case.get("vram_full", False))
+                                  vram_full=case.get("vram_full", False),
+                                  under_host_limit=case.get("under_host_limit", False))
     else:  # a child that died without a Python exception: its log tail
         kind = classify_exit(-signal.SIGABRT, near_memory_limit=False, hung=False, stderr_tail=case["text"],
                              on_gpu=case["on_gpu"], vram_full=case.get("vram_full", False))

@@ -86,3 +86,15 @@ def test_injected_tensorflow_gets_the_gpu_memory_limit_on_every_gpu():
     assert calls == [("GPU:0", 2048), ("GPU:1", 2048)]
     no_gpu = types.SimpleNamespace(config=types.SimpleNamespace(list_physical_devices=lambda kind: []))
     assert apply_gpu_memory_limit(no_gpu, 2.0) == {"gpu_memory_limit_gb": 2.0, "applied": False}
+
+
+def test_injected_gpu_memory_limit_on_jax_becomes_xlas_client_settings():
+    """Injected: a 24 GiB card (no GPU here). JAX's limit is XLA's fraction of the card, without preallocation."""
+    from dlbench_gui.bench.backends.jax import memory_limit_settings
+
+    s = memory_limit_settings(6.0, 24 * 2**30)
+    assert s["applied"] is True and s["how"] == {"XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+                                                 "XLA_PYTHON_CLIENT_MEM_FRACTION": "0.2500"}
+    assert memory_limit_settings(48.0, 24 * 2**30)["how"]["XLA_PYTHON_CLIENT_MEM_FRACTION"] == "1.0000"
+    assert memory_limit_settings(6.0, None) == {"gpu_memory_limit_gb": 6.0, "applied": False}  # no GPU: no effect
+    assert memory_limit_settings(None, 24 * 2**30) == {"gpu_memory_limit_gb": None, "applied": None}

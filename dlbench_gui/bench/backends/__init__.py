@@ -9,4 +9,8 @@ def backend_for(name: str = "tensorflow"):
         from .tensorflow import TensorFlowBackend
 
         return TensorFlowBackend()
+    if name == "jax":
+        from .jax import JaxBackend
+
+        return JaxBackend()
     raise ValueError(f"unknown backend {name!r}")

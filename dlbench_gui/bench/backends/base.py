@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ...core.config import BenchmarkConfig
+from ...core.wire.request import WorkerRequest
 
 
 class Backend(Protocol):
     name: str
 
-    def start(self, config: BenchmarkConfig, task: str) -> dict[str, Any]:
-        """Import the framework, set up its devices (before anything initialises them), apply the GPU memory limit
-        and Keras' precision policy; returns the report's `gpu_memory_limit` facts."""
+    def start(self, request: WorkerRequest) -> dict[str, Any]:
+        """Choose Keras' backend and import the framework, set up its devices (before anything initialises them),
+        apply the GPU memory limit and Keras' precision policy; returns the report's `gpu_memory_limit` facts."""
 
     def software_info(self, keras_package: str) -> dict[str, Any]:
         """Versions, the devices the framework sees (`tf_gpus`: the GPUs it will train on) and build facts."""

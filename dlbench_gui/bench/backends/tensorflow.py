@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from ...core.config import BenchmarkConfig
+from ...core.wire.request import WorkerRequest
 from . import tf_distribute
 
 PIPELINE = ("Keras' own input pipeline for arrays (ArrayDataAdapter: index gather, reshuffled each epoch, "
@@ -50,7 +51,11 @@ def software_info(tf, keras_package: str = "keras") -> dict[str, Any]:
         "numpy": np.__version__,
         "os": f"{platform.system()} {platform.release()}",
         "platform": platform.platform(),
-        "tf_devices": devices,
+        "backend": "tensorflow",
+        "backend_version": tf.__version__,
+        "backend_devices": devices,
+        "backend_gpus": gpu_details,
+        "tf_devices": devices,  # the names reports had before there was a second backend (older readers)
         "tf_gpus": gpu_details,
         "tf_build": build,
         "tf_built_with_cuda": bool(tf.test.is_built_with_cuda()),
@@ -80,23 +85,64 @@ def pipeline(x, y, batch_size: int, shuffle: bool):
     return dataset.with_options(options).apply(tf.data.experimental.assert_cardinality(batches))
 
 
+def to_model_input_tf(images, chunk: int = 10_000):
+    """What the published code did, through tf.image.resize: kept to check bench.datasets.to_model_input against."""
+    import numpy as np
+    import tensorflow as tf
+
+    out = np.empty((len(images), 32, 32, 3), dtype=np.float32)
+    for start in range(0, len(images), chunk):
+        block = images[start:start + chunk].astype(np.float32)[..., None] / 255.0
+        resized = tf.image.resize(block, (32, 32), method="bilinear").numpy()
+        out[start:start + chunk] = np.clip(resized, 0.0, 1.0)  # broadcasts the one gray channel to three
+    return out
+
+
+def to_model_input_loop(images):
+    """The original's way — one image at a time — kept only so the benchmark can compare it."""
+    import numpy as np
+    import tensorflow as tf
+
+    out = []
+    for img in images:
+        r = tf.image.resize(img.astype(np.float32)[..., None] / 255.0, (32, 32), method="bilinear").numpy()
+        out.append(np.repeat(np.clip(r, 0.0, 1.0), 3, axis=-1))
+    return np.stack(out)
+
+
+def profiler_forward_flops(model, batch: int = 1) -> float:
+    """TensorFlow's own graph profiler count of the forward pass per image (slow for Model B; tests use A)."""
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    fn = tf.function(lambda x: model(x, training=False))
+    concrete = fn.get_concrete_function(tf.TensorSpec((batch, 32, 32, 3), tf.float32))
+    frozen = convert_variables_to_constants_v2(concrete)
+    opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    opts["output"] = "none"
+    info = tf.compat.v1.profiler.profile(graph=frozen.graph, run_meta=tf.compat.v1.RunMetadata(), cmd="op", options=opts)
+    return float(info.total_float_ops) / batch
+
+
 class TensorFlowBackend:
     name = "tensorflow"
 
     def __init__(self):
         self.tf = None
 
-    def start(self, config: BenchmarkConfig, task: str) -> dict[str, Any]:
+    def start(self, request: WorkerRequest) -> dict[str, Any]:
+        config = request.config
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        os.environ["KERAS_BACKEND"] = "tensorflow"  # before Keras is first imported
         import tensorflow as tf
 
         self.tf = tf
-        if task == "train":
+        if request.task == "train":
             tf_distribute.configure_devices(tf, config)  # before anything initialises TensorFlow's devices
         limit = apply_gpu_memory_limit(tf, config.gpu_memory_limit_gb)
         # Keras' own mixed precision: every layer computes in the policy's dtype, the output layer stays float32
         # (bench/models.py), variables stay float32; float32 is the published protocol.
-        importlib.import_module(config.keras_package).mixed_precision.set_global_policy(config.precision)
+        importlib.import_module(request.keras_package).mixed_precision.set_global_policy(config.precision)
         return limit
 
     def software_info(self, keras_package: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 - Several devices on one machine: `MirroredStrategy` over N GPUs, or over N logical CPU devices (`--cpu-devices`),
   so that the whole path runs on a machine without GPUs.
 - Several machines: `MultiWorkerMirroredStrategy`, configured by TF_CONFIG built from `--cluster` and
-  `--task-index`; the model is built with tf_keras there (`BenchmarkConfig.keras_package`).
+  `--task-index`; the model is built with tf_keras there (`BenchmarkConfig.keras_package_for`).
 
 Nothing here all-reduces or serves parameters by hand: the strategies do.
 """
@@ -12,23 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import time
 from typing import Any
 
-from ...core.config import BenchmarkConfig, parse_address
-
-
-class ClusterUnreachable(RuntimeError):
-    """Some workers of the cluster did not join within the timeout. `addresses`: the ones that did not answer."""
-
-    def __init__(self, message: str, addresses: list[str]):
-        super().__init__(message)
-        self.addresses = addresses
-
-
-class PortInUse(RuntimeError):
-    """This worker's own HOST:PORT is taken by another program."""
+from ...core.config import BenchmarkConfig
+from .cluster import rendezvous
 
 
 class DevicesUnavailable(RuntimeError):
@@ -48,56 +35,6 @@ def configure_devices(tf, config: BenchmarkConfig) -> None:
 
 def tf_config(config: BenchmarkConfig) -> dict[str, Any]:
     return {"cluster": {"worker": list(config.cluster)}, "task": {"type": "worker", "index": config.task_index}}
-
-
-def _listen_on_own_port(config: BenchmarkConfig) -> socket.socket:
-    """Hold this worker's port while the others are looked for (TensorFlow's server would fail on a taken port with
-    a gRPC message: say it plainly), and so that they can see this worker is up."""
-    host, port = parse_address(config.cluster[config.task_index])
-    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("", port))
-        s.listen(64)
-    except OSError as exc:
-        s.close()
-        raise PortInUse(f"port {port} of this worker ({config.cluster[config.task_index]}) is in use by another "
-                        f"program ({exc.strerror or exc})") from None
-    return s
-
-
-def reachable(address: str, timeout_s: float = 1.0) -> bool:
-    host, port = parse_address(address)
-    try:
-        socket.create_connection((host, port), timeout=timeout_s).close()
-        return True
-    except OSError:
-        return False
-
-
-LINGER_S = 2.0  # keep listening this long after seeing every worker, so that the last to look sees this one too
-
-
-def rendezvous(config: BenchmarkConfig, poll_s: float = 0.5) -> None:
-    """Wait until every other worker's port answers (its rendezvous or its TensorFlow server), at most
-    `cluster_timeout_s`. TensorFlow's own join would wait for a missing worker without end, inside a call that
-    holds the interpreter; this wait is ours, so a missing worker is named."""
-    listener = _listen_on_own_port(config)
-    try:
-        deadline = time.monotonic() + config.cluster_timeout_s
-        pending = [a for i, a in enumerate(config.cluster) if i != config.task_index]
-        while True:
-            pending = [a for a in pending if not reachable(a)]
-            if not pending or time.monotonic() >= deadline:
-                break
-            time.sleep(poll_s)
-        if pending:
-            raise ClusterUnreachable(
-                f"worker(s) {', '.join(pending)} did not answer within {config.cluster_timeout_s:g} s: start dlbench "
-                f"with the same --cluster on each machine (task indexes 0–{len(config.cluster) - 1}) and check that "
-                "the ports are open between them", pending)
-        time.sleep(LINGER_S)
-    finally:
-        listener.close()  # connections never accepted are reset: no TIME_WAIT left on the port for TensorFlow
 
 
 def _multi_worker(tf, config: BenchmarkConfig):
@@ -139,7 +76,7 @@ def strategy_facts(strategy, config: BenchmarkConfig) -> dict[str, Any]:
         "global_batch_size": config.batch_size,
         "per_replica_batch_size": config.batch_size / replicas,
         "scaling": config.scaling,
-        "keras_package": config.keras_package,
+        "keras_package": config.keras_package_for("tensorflow"),
         **({"cluster": list(config.cluster), "task_index": config.task_index, "chief": config.task_index == 0}
            if config.cluster else {}),
     }

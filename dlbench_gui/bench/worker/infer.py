@@ -59,7 +59,7 @@ def load_model(job: Job, path: str):
         from ..models import activity_l2_class
 
         keras = job.keras()  # the package that saved it (tf_keras for a cluster's)
-        activity_l2_class(job.config.keras_package)  # the custom regulariser the checkpoint names must be known first
+        activity_l2_class(job.request.keras_package)  # the custom regulariser the checkpoint names must be known first
         model = keras.models.load_model(path)
     except Exception as exc:
         raise ModelLoadError(f"saved model {path} cannot be loaded: {str(exc).splitlines()[0][:300]}") from exc

@@ -38,7 +38,7 @@ class Job:
     def keras(self):
         from ..models import keras_module
 
-        return keras_module(self.config.keras_package)
+        return keras_module(self.request.keras_package)
 
     def pipeline(self, x, y, batch_size: int, shuffle: bool):
         return self.backend.pipeline(x, y, batch_size, shuffle)

@@ -43,9 +43,9 @@ def run(request: WorkerRequest, emitter: Emitter, control: Control) -> Payload:
     config = request.config
     apply_host_memory_limit(config.host_memory_limit_gb)
     emitter.phase("starting", task=request.task)
-    backend = backend_for("tensorflow")
-    gpu_limit = backend.start(config, request.task)
-    emitter.emit(ev.Hello(software=backend.software_info(config.keras_package), gpu_memory_limit=gpu_limit,
+    backend = backend_for(request.backend)
+    gpu_limit = backend.start(request)
+    emitter.emit(ev.Hello(software=backend.software_info(request.keras_package), gpu_memory_limit=gpu_limit,
                           pid=os.getpid()))
     payload = TASKS[request.task](Job(request, emitter, control, backend))
     peak = backend.gpu_peak_bytes()
@@ -54,12 +54,10 @@ def run(request: WorkerRequest, emitter: Emitter, control: Control) -> Payload:
 
 def report_failure(exc: BaseException, request: WorkerRequest | None, emitter: Emitter) -> None:
     """Every failure reaches the parent as an event, classified (a lost cluster worker named)."""
-    from ..backends.tensorflow import TensorFlowBackend
-
     config = request.config if request is not None else None
     limit = getattr(config, "host_memory_limit_gb", None)
     kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit),
-                              on_gpu=TensorFlowBackend().sees_gpu())
+                              on_gpu=backend_for(request.backend if request is not None else "tensorflow").sees_gpu())
     message = str(exc)
     lost = (cluster_failure(type(exc).__name__, message, config.cluster, config.task_index)
             if config is not None and kind == "crash" else None)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from . import distribution
+from ..backend_choice import backend_label
 from ..config import is_published
 from ..durations import format_duration
-from ..store.report import RunReport
 from ..resources import resource
+from ..store.report import RunReport
+from . import distribution
 
 DEFAULT_BUDGET_H = 48.0
 FEASIBLE_RATIO = 2.0  # at most this many times the slowest published setup counts as plainly feasible
@@ -94,11 +95,17 @@ def precision_label(report: RunReport) -> str:
     return "" if p == "float32" else f" at {p} precision (the published figures are float32)"
 
 
+def backend_words(report: RunReport) -> str:
+    """'' for TensorFlow (as published); else the label every comparison of this run with the baseline carries."""
+    label = backend_label(report.software)
+    return f" on Keras 3's{label.replace(' (', ' ').rstrip(')')} (the published figures are TensorFlow runs)" if label else ""
+
+
 def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:
     """The verdict on timing and errors, with the largest batch that fits (when one was found) added to it, and the
     precision when it is not the published float32."""
     v = _timing_verdict(report, budget_h)
-    label = precision_label(report) + distribution.label(report)
+    label = precision_label(report) + backend_words(report) + distribution.label(report)
     if label and v.level in ("feasible", "slow", "too_slow", "not_comparable"):
         v = replace(v, text=v.text + ";" + label)
     largest = (report.memory or {}).get("max_batch_size")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend_choice import backend_of
 from ..config import PROTOCOL_BATCH_SIZE
 from .estimate import machine_key
 
@@ -30,7 +31,8 @@ def throughput(report: Any) -> float | None:
 
 
 def scaling_efficiency(distribution: dict[str, Any], images_per_s: float | None, history: list, model: str,
-                       dataset: str, precision: str, hardware: dict[str, Any]) -> dict[str, Any] | None:
+                       dataset: str, precision: str, hardware: dict[str, Any],
+                       backend: str = "tensorflow") -> dict[str, Any] | None:
     """N-device throughput / (N x one-device throughput), against the latest completed one-device report of the same
     model, dataset and precision on this machine; None when there is no such report (or nothing to divide)."""
     n = distribution.get("replicas") or 1
@@ -40,7 +42,7 @@ def scaling_efficiency(distribution: dict[str, Any], images_per_s: float | None,
     single = [r for r in history
               if r.status == "completed" and replicas(r) == 1 and not of(r).get("workers", 1) > 1
               and r.config.get("model") == model and r.config.get("dataset") == dataset
-              and (r.config.get("precision") or "float32") == precision
+              and (r.config.get("precision") or "float32") == precision and backend_of(r.software) == backend
               and machine_key(r.hardware or {}) == key and throughput(r)]
     if not single:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..backend_choice import backend_of, gpus_used
 from . import interference, stats
 
 METHOD = (
@@ -46,7 +47,7 @@ def machine_key(hardware: dict[str, Any]) -> tuple:
 
 
 def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str, Any], on_gpu: bool,
-                       precision: str = "float32", replicas: int = 1) -> dict[str, Any]:
+                       precision: str = "float32", replicas: int = 1, backend: str = "tensorflow") -> dict[str, Any]:
     """The relative spread of steady-step means over earlier completed runs of this model, batch size, precision
     and device kind on this machine (`reports`: RunReport-like). Only runs that can speak for the machine's spread
     count: a run disturbed by other programs, or with fewer than MIN_STEADY_STEPS steady steps, is set aside, and
@@ -60,7 +61,8 @@ def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str,
     for r in reports:
         step = (r.timing or {}).get("steady_step") or {}
         if (r.status != "completed" or r.config.get("model") != model or r.config.get("batch_size") != batch_size
-                or machine_key(r.hardware or {}) != key or bool((r.software or {}).get("tf_gpus")) != on_gpu
+                or machine_key(r.hardware or {}) != key or bool(gpus_used(r.software)) != on_gpu
+                or backend_of(r.software) != backend
                 or (r.config.get("precision") or "float32") != precision or not step.get("mean")
                 or ((getattr(r, "distribution", None) or {}).get("replicas") or 1) != replicas):
             continue  # not this setup: not counted at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backend_choice import backend_of
 from ..config import BenchmarkConfig, share_groups
 from ..store.report import RunReport
 
@@ -20,9 +21,11 @@ class Prediction:
     basis: str  # words: where the figure comes from
 
 
-def _from_history(config: BenchmarkConfig, history: list[RunReport]) -> dict[str, float] | None:
+def _from_history(config: BenchmarkConfig, history: list[RunReport], backend: str | None) -> dict[str, float] | None:
     for r in history:  # newest first
         t = r.timing
+        if backend is not None and backend_of(r.software) != backend:
+            continue  # another framework's steps say nothing of this one's (JAX on a CPU is some 10x slower)
         if r.model == config.model and r.status == "completed" and t.get("steady_step_s") and r.config.get("batch_size"):
             per_image = t["steady_step_s"] / r.config["batch_size"]
             return {**_FALLBACK[config.model], "step_per_image_s": per_image,
@@ -30,14 +33,19 @@ def _from_history(config: BenchmarkConfig, history: list[RunReport]) -> dict[str
     return None
 
 
-def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None = None) -> list[Prediction]:
+def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None = None,
+                backends: list[str] | None = None) -> list[Prediction]:
     """One prediction per run of a session; a quick run that shares another dataset's processes (runner/share.py)
-    pays no start-up, tracing, save or load of its own."""
-    return [predict(c, history, shared=position > 0) for c, (_g, _d, position) in zip(configs, share_groups(configs))]
+    pays no start-up, tracing, save or load of its own. `backends`: the framework each run will use (its history
+    only)."""
+    chosen = backends or [None] * len(configs)
+    return [predict(c, history, shared=position > 0, backend=b)
+            for c, (_g, _d, position), b in zip(configs, share_groups(configs), chosen)]
 
 
-def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, shared: bool = False) -> Prediction:
-    own = _from_history(config, history or [])
+def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, shared: bool = False,
+            backend: str | None = None) -> Prediction:
+    own = _from_history(config, history or [], backend)
     p = own or _FALLBACK[config.model]
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
     step = p["step_per_image_s"] * config.batch_size

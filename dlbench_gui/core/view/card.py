@@ -161,15 +161,15 @@ def _words(v: comparison.Verdict, r: RunReport, budget_h: float) -> tuple[str, s
     t = r.headline.get("execution_time_s")
     what = "would take" if r.headline.get("kind") == "estimated" else "took"
     if v.level == "not_comparable" or _ratio(r) is None:
-        return (f"{combo(r)} {what} {format_duration(t)} here with a custom protocol, so it is not compared with "
-                "the published setups.",
+        return (f"{combo(r)} {what} {format_duration(t)} here{comparison.backend_words(r)} with a custom protocol, so it "
+                "is not compared with the published setups.",
                 "For a verdict against the published baseline, estimate or run the published protocol (100 epochs x "
                 "60,000 images, batch 64): the quick profile with its default settings, or the full profile.")
     slowest = _slowest(r)
     ratio = _ratio(r)
     gpu = _gpu(slowest["setup"])
     sentence = (f"{times_words(ratio)} than the slowest published RTX setup: the full protocol of {combo(r)} "
-                f"{what} about {format_duration(t)} here{comparison.precision_label(r)} against "
+                f"{what} about {format_duration(t)} here{comparison.precision_label(r)}{comparison.backend_words(r)} against "
                 f"{format_duration(slowest['execution_time_s'])} on an {gpu}.")
     if v.level == "feasible":
         rec = "This machine can run the published protocol as it stands."

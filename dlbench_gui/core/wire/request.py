@@ -25,10 +25,17 @@ class WorkerRequest:
     heartbeat_s: float = DEFAULT_HEARTBEAT_S
     datasets: tuple[str, ...] = ()
     steps: int = 3
+    backend: str = "tensorflow"  # the framework chosen for this run (core/backend_choice.py); never "auto" here
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise WireError(f"unknown task {self.task!r}")
+        if self.backend not in ("tensorflow", "jax"):
+            raise WireError(f"unknown backend {self.backend!r}")
+
+    @property
+    def keras_package(self) -> str:
+        return self.config.keras_package_for(self.backend)
 
     @property
     def dataset_names(self) -> list[str]:
@@ -36,7 +43,7 @@ class WorkerRequest:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"task": self.task, "config": self.config.to_dict(), "heartbeat_s": self.heartbeat_s,
-                             "checkpoint_path": self.checkpoint_path, "steps": self.steps}
+                             "checkpoint_path": self.checkpoint_path, "steps": self.steps, "backend": self.backend}
         if self.datasets:
             d["datasets"] = list(self.datasets)
         return d
@@ -51,7 +58,8 @@ class WorkerRequest:
         return cls(task=d["task"], config=BenchmarkConfig.from_dict(d["config"]),
                    checkpoint_path=d.get("checkpoint_path"),
                    heartbeat_s=float(d.get("heartbeat_s") or DEFAULT_HEARTBEAT_S),
-                   datasets=tuple(d.get("datasets") or ()), steps=int(d.get("steps") or 3))
+                   datasets=tuple(d.get("datasets") or ()), steps=int(d.get("steps") or 3),
+                   backend=str(d.get("backend") or "tensorflow"))
 
     @classmethod
     def from_json(cls, line: str) -> "WorkerRequest":

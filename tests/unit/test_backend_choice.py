@@ -1,0 +1,39 @@
+"""Which framework runs the models: `auto` with injected machines (no GPU here: the GPUs are injected facts from
+NVML's compute capability, named as such) and injected installs."""
+
+import pytest
+
+from dlbench_gui.core.backend_choice import backend_label, backend_of, choose_backend, gpus_used
+
+BOTH = {"tensorflow", "jax"}.__contains__
+
+
+def gpu(name, cc):
+    return {"gpu": {"nvidia": [{"name": name, "compute_capability": cc}]}}
+
+
+@pytest.mark.parametrize("machine,installed,expected,words", [
+    ({}, BOTH, "tensorflow", "TensorFlow, as published"),
+    (gpu("NVIDIA GeForce RTX 3090", "8.6"), BOTH, "tensorflow", "as published"),
+    (gpu("NVIDIA H200", "9.0"), BOTH, "tensorflow", "as published"),  # runs through TensorFlow's compute_90 PTX
+    (gpu("NVIDIA GeForce RTX 5090", "12.0"), BOTH, "jax", "compute capability 12.0"),
+    (gpu("NVIDIA B200", "10.0"), BOTH, "jax", "TensorFlow 2.21's CUDA build cannot drive"),
+    ({}, {"jax"}.__contains__, "jax", "TensorFlow is not installed"),
+    (gpu("NVIDIA GeForce RTX 5090", "12.0"), {"tensorflow"}.__contains__, "tensorflow", "JAX is not installed"),
+], ids=["no GPU", "Ampere", "Hopper", "Blackwell RTX", "Blackwell B200", "no TensorFlow", "Blackwell, no JAX"])
+def test_auto_picks_tensorflow_unless_it_cannot_drive_the_gpu_and_says_why(machine, installed, expected, words):
+    choice = choose_backend("auto", machine, is_installed=installed)
+    assert choice.name == expected and words in choice.why and choice.requested == "auto"
+
+
+def test_an_explicit_backend_is_taken_as_asked():
+    choice = choose_backend("jax", gpu("NVIDIA GeForce RTX 3090", "8.6"), is_installed=BOTH)
+    assert (choice.name, choice.why) == ("jax", "JAX, as asked")
+    assert choice.to_dict() == {"requested": "jax", "chosen": "jax", "why": "JAX, as asked"}
+
+
+def test_reports_from_before_the_jax_backend_read_as_tensorflow_runs():
+    assert backend_of({}) == "tensorflow" and backend_of({"backend": "jax"}) == "jax"
+    assert gpus_used({"tf_gpus": [{"name": "GPU:0"}]}) == [{"name": "GPU:0"}] and gpus_used({}) is None
+    assert gpus_used({"backend_gpus": [], "tf_gpus": [{"name": "GPU:0"}]}) == []
+    assert backend_label({"backend": "jax"}) == " (JAX backend)" and backend_label({}) == ""
