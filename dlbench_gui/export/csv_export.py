@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core.measure import comparison, distribution
+from ..core.backend_choice import backend_of
 from ..core.durations import format_duration
+from ..core.measure import comparison, distribution
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_text
 from ..core.view.words import load_words
@@ -24,7 +25,7 @@ COLUMNS = [
     "train_time_s", "val_time_s", "data_prep_s", "build_s", "first_step_s", "steady_step_s", "checkpoint_s",
     "inference_load_s", "inference_predict_s", "inference_images", "peak_child_rss_bytes", "achieved_gflops_per_s",
     "precision", "weights_used", "energy_per_epoch_j", "energy_protocol_wh", "energy_source", "throttling",
-    "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "tensorflow", "keras", "dlbench", "run_id", "created_at",
+    "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "backend", "backend_version", "tensorflow", "jax", "keras", "dlbench", "run_id", "created_at",
 ]
 
 
@@ -76,7 +77,9 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "scaling": distribution.of(r).get("scaling"),
         "scaling_efficiency": (distribution.of(r).get("scaling_efficiency") or {}).get("value"),
         "cluster_task_index": distribution.of(r).get("task_index"),
-        "tensorflow": r.software.get("tensorflow"), "keras": r.software.get("keras"), "dlbench": r.app_version,
+        "backend": backend_of(r.software), "backend_version": r.software.get("backend_version"),
+        "tensorflow": r.software.get("tensorflow"), "jax": r.software.get("jax"), "keras": r.software.get("keras"),
+        "dlbench": r.app_version,
         "run_id": r.run_id, "created_at": r.created_at,
     }
 

@@ -8,14 +8,15 @@ import os
 from html import escape
 from pathlib import Path
 
-from ..core.measure import comparison
-from ..core.view import present
-from ..core.view.card import card
+from ..core.backend_choice import BACKEND_NAMES, backend_of
 from ..core.durations import format_bytes, format_duration
+from ..core.measure import comparison
 from ..core.measure.estimate import METHOD as ESTIMATE_METHOD
-from ..core.view.present import NA
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_bytes
+from ..core.view import present
+from ..core.view.card import card
+from ..core.view.present import NA
 from .html_report import card_html, detail_html, html_table, title_of
 
 
@@ -33,8 +34,11 @@ def _ensure_app():
 def _hardware_rows(r: RunReport) -> list[tuple[str, str]]:
     s = r.software
     return present.hardware_rows(r.hardware) + [
-        ("TensorFlow / Keras", f"{s.get('tensorflow') or NA} / {s.get('keras') or NA}"),
-        ("TensorFlow devices", ", ".join(d["name"] for d in s.get("tf_devices") or []) or "not recorded"),
+        ("Backend / Keras", f"{BACKEND_NAMES[backend_of(s)]} {s.get('backend_version') or s.get('tensorflow') or NA}"
+                            f" / {s.get('keras') or NA}" + (f" — {s['backend_choice']['why']}"
+                                                             if isinstance(s.get("backend_choice"), dict) else "")),
+        ("Backend devices", ", ".join(d["name"] for d in s.get("backend_devices") or s.get("tf_devices") or [])
+         or "not recorded"),
         ("dlbench", r.app_version or NA),
     ]
 

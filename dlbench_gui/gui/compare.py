@@ -6,12 +6,21 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..core.measure import comparison
+from ..core.backend_choice import BACKEND_NAMES, backend_label, backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_bytes, format_duration
+from ..core.measure import comparison
 from ..core.store.report import RunReport
 from ..core.view.ticks import nice_ticks, tick_label, time_unit
 from ..core.view.words import load_words, ratio_words
@@ -23,7 +32,7 @@ EMPTY_HINT = ("Select two or more runs on the Results tab (Ctrl+click) and press
 def run_label(r: RunReport) -> str:
     """A column's name: when, which machine, and how it ended."""
     host = (r.hardware or {}).get("hostname") or "unknown machine"
-    return f"{r.created_at[:16].replace('T', ' ')}\n{host} · {r.status}"
+    return f"{r.created_at[:16].replace('T', ' ')}\n{host}{backend_label(r.software)} · {r.status}"
 
 
 def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
@@ -50,6 +59,8 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Model", [MODEL_NAMES.get(r.model, r.model) for r in reports]),
         ("Dataset", [DATASET_NAMES.get(r.dataset, r.dataset) for r in reports]),
         ("Profile", [r.profile for r in reports]),
+        ("Backend", [BACKEND_NAMES[backend_of(r.software)] + (" (the published figures are TensorFlow runs)"
+                                                              if backend_label(r.software) else "") for r in reports]),
         ("Status", [r.status + (f" ({r.error['kind']})" if r.error else "") for r in reports]),
         ("Execution time", [f"{format_duration(timed(r))} ({r.headline['kind']})" if timed(r) else "— (not completed)"
                             for r in reports]),

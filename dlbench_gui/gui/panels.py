@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
+from ..core.backend_choice import BACKEND_NAMES, backend_of
 from ..core.view.present import NA, hardware_rows
 
 
@@ -64,8 +65,9 @@ class MachinePanel(QGroupBox):
             elif key == "Power":
                 label.setStyleSheet("color: #b35900;")
         self._row("TensorFlow", _version("tensorflow"))
+        self._row("JAX", _version("jax"))
         self._row("Keras", _version("keras"))
-        self._row("TF devices", "known when a run starts")
+        self._row("Devices", "known when a run starts")
 
     def _toggled(self, open_: bool) -> None:
         self.body.setVisible(open_)
@@ -81,14 +83,17 @@ class MachinePanel(QGroupBox):
         return label
 
     def update_from_worker(self, software: dict[str, Any]) -> None:
-        devices = software.get("tf_devices") or []
+        """The devices the run's framework sees (the child's hello), and its versions."""
+        devices = software.get("backend_devices") or software.get("tf_devices") or []
+        framework = BACKEND_NAMES[backend_of(software)]
         text = ", ".join(d["name"].replace("/physical_device:", "") for d in devices) or NA
-        label = self.labels["TF devices"]
-        label.setText(text)
+        label = self.labels["Devices"]
+        label.setText(f"{text} ({framework})")
         if not any(d["type"] == "GPU" for d in devices) and "GPU 0" in self.labels:
             label.setStyleSheet("color: #b00; font-weight: bold;")
-            label.setText(text + "\nTensorFlow sees no GPU although one is installed: it trains on the CPU")
-        self.labels["TensorFlow"].setText(software.get("tensorflow", self.labels["TensorFlow"].text()))
+            label.setText(f"{text}\n{framework} sees no GPU although one is installed: it trains on the CPU")
+        for key, name in (("TensorFlow", "tensorflow"), ("JAX", "jax")):
+            self.labels[key].setText(software.get(name, self.labels[key].text()))
         self.labels["Keras"].setText(software.get("keras", self.labels["Keras"].text()))
 
     def text_of(self, key: str) -> str:

@@ -108,6 +108,15 @@ def _gpu_words(g: dict, several: bool) -> list[str]:
     return parts
 
 
+def banner(style: str) -> QLabel:
+    """A hidden, wrapping line of text above the plots, shown when it has something to say."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setStyleSheet(style)
+    label.setVisible(False)
+    return label
+
+
 class LivePlots(QWidget):
     GPU_COLOURS = ("#2ca02c", "#17becf", "#bcbd22", "#e377c2", "#8c564b", "#7f7f7f", "#aec7e8", "#98df8a")
 
@@ -188,14 +197,8 @@ class LivePlots(QWidget):
 
     def _build_labels(self) -> None:
         """The banners above the plots: the preliminary verdict, synthetic data, the current speed in words."""
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
-        self.banner.setVisible(False)
-        self.verdict = QLabel("")  # the session's preliminary verdict, once its first run has finished
-        self.verdict.setWordWrap(True)
-        self.verdict.setStyleSheet("background: #ddf4ff; color: #0a3069; padding: 4px;")
-        self.verdict.setVisible(False)
+        self.banner = banner("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
+        self.verdict = banner("background: #ddf4ff; color: #0a3069; padding: 4px;")  # the preliminary verdict
         self.readout = QLabel("Waiting for the first steps…")
         self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from ..core.backend_choice import BACKEND_NAMES, choose_backend
 from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, MAX_DEVICES, MODEL_NAMES, PROTOCOL_BATCH_SIZE,
                            PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError,
                            expand_selection)
@@ -19,6 +20,8 @@ from ..core.store import datasources
 PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
 PRECISION_ITEMS = [("float32", "float32 (as published)"), ("mixed_float16", "mixed float16 (GPU)"),
                    ("mixed_bfloat16", "mixed bfloat16")]
+BACKEND_ITEMS = [("auto", "Auto (TensorFlow, or JAX where needed)"), ("tensorflow", "TensorFlow (as published)"),
+                 ("jax", "JAX (Keras 3)")]
 SCALING_ITEMS = [("strong", "strong: the batch of 64 split"), ("weak", "weak: 64 per device")]
 CPU_SPLIT_MAX = 8  # without a GPU, the CPU may be split into this many logical devices (a test of the path, not speed)
 DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
@@ -45,6 +48,27 @@ def combo(items: list[tuple[str, str]], tooltip: str | None = None, min_chars: i
         c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         c.setMinimumContentsLength(min_chars)
     return c
+
+
+def action_bar(panel: "SetupPanel") -> QWidget:
+    """The prediction and Start / Stop, which the window keeps below the scrolling column: on a short screen they
+    never scroll out of view."""
+    actions = QWidget()
+    bar = QVBoxLayout(actions)
+    bar.setContentsMargins(6, 4, 6, 4)
+    panel.prediction = QLabel()
+    panel.prediction.setWordWrap(True)
+    panel.prediction.setStyleSheet("font-weight: bold;")
+    bar.addWidget(panel.prediction)
+    panel.start_button = QPushButton("Start  (Ctrl+R)")
+    panel.stop_button = QPushButton("Stop  (Esc)")
+    panel.stop_button.setEnabled(False)
+    panel.start_button.setStyleSheet("font-weight: bold; padding: 6px;")
+    buttons = QHBoxLayout()
+    buttons.addWidget(panel.start_button)
+    buttons.addWidget(panel.stop_button)
+    bar.addLayout(buttons)
+    return actions
 
 
 class SetupPanel(QGroupBox):
@@ -78,7 +102,7 @@ class SetupPanel(QGroupBox):
         self._build_devices(form)
         layout.addLayout(form)
         layout.addStretch(1)
-        self.actions = self._build_actions()
+        self.actions = action_bar(self)
         self._connect_changes()
         self._profile_changed()
 
@@ -115,8 +139,9 @@ class SetupPanel(QGroupBox):
         for w in (*self.spins().values(), self.devices):
             w.valueChanged.connect(self.changed)
         self.devices.valueChanged.connect(self._devices_changed)
-        for c in (self.scaling_combo, self.data_combo, self.precision_combo):
+        for c in (self.scaling_combo, self.data_combo, self.precision_combo, self.backend_combo):
             c.currentIndexChanged.connect(self.changed)
+        self.backend_combo.currentIndexChanged.connect(self._backend_changed)
         self.profile_combo.currentIndexChanged.connect(self._profile_changed)
 
     def spins(self) -> dict[str, QSpinBox]:
@@ -139,13 +164,27 @@ class SetupPanel(QGroupBox):
         self.scaling_combo = combo(SCALING_ITEMS, "Strong: the published batch of 64 is split across the devices "
                                    "(comparable with the baseline). Weak: 64 per device (a larger global batch).")
         form.addRow("Scaling:", self.scaling_combo)
+        self.backend_combo = combo(BACKEND_ITEMS, "The framework under Keras 3. Auto: TensorFlow as published, or JAX "
+                                   "where TensorFlow cannot drive this machine's NVIDIA GPU or is not installed.", 14)
+        self.backend_note = QLabel()
+        self.backend_note.setWordWrap(True)
+        self.backend_note.setStyleSheet("color: #666;")
+        form.addRow("Backend:", self.backend_combo)
+        form.addRow(self.backend_note)
+        self.hardware: dict[str, Any] = {}
         self._devices_changed()
 
-    def set_gpu_count(self, gpus: int) -> None:
-        """The machine's NVIDIA GPUs (from the hardware detection): the devices the spin box offers."""
-        self.gpu_count = gpus
+    def set_hardware(self, hardware: dict[str, Any]) -> None:
+        """The machine (from the hardware detection): the GPUs the devices spin box offers, the backend auto picks."""
+        self.hardware = hardware
+        self.gpu_count = gpus = len((hardware.get("gpu") or {}).get("nvidia") or [])
         self.devices.setMaximum(gpus if gpus > 1 else CPU_SPLIT_MAX)
         self._devices_changed()
+        self._backend_changed()
+
+    def _backend_changed(self) -> None:
+        choice = choose_backend(self.backend_combo.currentData(), self.hardware)
+        self.backend_note.setText(f"→ {BACKEND_NAMES[choice.name]}: {choice.why}")
 
     def _devices_changed(self) -> None:
         n = self.devices.value()
@@ -155,26 +194,6 @@ class SetupPanel(QGroupBox):
             what = "no GPU: the CPU as one device" if n == 1 else f"no GPU: the CPU split into {n} logical devices"
         self.devices_note.setText(what + (" (MirroredStrategy)" if n > 1 else " (as published)"))
         self.scaling_combo.setEnabled(n > 1 and self.devices.isEnabled())
-
-    def _build_actions(self) -> QWidget:
-        """The prediction and Start / Stop, which the window keeps below the scrolling column: on a short screen
-        they never scroll out of view."""
-        actions = QWidget()
-        bar = QVBoxLayout(actions)
-        bar.setContentsMargins(6, 4, 6, 4)
-        self.prediction = QLabel()
-        self.prediction.setWordWrap(True)
-        self.prediction.setStyleSheet("font-weight: bold;")
-        bar.addWidget(self.prediction)
-        self.start_button = QPushButton("Start  (Ctrl+R)")
-        self.stop_button = QPushButton("Stop  (Esc)")
-        self.stop_button.setEnabled(False)
-        self.start_button.setStyleSheet("font-weight: bold; padding: 6px;")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        bar.addLayout(buttons)
-        return actions
 
     def _profile_changed(self) -> None:
         custom = self.profile == "custom"
@@ -206,7 +225,8 @@ class SetupPanel(QGroupBox):
                                 batch_size=self.batch.value(), train_samples=self.train_samples.value(),
                                 val_samples=self.val_samples.value(), data=self.data,
                                 quick_budget_s=float(self.budget.value()),
-                                precision=self.precision_combo.currentData(), **self.distribution())
+                                precision=self.precision_combo.currentData(),
+                                backend=self.backend_combo.currentData(), **self.distribution())
                 for m, d in self.selected()]
 
     def distribution(self) -> dict[str, Any]:
@@ -242,7 +262,8 @@ class SetupPanel(QGroupBox):
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
-                  self.import_button, self.repeat, self.precision_combo, self.devices, self.scaling_combo):
+                  self.import_button, self.repeat, self.precision_combo, self.devices, self.scaling_combo,
+                  self.backend_combo):
             w.setEnabled(not running)
         if not running:
             self._profile_changed()
@@ -267,9 +288,9 @@ class SetupPanel(QGroupBox):
             box.setChecked(k in models)
         for k, box in self.dataset_boxes.items():
             box.setChecked(k in datasets)
-        for combo, key in ((self.profile_combo, "setup/profile"), (self.data_combo, "setup/data"),
-                           (self.precision_combo, "setup/precision")):
-            i = combo.findData(s.get(key, combo.currentData()))
+        for combo, key in ((self.profile_combo, "profile"), (self.data_combo, "data"), (self.precision_combo, "precision"),
+                           (self.scaling_combo, "scaling"), (self.backend_combo, "backend")):
+            i = combo.findData(s.get(f"setup/{key}", combo.currentData()))
             if i >= 0:
                 combo.setCurrentIndex(i)
         if self.profile == "custom":
@@ -280,15 +301,12 @@ class SetupPanel(QGroupBox):
         self.budget.setValue(s.get("setup/quick_budget_s", int(DEFAULT_QUICK_BUDGET_S)))
         self.repeat.setValue(s.get("setup/repeat", 1))
         self.devices.setValue(s.get("setup/devices", 1))
-        i = self.scaling_combo.findData(s.get("setup/scaling", "strong"))
-        if i >= 0:
-            self.scaling_combo.setCurrentIndex(i)
 
     def save(self, s) -> None:
         s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
         s.set("setup/datasets", [k for k, b in self.dataset_boxes.items() if b.isChecked()])
         for key, value in (("profile", self.profile), ("data", self.data),
                            ("precision", self.precision_combo.currentData()), ("devices", self.devices.value()),
-                           ("scaling", self.scaling_combo.currentData()),
+                           ("scaling", self.scaling_combo.currentData()), ("backend", self.backend_combo.currentData()),
                            *((k, w.value()) for k, w in self.spins().items())):
             s.set(f"setup/{key}", value)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def build_widgets(w: "MainWindow") -> None:
     w.machine = MachinePanel(w.hardware)
     w.setup = SetupPanel()
-    w.setup.set_gpu_count(len(w.hardware["gpu"]["nvidia"] or []))
+    w.setup.set_hardware(w.hardware)
     scroll = scroll_column(w.machine, w.setup)
     left = QWidget()
     left_layout = QVBoxLayout(left)

@@ -75,7 +75,7 @@ def test_plots_and_status_follow_a_replayed_event_stream(make_window, qtbot):
         adapter.finish()
     assert w.status.text().startswith("Finished: nothing ran.")
     assert not w.status_line.progress.isVisibleTo(w) and w.status_line.progress.value() == 0
-    assert w.machine.text_of("TF devices") == "CPU:0"
+    assert w.machine.text_of("Devices") == "CPU:0 (TensorFlow)"
 
 
 def test_import_rejects_a_malformed_report_and_names_the_problem(make_window, tmp_path, monkeypatch):
