@@ -1,6 +1,7 @@
 """Smoke test of the packaged app (`make package-test`): the frozen executable, not the source tree.
 
-(a) A tiny real benchmark through `dist/dlbench/dlbench run …` (its own worker child, frozen too), headless;
+(a) A tiny real benchmark through `dist/dlbench/dlbench run …` (its own worker child, frozen too), headless, once on
+    TensorFlow and once on Keras 3's JAX backend (a few batches: JAX on a CPU is slow);
     the report it writes must hold measured, positive times and the app's version, and pass the frozen app's
     own `dlbench validate` (the JSON Schema travels in the bundle's resources).
 (b) The frozen GUI started offscreen must log that it reached its event loop, with no import error.
@@ -20,14 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_benchmark(exe: Path, home: Path) -> list[str]:
-    out = home / "smoke-report.json"
+def run_benchmark(exe: Path, home: Path, backend: str = "tensorflow") -> list[str]:
+    out = home / f"smoke-report-{backend}.json"
     cmd = [str(exe), "run", "--model", "model_a", "--dataset", "mnist", "--profile", "custom", "--data", "synthetic",
-           "--epochs", "1", "--train-samples", "128", "--val-samples", "64", "--output", str(out)]
+           "--epochs", "1", "--train-samples", "128", "--val-samples", "64", "--backend", backend, "--output", str(out)]
     t = time.perf_counter()
     proc = subprocess.run(cmd, env={**os.environ, "DLBENCH_HOME": str(home)}, capture_output=True, text=True,
                           timeout=900)
-    print(f"(a) frozen CLI run: exit {proc.returncode} in {time.perf_counter() - t:.1f} s")
+    print(f"(a) frozen CLI run on {backend}: exit {proc.returncode} in {time.perf_counter() - t:.1f} s")
     if proc.returncode != 0:
         return [f"frozen `dlbench run` exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"]
     problems = []
@@ -44,8 +45,10 @@ def run_benchmark(exe: Path, home: Path) -> list[str]:
 
     if report.get("app_version") != __version__:
         problems.append(f"report app_version {report.get('app_version')!r} != {__version__}")
-    if report.get("software", {}).get("tensorflow") in (None, "", "unknown"):
-        problems.append("report does not name the TensorFlow version (package metadata missing from the bundle?)")
+    software = report.get("software", {})
+    if software.get("backend") != backend or software.get(backend) in (None, "", "unknown"):
+        problems.append(f"report does not name the {backend} backend and its version: {software.get('backend')!r}, "
+                        f"{software.get(backend)!r} (package metadata missing from the bundle?)")
     chk = subprocess.run([str(exe), "validate", str(out)], capture_output=True, text=True, timeout=120)
     print(f"    frozen `dlbench validate`: exit {chk.returncode} {chk.stdout.strip()[-300:]}")
     if chk.returncode != 0 or not chk.stdout.startswith("ok: "):
@@ -83,7 +86,8 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="dlbench-smoke-") as tmp:
         home = Path(tmp)
-        problems = run_benchmark(exe, home / "cli") + run_gui(exe, home / "gui")
+        problems = (run_benchmark(exe, home / "cli") + run_benchmark(exe, home / "cli-jax", "jax")
+                    + run_gui(exe, home / "gui"))
     for p in problems:
         print("FAIL:", p)
     print("package smoke test:", "FAILED" if problems else "passed")

@@ -11,6 +11,12 @@ Part (b) runs where TensorFlow sees a GPU:
   b1 a Model A quick run on the GPU, b2 a provoked GPU out-of-memory (--gpu-memory-limit 1, a large batch) that must
   come back as gpu_oom with the parent alive, b3 `maxbatch --gpu-memory-limit 2`, b4 the harness overhead against
   bare Keras (short steps on a GPU, where per-step costs matter most).
+Part (c) runs where JAX sees a GPU (Keras 3's JAX backend; no TensorFlow needed, docs/gpu.md says how to run it on
+a machine that has only JAX):
+  c1 a Model A and c2 a Model B quick run on the GPU (with energy and throttling from NVML in their reports),
+  c3 a measured short protocol of Model A (2 epochs of 60,000) against the quick estimate of that protocol,
+  c4 a provoked GPU out-of-memory that must come back as gpu_oom with the parent alive, c5 `maxbatch` under a GPU
+  memory limit, c6 mixed_bfloat16 against float32, c7 the harness overhead against a bare Keras-on-JAX `fit`.
 On a machine without a GPU every GPU part is skipped, with the reason."""
 
 from __future__ import annotations
@@ -212,6 +218,96 @@ def part_b(check: Check) -> None:
                result=(out.stdout.strip().splitlines()[-1] if ok and out.stdout.strip() else None))
 
 
+# ----------------------------------------------------------------------------------------------- part (c)
+C_PARTS = ("c1_jax_quick_model_a", "c2_jax_quick_model_b", "c3_jax_short_protocol_vs_estimate", "c4_jax_provoked_gpu_oom",
+           "c5_jax_maxbatch_gpu_limit", "c6_jax_bfloat16_vs_float32", "c7_jax_harness_overhead")
+
+
+def jax_gpus() -> tuple[int, str | None]:
+    if importlib.util.find_spec("jax") is None:
+        return 0, "JAX is not installed here"
+    out = run([PY, "-c", "import jax; print(sum(d.platform == 'gpu' for d in jax.devices()))"], 120)
+    if out is None or out.returncode != 0:
+        return 0, "JAX failed to start: " + ((out.stderr[-300:] if out else "timed out"))
+    n = int(out.stdout.strip().splitlines()[-1])
+    return n, None if n else "JAX sees no GPU (its CPU-only wheel, or a CUDA plugin that does not match the driver)"
+
+
+def report(path: str) -> dict | None:
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return None
+
+
+def jax_run(check: Check, name: str, args: list[str], home: str, limit_s: float) -> dict | None:
+    """One `dlbench run --backend jax`; the part fails unless it completed on a GPU. Returns its report."""
+    path = f"{home}/{name}.json"
+    out = dlbench(["run", "--backend", "jax", "--data", "synthetic", "--quiet", *args, "--output", path],
+                  min(limit_s, check.left()), home)
+    r = report(path)
+    if out is None or out.returncode != 0 or r is None:
+        check.part(name, "failed", "timed out" if out is None else out.stderr[-500:])
+        return None
+    on_gpu = bool(r["software"].get("backend_gpus"))
+    t = r["timing"]
+    check.part(name, "passed" if on_gpu else "failed", None if on_gpu else "it trained on the CPU",
+               backend=r["software"].get("backend"), jax=r["software"].get("jax"),
+               steady_step_s=t.get("steady_step_s"), first_step_s=t.get("first_step_s"),
+               execution_time_s=t.get("execution_time_s"), estimate=r.get("estimate") and {
+                   k: r["estimate"].get(k) for k in ("execution_time_s", "execution_time_ci95_s", "protocol")},
+               energy=r.get("energy"), throttling=r["findings"].get("throttling"), gpu_peak_bytes=r["memory"].get(
+                   "gpu_peak_bytes"), precision=r["config"].get("precision"))
+    return r
+
+
+def part_c(check: Check) -> None:
+    n, why = jax_gpus()
+    if not n:
+        for name in C_PARTS:
+            check.part(name, "skipped", why)
+        return
+    home = tempfile.mkdtemp(prefix="dlbench-gpu-check-jax-")
+    a = ["--model", "model_a", "--dataset", "mnist"]
+    quick = jax_run(check, C_PARTS[0], [*a, "--quick-budget", "10"], home, 120)
+    jax_run(check, C_PARTS[1], ["--model", "model_b", "--dataset", "mnist", "--quick-budget", "10"], home, 150)
+    short = ["--epochs", "2", "--train-samples", "60000", "--val-samples", "10000"]
+    est = jax_run(check, "c3_estimate", [*a, "--profile", "quick", "--quick-budget", "10", *short], home, 90)
+    measured = jax_run(check, "c3_measured", [*a, "--profile", "custom", *short], home, 120)
+    if est and measured and est.get("estimate"):
+        lo, hi = est["estimate"]["execution_time_ci95_s"]
+        m = measured["timing"]["execution_time_s"]
+        check.part(C_PARTS[2], "passed" if lo <= m <= hi else "failed",
+                   None if lo <= m <= hi else "the measured protocol lies outside the quick estimate's interval",
+                   estimate_s=est["estimate"]["execution_time_s"], interval_s=[lo, hi], measured_s=m)
+    else:
+        check.part(C_PARTS[2], "failed", "the quick estimate or the measured protocol did not complete")
+    path = f"{home}/oom.json"
+    out = dlbench(["run", "--backend", "jax", *a, "--data", "synthetic", "--quiet", "--profile", "custom", "--epochs", "1",
+                   "--batch-size", "8192", "--train-samples", "16384", "--val-samples", "64", "--gpu-memory-limit", "1",
+                   "--output", path], min(90, check.left()), home)
+    kind = ((report(path) or {}).get("error") or {}).get("kind")
+    ok = out is not None and out.returncode == 1 and kind == "gpu_oom"
+    check.part(C_PARTS[3], "passed" if ok else "failed", None if ok else f"error kind {kind}: "
+               + ("timed out" if out is None else out.stderr[-300:]), kind=kind)
+    out = dlbench(["maxbatch", "--backend", "jax", "--model", "model_a", "--gpu-memory-limit", "2", "--start", "2048",
+                   "--max", "16384"], min(120, check.left()), home)
+    ok = out is not None and out.returncode == 0
+    check.part(C_PARTS[4], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
+               stdout=(out.stdout[-600:] if out else None))
+    bf16 = jax_run(check, "c6_bfloat16", [*a, "--quick-budget", "10", "--precision", "mixed_bfloat16"], home, 90)
+    if quick and bf16:
+        ratio = quick["timing"]["steady_step_s"] / bf16["timing"]["steady_step_s"]
+        check.part(C_PARTS[5], "passed", None, float32_over_bfloat16_step=ratio)
+    else:
+        check.part(C_PARTS[5], "failed", "a quick run did not complete")
+    out = run([PY, "benchmarks/harness_overhead.py"], min(100, check.left()),
+              {"STEPS": "100", "ROUNDS": "1", "BACKEND": "jax"})
+    ok = out is not None and out.returncode == 0
+    check.part(C_PARTS[6], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
+               result=(out.stdout.strip().splitlines()[-1] if ok and out.stdout.strip() else None))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--output", required=True)
@@ -224,6 +320,7 @@ def main() -> int:
     if gpus:
         telemetry_under_load(check, gpus, a.load_seconds)
     part_b(check)
+    part_c(check)
     check.save()
     print(f"{check.parts and sum(p['status'] == 'passed' for p in check.parts.values())} passed, "
           f"{sum(p['status'] == 'failed' for p in check.parts.values())} failed, "
