@@ -11,6 +11,7 @@ import sys
 import tempfile
 
 STEPS = int(os.environ.get("STEPS", 60))
+BACKEND = os.environ.get("BACKEND", "tensorflow")  # jax: the same comparison on Keras 3's JAX backend
 ROUNDS = int(os.environ.get("ROUNDS", 4))
 PY = sys.executable
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,7 +19,7 @@ ROOT = os.path.dirname(HERE)
 
 
 def bare() -> float:
-    out = subprocess.run([PY, os.path.join(HERE, "bare_keras.py"), str(STEPS)], capture_output=True, text=True,
+    out = subprocess.run([PY, os.path.join(HERE, "bare_keras.py"), str(STEPS), "model_a", BACKEND], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])["steady_step_s"]
 
@@ -30,7 +31,8 @@ def dlbench(root: str = ROOT) -> float:
         env = {**os.environ, "DLBENCH_HOME": tmp, "PYTHONPATH": root}
         subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--profile", "custom",
                         "--epochs", "2", "--train-samples", str(STEPS * 64), "--val-samples", "64", "--data", "synthetic",
-                        "--quiet", "--output", path], check=True, env=env, capture_output=True, cwd=root)
+                        "--quiet", "--output", path, *(["--backend", BACKEND] if BACKEND != "tensorflow" else [])],
+                       check=True, env=env, capture_output=True, cwd=root)
         r = json.load(open(path))
         e2 = r["timing"]["epochs"][1]
         # the same quantity the bare script reports: wall of the second epoch's training steps / steps
@@ -50,7 +52,7 @@ def main() -> None:
         ratios = ", ".join(f"{n}/bare {got[n] / got['bare']:.3f}" for n in names if n != "bare")
         print(f"round {i + 1} ({' → '.join(order)}): {words}; {ratios}", flush=True)
     med = {n: sorted(r[n] for r in rounds)[len(rounds) // 2] for n in names}
-    out = {"steps": STEPS, "rounds": ROUNDS, **{f"{n}_median_s": med[n] for n in names}}
+    out = {"backend": BACKEND, "steps": STEPS, "rounds": ROUNDS, **{f"{n}_median_s": med[n] for n in names}}
     for n in names[1:]:
         ratios = sorted(r[n] / r["bare"] for r in rounds)
         out[f"{n}_ratio_of_medians"] = med[n] / med["bare"]
