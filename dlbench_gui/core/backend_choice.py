@@ -10,10 +10,16 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .config import ConfigError
+
 BACKENDS = ("auto", "tensorflow", "jax")
 BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX"}
 # The newest compute capability TensorFlow 2.21's CUDA build runs (9.0 through its compute_90 PTX, JIT-compiled).
 TF_MAX_COMPUTE_CAPABILITY = (9, 0)
+
+
+class BackendUnavailable(ConfigError):
+    """The framework asked for is not installed here."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,9 @@ def choose_backend(requested: str, hardware: dict[str, Any] | None,
                    is_installed: Callable[[str], bool] = installed) -> BackendChoice:
     """The framework for `requested` (auto, tensorflow or jax) on this machine, with the reason."""
     if requested in ("tensorflow", "jax"):
+        if not is_installed(requested):
+            raise BackendUnavailable(f"{BACKEND_NAMES[requested]} is not installed here: choose --backend auto, or "
+                                     f"install it (make install installs both)")
         return BackendChoice(requested, f"{BACKEND_NAMES[requested]}, as asked", requested)
     has_tf, has_jax = is_installed("tensorflow"), is_installed("jax")
     if not has_tf and has_jax:

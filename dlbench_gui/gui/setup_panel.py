@@ -183,7 +183,11 @@ class SetupPanel(QGroupBox):
         self._backend_changed()
 
     def _backend_changed(self) -> None:
-        choice = choose_backend(self.backend_combo.currentData(), self.hardware)
+        try:
+            choice = choose_backend(self.backend_combo.currentData(), self.hardware)
+        except ConfigError as exc:  # not installed here: said, and Start refuses the setup (configs)
+            self.backend_note.setText(f"⚠ {exc}")
+            return
         self.backend_note.setText(f"→ {BACKEND_NAMES[choice.name]}: {choice.why}")
 
     def _devices_changed(self) -> None:
@@ -221,6 +225,7 @@ class SetupPanel(QGroupBox):
         return expand_selection(ms, ds) if ms and ds else []
 
     def configs(self) -> list[BenchmarkConfig]:
+        choose_backend(self.backend_combo.currentData(), self.hardware)  # a backend not installed: ConfigError
         return [BenchmarkConfig(model=m, dataset=d, profile=self.profile, epochs=self.epochs.value(),
                                 batch_size=self.batch.value(), train_samples=self.train_samples.value(),
                                 val_samples=self.val_samples.value(), data=self.data,

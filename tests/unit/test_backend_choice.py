@@ -37,3 +37,23 @@ def test_reports_from_before_the_jax_backend_read_as_tensorflow_runs():
     assert gpus_used({"tf_gpus": [{"name": "GPU:0"}]}) == [{"name": "GPU:0"}] and gpus_used({}) is None
     assert gpus_used({"backend_gpus": [], "tf_gpus": [{"name": "GPU:0"}]}) == []
     assert backend_label({"backend": "jax"}) == " (JAX backend)" and backend_label({}) == ""
+
+
+def test_a_backend_that_is_not_installed_is_one_line_and_exit_2_before_any_work(tmp_path):
+    """Injected: JAX made unimportable (tests/fixtures/no_jax on PYTHONPATH)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'tests' / 'fixtures' / 'no_jax'}{os.pathsep}{root}",
+           "DLBENCH_HOME": str(tmp_path / "home")}
+    for args in (["run", "--backend", "jax", "--model", "model_a", "--dataset", "mnist"], ["models", "--backend", "jax"],
+                 ["maxbatch", "--model", "model_a", "--backend", "jax"]):
+        out = subprocess.run([sys.executable, "-m", "dlbench_gui", *args], capture_output=True, text=True, env=env,
+                             cwd=tmp_path, timeout=120)
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 2 and len(lines) == 1, out.stderr
+        assert lines[0].startswith("dlbench: error: JAX is not installed here"), lines
+    assert not (tmp_path / "home" / "reports").exists() or not list((tmp_path / "home" / "reports").iterdir())
