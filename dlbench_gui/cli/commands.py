@@ -65,7 +65,8 @@ def cmd_run(a: argparse.Namespace) -> int:
     hw = detect.detect()
     history, _ = load_history()
     runs = plan_runs(configs, a.repeat, hw)
-    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history)])
+    backends = [choose_backend(c.backend, hw).name for c in runs]  # one not installed: one line, before any work
+    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history, backends)])
     ProgressPrinter(progress, a.quiet, a.repeat)
     session = Session(runs, hardware=hw, history=history, keep_checkpoint=a.keep_checkpoint,
                       on_event=progress.handle, on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),

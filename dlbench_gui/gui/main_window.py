@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from ..core.backend_choice import choose_backend
 from ..core.config import ConfigError
 from ..core.measure.predict import predict_all
 from ..core.resources import resource
@@ -125,7 +126,8 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "dlbench", "Select at least one model and one dataset.")
             return
         window_parts.save_settings(self)
-        session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports)])
+        backends = [choose_backend(c.backend, self.hardware).name for c in configs]
+        session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports, backends)])
         self.bind_session(session)
         self.controller = RunController(self.hardware, self.results.reports)
         self.controller.feed(self.adapter)

@@ -253,7 +253,7 @@ class SetupPanel(QGroupBox):
         except ConfigError as exc:
             self.prediction.setText(f"⚠ {exc}")
             return None
-        preds = predict_all(configs, history)
+        preds = predict_all(configs, history, [choose_backend(c.backend, self.hardware).name for c in configs])
         total = sum(p.seconds for p in preds)
         self.show_prediction(total, preds[0].basis if preds else "", len(configs))
         return total or None
