@@ -1,0 +1,24 @@
+"""The window's Backend selector: chosen in Setup, remembered, and the choice said in words under it (auto with an
+injected Blackwell GPU: no GPU ran this)."""
+
+from dlbench_gui.hardware import detect
+
+
+def test_the_backend_is_chosen_in_setup_said_under_it_and_remembered(make_window, qtbot):
+    w = make_window()
+    s = w.setup
+    assert s.backend_combo.currentData() == "auto" and "TensorFlow, as published" in s.backend_note.text()
+    with qtbot.waitSignal(s.changed, timeout=2000):
+        s.backend_combo.setCurrentIndex(s.backend_combo.findData("jax"))
+    assert {c.backend for c in s.runs()} == {"jax"} and "JAX, as asked" in s.backend_note.text()
+    w.close()
+    assert make_window().setup.backend_combo.currentData() == "jax"
+
+
+def test_auto_says_jax_and_why_on_a_gpu_tensorflow_cannot_drive(make_window):
+    hw = detect.detect()  # injected facts: NVML lists one RTX 5090 (compute capability 12.0)
+    hw["gpu"] = {**hw["gpu"], "nvidia": [{"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"}]}
+    w = make_window(hardware=hw)
+    w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData("auto"))
+    note = w.setup.backend_note.text()
+    assert note.startswith("→ JAX") and "compute capability 12.0" in note and "cannot drive" in note
