@@ -157,15 +157,28 @@ def telemetry_under_load(check: Check, gpus: list[dict], load_s: float, gpus_nvm
 
 
 # ----------------------------------------------------------------------------------------------- part (b)
-def tensorflow_gpus() -> tuple[int, str | None]:
-    if importlib.util.find_spec("tensorflow") is None:
-        return 0, "TensorFlow is not installed here"
-    out = run([PY, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"], 120,
-              {"TF_CPP_MIN_LOG_LEVEL": "2"})
+def framework_gpus(name: str, module: str, count_code: str, none_why: str,
+                   env: dict | None = None) -> tuple[int, str | None]:
+    """(how many GPUs the framework sees, why none) from a fresh interpreter running `count_code`."""
+    if importlib.util.find_spec(module) is None:
+        return 0, f"{name} is not installed here"
+    out = run([PY, "-c", count_code], 120, env)
     if out is None or out.returncode != 0:
-        return 0, "TensorFlow failed to start: " + ((out.stderr[-300:] if out else "timed out"))
+        return 0, f"{name} failed to start: " + ((out.stderr[-300:] if out else "timed out"))
     n = int(out.stdout.strip().splitlines()[-1])
-    return n, None if n else "TensorFlow sees no GPU (the plain wheel, or a CUDA/driver mismatch)"
+    return n, None if n else none_why
+
+
+def tensorflow_gpus() -> tuple[int, str | None]:
+    return framework_gpus("TensorFlow", "tensorflow",
+                          "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))",
+                          "TensorFlow sees no GPU (the plain wheel, or a CUDA/driver mismatch)",
+                          {"TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def skip_all(check: Check, names, why: str) -> None:
+    for name in names:
+        check.part(name, "skipped", why)
 
 
 def dlbench(args: list[str], timeout: float, home: str) -> subprocess.CompletedProcess | None:
@@ -176,9 +189,7 @@ def part_b(check: Check) -> None:
     names = ("b1_quick_run_on_gpu", "b2_provoked_gpu_oom", "b3_maxbatch_gpu_limit", "b4_harness_overhead")
     n, why = tensorflow_gpus()
     if not n:
-        for name in names:
-            check.part(name, "skipped", why)
-        return
+        return skip_all(check, names, why)
     home = tempfile.mkdtemp(prefix="dlbench-gpu-check-")
     base = ["--model", "model_a", "--dataset", "mnist", "--data", "synthetic", "--quiet"]
 
@@ -224,13 +235,8 @@ C_PARTS = ("c1_jax_quick_model_a", "c2_jax_quick_model_b", "c3_jax_short_protoco
 
 
 def jax_gpus() -> tuple[int, str | None]:
-    if importlib.util.find_spec("jax") is None:
-        return 0, "JAX is not installed here"
-    out = run([PY, "-c", "import jax; print(sum(d.platform == 'gpu' for d in jax.devices()))"], 120)
-    if out is None or out.returncode != 0:
-        return 0, "JAX failed to start: " + ((out.stderr[-300:] if out else "timed out"))
-    n = int(out.stdout.strip().splitlines()[-1])
-    return n, None if n else "JAX sees no GPU (its CPU-only wheel, or a CUDA plugin that does not match the driver)"
+    return framework_gpus("JAX", "jax", "import jax; print(sum(d.platform == 'gpu' for d in jax.devices()))",
+                          "JAX sees no GPU (its CPU-only wheel, or a CUDA plugin that does not match the driver)")
 
 
 def report(path: str) -> dict | None:
@@ -264,9 +270,7 @@ def jax_run(check: Check, name: str, args: list[str], home: str, limit_s: float)
 def part_c(check: Check) -> None:
     n, why = jax_gpus()
     if not n:
-        for name in C_PARTS:
-            check.part(name, "skipped", why)
-        return
+        return skip_all(check, C_PARTS, why)
     home = tempfile.mkdtemp(prefix="dlbench-gpu-check-jax-")
     a = ["--model", "model_a", "--dataset", "mnist"]
     quick = jax_run(check, C_PARTS[0], [*a, "--quick-budget", "10"], home, 120)
