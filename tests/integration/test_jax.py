@@ -1,7 +1,7 @@
 """The same protocol on Keras 3's JAX backend, for real: JAX runs in real child processes on this CPU, with
 TensorFlow made unimportable (tests/fixtures/no_tensorflow/sitecustomize.py on PYTHONPATH for the parent and every
-child: injected, as on a machine with JAX and no TensorFlow). JAX on a CPU is some 10x slower than TensorFlow, so
-every run here is a few small batches."""
+child: injected, as on a machine with JAX and no TensorFlow). JAX on this CPU is about 5x slower than TensorFlow
+(docs/benchmarks.md), so every run here is a few small batches."""
 
 import json
 import os
@@ -124,13 +124,17 @@ def test_on_jax_a_memory_ceiling_is_host_oom_a_kill_keeps_the_epochs_and_stop_ca
 
 def test_on_jax_two_cpu_devices_train_data_parallel_with_the_published_global_batch(tmp_path):
     """--cpu-devices 2 --devices 2 on JAX: the CPU as two XLA host devices (--xla_force_host_platform_device_count),
-    keras.distribution.DataParallel over them; the report's `distribution` block as on TensorFlow."""
+    keras.distribution.DataParallel over them; the report's `distribution` block as on TensorFlow. In mixed bfloat16
+    (Keras' own policy), which JAX runs on this CPU too."""
     path = tmp_path / "two.json"
     out = subprocess.run([PY, "-m", "dlbench_gui", "run", *TINY, "--backend", "jax", "--cpu-devices", "2", "--devices",
-                          "2", "--output", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+                          "2", "--precision", "mixed_bfloat16", "--output", str(path)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     check_contract(path)
-    d = json.loads(path.read_text())["distribution"]
+    r = json.loads(path.read_text())
+    assert r["model"]["precision"] == "mixed_bfloat16" and "bfloat16" in out.stdout  # Keras' policy on JAX, labelled
+    d = r["distribution"]
     assert d["strategy"] == "keras.distribution.DataParallel" and d["replicas"] == 2 and d["workers"] == 1
     assert d["global_batch_size"] == 64 and d["per_replica_batch_size"] == 32 and d["keras_package"] == "keras"
     assert len(d["devices"]) == 2 and all(x.startswith("cpu:") for x in d["devices"])
@@ -160,3 +164,16 @@ def test_on_jax_two_local_workers_train_in_step_through_keras_distribution(tmp_p
         assert r["software"]["backend"] == "jax" and r["timing"]["inference"]["total_s"] > 0
     assert reports[0]["distribution"]["cluster_run"] == reports[1]["distribution"]["cluster_run"]
     assert reports[0]["timing"]["epochs"][-1]["loss"] == reports[1]["timing"]["epochs"][-1]["loss"]
+
+
+def test_on_jax_a_worker_that_never_comes_is_named_as_on_tensorflow(tmp_path):
+    from tests.integration.test_distribution import free_ports
+
+    ports = free_ports(2)
+    path = tmp_path / "alone.json"
+    out = subprocess.run([PY, "-m", "dlbench_gui", "run", *TINY, "--backend", "jax", "--cluster",
+                          f"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}", "--task-index", "0", "--cluster-timeout", "5",
+                          "--output", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 1, out.stderr[-2000:]
+    error = json.loads(path.read_text())["error"]
+    assert error["kind"] == "cluster_unreachable" and f"127.0.0.1:{ports[1]}" in error["message"]

@@ -25,7 +25,7 @@ def _from_history(config: BenchmarkConfig, history: list[RunReport], backend: st
     for r in history:  # newest first
         t = r.timing
         if backend is not None and backend_of(r.software) != backend:
-            continue  # another framework's steps say nothing of this one's (JAX on a CPU is some 10x slower)
+            continue  # another framework's steps say nothing of this one's (JAX on this CPU: about 5x slower)
         if r.model == config.model and r.status == "completed" and t.get("steady_step_s") and r.config.get("batch_size"):
             per_image = t["steady_step_s"] / r.config["batch_size"]
             return {**_FALLBACK[config.model], "step_per_image_s": per_image,
