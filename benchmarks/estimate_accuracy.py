@@ -29,6 +29,10 @@ CASES = {
     "model_b_2x20": ["--model", "model_b", "--dataset", "mnist", "--epochs", "2", "--train-samples", "1280",
                      "--val-samples", "320", "--data", "synthetic"],
 }
+# Model A on Keras 3's JAX backend (about 5x slower than TensorFlow on this CPU): 2 epochs x 10 steps, validation 128
+# images (2 batches); the quick run's default 45 s budget measures about a dozen of its steps
+CASES["model_a_jax"] = ["--model", "model_a", "--dataset", "mnist", "--epochs", "2", "--train-samples", "640",
+                        "--val-samples", "128", "--data", "synthetic", "--backend", "jax"]
 # The same protocols on Fashion-MNIST, estimated by a quick run of both datasets (`--dataset all`): the Fashion-MNIST
 # report is the one that shared its processes with MNIST's (runner/share.py), the path a default quick run takes.
 SHARED = {"model_a_shared": "model_a", "model_b_shared": "model_b"}
