@@ -81,7 +81,9 @@ def summary_text(r: RunReport) -> str:
     c = {**r.config, **(r.timing.get("measured") or {})}  # what ran (a quick run: its measured pass)
     lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
              f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
-             f"data: {c.get('data_source')}; {BACKEND_NAMES[backend_of(r.software)]}]", f"  status: {r.status}"]
+             f"data: {c.get('data_source')}; {BACKEND_NAMES[backend_of(r.software)]}"
+             + ("" if (c.get("precision") or "float32") == "float32" else f"; {c['precision']}")
+             + "]", f"  status: {r.status}"]
     if r.error:
         lines.append(f"  error: {r.error.get('title')} ({r.error['kind']}): {r.error.get('message')}")
         if r.error.get("suggestion") and r.error["kind"] != "cancelled":

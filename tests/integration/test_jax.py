@@ -87,7 +87,7 @@ def test_on_jax_a_memory_ceiling_is_host_oom_a_kill_keeps_the_epochs_and_stop_ca
     from dlbench_gui.runner.runner import BenchmarkRunner
     from tests.conftest import children_alive, tiny_config
 
-    oom = BenchmarkRunner(tiny_config(backend="jax", host_memory_limit_gb=0.9), telemetry=False).run()
+    oom = BenchmarkRunner(tiny_config(backend="jax", host_memory_limit_gb=0.9)).run()  # with telemetry, as always
     assert oom.status == "failed" and oom.error["kind"] == "host_oom", oom.error
 
     pids, epochs = [], []

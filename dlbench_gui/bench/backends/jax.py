@@ -66,6 +66,18 @@ class ArrayBatches:
             self.order = self.rng.permutation(len(self.x))
 
 
+class WithoutTensorFlow:
+    """An import hook: TensorFlow and tf_keras are never imported in a JAX worker, even where they are installed.
+    Keras imports TensorFlow when it can, to seed tf.data (keras.utils.set_random_seed) and to recognise tf.data
+    inputs, neither of which a JAX run uses; importing it would cost a JAX child a second framework's start-up and
+    some hundreds of MB, and blur what a JAX result measures."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "tf_keras"):
+            raise ModuleNotFoundError(f"No module named {name!r} (a JAX worker does not load TensorFlow)")
+        return None
+
+
 class JaxBackend:
     name = "jax"
 
@@ -75,6 +87,7 @@ class JaxBackend:
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
         os.environ["KERAS_BACKEND"] = "jax"  # before Keras is first imported
+        sys.meta_path.insert(0, WithoutTensorFlow())
         limit = memory_limit_settings(config.gpu_memory_limit_gb,
                                       gpu_total_bytes() if config.gpu_memory_limit_gb is not None else None)
         os.environ.update(limit.get("how") or {})  # before JAX starts its GPU client
