@@ -239,9 +239,11 @@ def classify_outcome(final_event: Event | None, returncode: int | None, stderr_t
 
 # How TensorFlow's collectives say that another worker is gone (tests/fixtures/cluster_failure_messages.json holds
 # the messages measured here with two local workers, one of them killed).
+# TensorFlow's collectives (gRPC) and, on JAX, gloo's CPU collectives ("Gloo all-reduce failed: … Connection closed
+# by peer", measured here: tests/fixtures/cluster_failure_messages.json)
 _PEER_GONE = re.compile(r"Collective ops is aborted|failed to connect to all addresses|Connection reset by peer"
                         r"|Socket closed|UnavailableError|DeadlineExceededError|missing heartbeat"
-                        r"|has been disconnected", re.IGNORECASE)
+                        r"|has been disconnected|Gloo [a-z-]+ failed|Connection closed by peer", re.IGNORECASE)
 _REMOTE_TASK = re.compile(r"/job:worker/replica:\d+/task:(\d+)")
 _OWN_KINDS = {"ClusterUnreachable": "cluster_unreachable", "PortInUse": "port_in_use"}
 
@@ -262,7 +264,8 @@ def cluster_failure(type_name: str, message: str, cluster: tuple[str, ...] | lis
 
 
 def lost_worker(message: str, cluster: tuple[str, ...] | list[str], task_index: int) -> int | None:
-    """Which other worker a collective's failure names: by its task, else by its HOST:PORT in the text."""
+    """Which other worker a collective's failure names: by its task, else by its HOST:PORT in the text; in a cluster
+    of two, the other one (gloo names only its own transport's port)."""
     for match in _REMOTE_TASK.finditer(message):
         task = int(match.group(1))
         if task != task_index and task < len(cluster):
@@ -270,7 +273,7 @@ def lost_worker(message: str, cluster: tuple[str, ...] | list[str], task_index: 
     for i, address in enumerate(cluster):
         if i != task_index and address in message:
             return i
-    return None
+    return 1 - task_index if len(cluster) == 2 and task_index in (0, 1) else None
 
 
 def exit_description(returncode: int | None) -> str:
