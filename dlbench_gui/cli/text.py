@@ -78,7 +78,7 @@ class ProgressPrinter:
 
 def summary_text(r: RunReport) -> str:
     """A finished run in lines of text: the same rows as the detail pane and the PDF (core.present)."""
-    c = {**r.config, **(r.timing.get("measured") or {})}  # what ran (a quick run: its measured pass)
+    c = r.what_ran
     lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
              f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
              f"data: {c.get('data_source')}; {BACKEND_NAMES[backend_of(r.software)]}"

@@ -121,9 +121,7 @@ def config_rows(r: RunReport) -> tuple[list[tuple[str, str, str]] | list[tuple[s
     so that "epochs 1, 2,560 samples" never stands under a header that says 100 x 60,000."""
     if r.estimate:
         proto = r.protocol
-        # what ran: the quick run's measured pass where the report keeps it apart (older reports: in the config)
-        measured = {**r.config, **{k: v for k, v in (r.timing.get("measured") or {}).items() if k != "note"}}
-        rows = [(k, str(v), str(proto[k]) if k in proto else "") for k, v in measured.items() if k != "note"]
+        rows = [(k, str(v), str(proto[k]) if k in proto else "") for k, v in r.what_ran.items() if k != "note"]
         return rows, ("setting", "what ran (measured)", "what it estimates")
     return [(k, str(v)) for k, v in r.config.items()], ("setting", "value")
 

@@ -106,6 +106,13 @@ class RunReport:
         return [TelemetrySample.of(s) for s in samples or [] if isinstance(s, dict)]
 
     @property
+    def what_ran(self) -> dict[str, Any]:
+        """The configuration as it ran: a quick run's measured pass (`timing.measured`) over the config as asked;
+        older reports, whose config already says what ran, as they are."""
+        measured = self.timing.get("measured") if isinstance(self.timing.get("measured"), dict) else {}
+        return {**self.config, **{k: v for k, v in measured.items() if k != "note"}}
+
+    @property
     def protocol(self) -> dict[str, Any]:
         """The protocol the headline figure is for: the one estimated (quick profile) or the one run."""
         if self.estimate and self.estimate.get("protocol"):
