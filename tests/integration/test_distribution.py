@@ -114,9 +114,10 @@ def _worker_child(runner_pid):
     raise AssertionError("no worker child")
 
 
-def test_killing_one_worker_mid_run_fails_both_with_the_worker_named_and_leaves_no_process(tmp_path):
+def kill_second_worker_mid_run(tmp_path, args):
+    """Two cluster workers of `dlbench run ARGS --cluster …` on 127.0.0.1; the second's training child killed with
+    SIGKILL once it trains. Returns (the ports, the survivor's report, the killed worker's report, every pid seen)."""
     ports = free_ports(2)
-    args = ["--epochs", "3", "--train-samples", "6400"]
     procs = []
     for i in (0, 1):
         log = open(tmp_path / f"k{i}.log", "w")
@@ -131,14 +132,23 @@ def test_killing_one_worker_mid_run_fails_both_with_the_worker_named_and_leaves_
     for p in procs:
         assert p.wait(timeout=300) == 1
     lost, killed = (json.loads((tmp_path / f"k{i}.json").read_text()) for i in (0, 1))
+    time.sleep(1)
+    return ports, lost, killed, everyone
+
+
+def still_running(pids):
+    return [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def test_killing_one_worker_mid_run_fails_both_with_the_worker_named_and_leaves_no_process(tmp_path):
+    ports, lost, killed, everyone = kill_second_worker_mid_run(tmp_path, ["--epochs", "3", "--train-samples", "6400"])
     assert lost["status"] == killed["status"] == "failed"
     assert lost["error"]["kind"] == "worker_lost", lost["error"]
     assert lost["error"]["worker"] == {"task_index": 1, "address": f"127.0.0.1:{ports[1]}"}
     assert f"worker 1 (127.0.0.1:{ports[1]}) was lost" in lost["error"]["message"]
     assert killed["error"]["kind"] == "crash" and killed["error"]["worker"]["task_index"] == 1
     assert "killed by signal SIGKILL" in killed["error"]["message"]
-    time.sleep(1)
-    assert not [pid for pid in everyone if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert not still_running(everyone)
 
 
 def test_a_worker_that_never_comes_and_a_port_in_use_are_named_in_one_line(tmp_path):

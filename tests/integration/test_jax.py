@@ -182,30 +182,11 @@ def test_on_jax_a_worker_that_never_comes_is_named_as_on_tensorflow(tmp_path):
 def test_on_jax_killing_one_worker_mid_run_names_it_on_the_survivor(tmp_path):
     """As on TensorFlow (test_distribution.py): the second worker's training child killed with SIGKILL mid-fit; the
     survivor's gloo collective fails at once and its report says worker_lost, naming worker 1."""
-    import time
+    from tests.integration.test_distribution import kill_second_worker_mid_run, still_running
 
-    import psutil
-
-    from tests.integration.test_distribution import _worker_child, free_ports, start
-
-    ports = free_ports(2)
-    cluster = ",".join(f"127.0.0.1:{p}" for p in ports)
-    procs = []
-    for i in (0, 1):
-        log = open(tmp_path / f"k{i}.log", "w")
-        procs.append(start([*TINY, "--epochs", "20", "--backend", "jax", "--cluster", cluster, "--task-index", str(i),
-                            "--output", str(tmp_path / f"k{i}.json")], tmp_path / f"h{i}", log))
-    victim = _worker_child(procs[1].pid)
-    deadline = time.monotonic() + 300
-    while "step " not in (tmp_path / "k1.log").read_text() and time.monotonic() < deadline:
-        time.sleep(0.5)  # training, in step with the other worker
-    everyone = [p.pid for p in procs] + [c.pid for p in procs for c in psutil.Process(p.pid).children(recursive=True)]
-    victim.kill()
-    for p in procs:
-        assert p.wait(timeout=300) == 1
-    lost, killed = (json.loads((tmp_path / f"k{i}.json").read_text()) for i in (0, 1))
+    ports, lost, killed, everyone = kill_second_worker_mid_run(
+        tmp_path, ["--epochs", "20", "--train-samples", "256", "--val-samples", "64", "--backend", "jax"])
     assert lost["error"]["kind"] == "worker_lost", lost["error"]
     assert lost["error"]["worker"] == {"task_index": 1, "address": f"127.0.0.1:{ports[1]}"}
     assert killed["error"]["kind"] == "crash" and "killed by signal SIGKILL" in killed["error"]["message"]
-    time.sleep(1)
-    assert not [pid for pid in everyone if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert not still_running(everyone)
