@@ -167,6 +167,6 @@ def _static(nv, i: int, h, driver, cuda_text) -> dict[str, Any]:
 def throttle_words(mask: int | None) -> list[str] | None:
     if mask is None:
         return None
-    names = {0x2: "application clocks", 0x4: "software power cap", 0x8: "hardware slowdown", 0x20: "software thermal",
+    names = {0x1: "idle", 0x2: "application clocks", 0x4: "software power cap", 0x8: "hardware slowdown", 0x20: "software thermal",
              0x40: "hardware thermal", 0x80: "power brake", 0x100: "display clock"}
     return [word for bit, word in names.items() if mask & bit]

@@ -46,7 +46,7 @@ def test_without_rapl_the_reason_is_said(tmp_path):
     assert not unreadable.available and "no readable RAPL package counter" in unreadable.reason
 
 
-def samples(gpu_energy_mj=None, cpu_j=None, phases=("training",) * 5, clocks=None, reasons=None):
+def samples(gpu_energy_mj=None, cpu_j=None, phases=("training",) * 5, clocks=None, reasons=None, util=None):
     out = []
     for k, phase in enumerate(phases):
         s = {"t": float(k), "phase": phase}
@@ -55,7 +55,8 @@ def samples(gpu_energy_mj=None, cpu_j=None, phases=("training",) * 5, clocks=Non
         if gpu_energy_mj is not None:
             s["gpus"] = [{"energy_mj": 1_000_000 + gpu_energy_mj * k,
                           "sm_clock_mhz": (clocks or [1800] * len(phases))[k],
-                          "throttle_reasons": (reasons or [[]] * len(phases))[k]}]
+                          "throttle_reasons": (reasons or [[]] * len(phases))[k],
+                          "util_percent": (util or [90] * len(phases))[k]}]
         out.append(s)
     return out
 
@@ -95,6 +96,21 @@ def test_injected_gpu_clocks_under_a_power_cap_are_reported_as_throttling():
     assert t["evidence"][0] == "GPU 0 clocks fell 18% below maximum (2000 MHz) for 30% of training: software power cap"
     steady = throttling.assess(samples(gpu_energy_mj=1, phases=("training",) * 10, clocks=[1990] * 10), hw)
     assert steady["verdict"] == "not throttled" and "stayed within 5%" in steady["evidence"][0]
+
+
+def test_an_idle_gpu_at_low_clocks_is_not_throttled():
+    """Seen on the lent H200 (docs/benchmarks.md, GPU check): while the load's process started, the GPU sat idle at
+    345 MHz for a fifth of the samples, util 0 and no reason, and the old rule called that throttling."""
+    hw = {"gpu": {"nvidia": [{"max_sm_clock_mhz": 1980}]}, "cpu": {"max_clock_mhz": None}}
+    clocks, util = [345, 345, 1980, 1980, 1980, 1980, 1980, 1980, 1980, 1980], [0, 0] + [100] * 8
+    t = throttling.assess(samples(gpu_energy_mj=1, phases=("training",) * 10, clocks=clocks, util=util), hw)
+    assert t["verdict"] == "not throttled"
+    assert t["evidence"][0].endswith("throughout training (2 idle sample(s) not judged)")
+    busy = throttling.assess(samples(gpu_energy_mj=1, phases=("training",) * 10, clocks=clocks, util=[50] * 10), hw)
+    assert busy["verdict"] == "throttled"  # the same low clocks while busy are throttling
+    by_reason = samples(gpu_energy_mj=1, phases=("training",) * 10, clocks=clocks, util=[50] * 10,
+                        reasons=[["idle"], ["idle"]] + [[]] * 8)
+    assert throttling.assess(by_reason, hw)["verdict"] == "not throttled"
 
 
 def test_cpu_clock_is_judged_only_against_a_reported_maximum():

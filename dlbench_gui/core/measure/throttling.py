@@ -1,5 +1,5 @@
 """Throttling: did the clocks stay up while dlbench was timing? GPU SM clocks against their maximum with NVML's
-throttle reasons, and the CPU clock against its maximum where psutil reports one. `findings.throttling`."""
+throttle reasons (samples where the GPU was idle are not judged: its clocks drop by design), and the CPU clock against its maximum where psutil reports one. `findings.throttling`."""
 
 from __future__ import annotations
 
@@ -31,16 +31,19 @@ def assess(samples: list[dict[str, Any]], hardware: dict[str, Any]) -> dict[str,
     evidence, throttled, judged = [], False, False
     for i, g in enumerate(((hardware.get("gpu") or {}).get("nvidia")) or []):
         maximum = g.get("max_sm_clock_mhz")
-        clocks = []
+        clocks, idle = [], 0
         for s in timed:
             gpus = s.get("gpus") or []
             x = gpus[i] if i < len(gpus) and isinstance(gpus[i], dict) else {}
-            if isinstance(x.get("sm_clock_mhz"), (int, float)):
-                clocks.append((float(x["sm_clock_mhz"]), list(x.get("throttle_reasons") or [])))
+            reasons = list(x.get("throttle_reasons") or [])
+            if x.get("util_percent") == 0 or "idle" in reasons:
+                idle += 1  # an idle GPU lowers its clocks by design (seen on an H200 while a program started)
+            elif isinstance(x.get("sm_clock_mhz"), (int, float)):
+                clocks.append((float(x["sm_clock_mhz"]), reasons))
         if maximum and clocks:
             hit, words = _judge(f"GPU {i}", clocks, float(maximum))
             throttled, judged = throttled or hit, True
-            evidence.append(words)
+            evidence.append(words + (f" ({idle} idle sample(s) not judged)" if idle else ""))
     cpu_max = (hardware.get("cpu") or {}).get("max_clock_mhz")
     cpu = [(float(s["cpu_freq_mhz"]), []) for s in timed if isinstance(s.get("cpu_freq_mhz"), (int, float))]
     if cpu_max and cpu:
