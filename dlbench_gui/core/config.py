@@ -18,9 +18,17 @@ BACKENDS = ("auto", "tensorflow", "jax")  # Keras 3's backend; auto: core/backen
 SCALINGS = ("strong", "weak")  # strong: the published global batch split across replicas; weak: the batch per replica
 MAX_DEVICES = 64
 
+# The seed's "simple kernels" test (published later by the same authors; core/measure/kernels.py): its network,
+# convolve2d, runs as a model of its own, beside the dense and sparse matrix products, in one run of its own.
+KERNELS_MODEL = "convolve2d"
+KERNELS_DATASET = "fashion_mnist"
+KERNELS_PRECISION = "mixed_float16"  # the published run set Keras' mixed_float16 policy first
+KERNELS_PROTOCOL = {"epochs": 10, "batch_size": 64, "train_samples": 60_000, "val_samples": 10_000}
+
 MODEL_NAMES = {
     "model_a": "Model A — modified VGG19",
     "model_b": "Model B — Xception + ResNet152V2",
+    KERNELS_MODEL: "Simple kernels — dense and sparse products, convolve2d",
 }
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
@@ -88,7 +96,7 @@ class BenchmarkConfig:
         self.validate()
 
     def validate(self) -> None:
-        if self.model not in MODELS:
+        if self.model not in MODELS and self.model != KERNELS_MODEL:
             raise ConfigError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
         if self.dataset not in DATASETS:
             raise ConfigError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}")
@@ -130,12 +138,15 @@ class BenchmarkConfig:
             raise ConfigError("a host memory limit needs a POSIX system (Linux or macOS): this one has no "
                               "per-process resource limits")
         self._validate_distribution()
+        if self.is_kernels and (self.dataset != KERNELS_DATASET or self.distributed):
+            raise ConfigError("the simple kernels run on Fashion-MNIST on one device, as published")
         if self.data not in DATA_CHOICES and not os.path.isdir(self.data):
             raise ConfigError(
                 f"data must be auto, keras, synthetic or an existing folder; {self.data!r} is none of these"
             )
         if self.profile == "full" and not self.is_published_protocol:
-            raise ConfigError("the full profile is the published protocol; use --profile custom to change it")
+            raise ConfigError("the full profile is the published protocol; use --profile custom to change it"
+                              + (" (the simple kernels: 10 epochs x 60,000 images, batch 64)" if self.is_kernels else ""))
 
     def _validate_distribution(self) -> None:
         for name, low in (("devices", 0), ("cpu_devices", 0), ("task_index", 0)):
@@ -220,7 +231,15 @@ class BenchmarkConfig:
         return -(-self.val_samples // self.batch_size)
 
     @property
+    def is_kernels(self) -> bool:
+        """Is this the simple-kernels run (the matrix products, then convolve2d), not one of the two models?"""
+        return self.model == KERNELS_MODEL
+
+    @property
     def is_published_protocol(self) -> bool:
+        """The protocol published for this run's model: the models' 100 epochs, or the simple kernels' 10."""
+        if self.is_kernels:
+            return all(getattr(self, k) == v for k, v in KERNELS_PROTOCOL.items())
         return is_published(self.to_dict())
 
     @property
@@ -240,6 +259,16 @@ class BenchmarkConfig:
         if isinstance(values.get("cluster"), list):  # JSON has no tuples
             values["cluster"] = tuple(values["cluster"])
         return cls(**values)
+
+
+def kernels_config(measured: bool = False, **overrides: Any) -> BenchmarkConfig:
+    """The simple-kernels run as published (10 epochs, batch 64, mixed_float16): convolve2d estimated from a quick
+    pass, or `measured` in full; `overrides` (precision, data, budget, a reduced protocol) as a person asks."""
+    values = {**KERNELS_PROTOCOL, "precision": KERNELS_PRECISION,
+              "profile": "full" if measured else "quick", **overrides}
+    if values["profile"] == "full" and any(values[k] != v for k, v in KERNELS_PROTOCOL.items()):
+        values["profile"] = "custom"  # a reduced protocol, measured
+    return BenchmarkConfig(model=KERNELS_MODEL, dataset=KERNELS_DATASET, **values)
 
 
 def shareable(a: BenchmarkConfig, b: BenchmarkConfig) -> bool:
