@@ -106,11 +106,32 @@ def build_model_b(weights: str = "random", keras=None):
     return keras.Model(inputs, outputs, name="model_b_xception_resnet152v2")
 
 
-BUILDERS = {"model_a": build_model_a, "model_b": build_model_b}
+def build_convolve2d(weights: str = "random", keras=None):
+    """The simple kernels' small network (core/measure/kernels.py, CONVOLVE2D_LAYERS), built from that table."""
+    from ..core.measure.kernels import CONVOLVE2D_LAYERS
+
+    keras = keras or keras_module()
+    layers = keras.layers
+    x = inputs = keras.Input((32, 32, 3), name="image")
+    for i, (kind, size, kernel, stride) in enumerate(CONVOLVE2D_LAYERS):
+        name = f"{kind.lower()}_{i + 1}"
+        if kind == "Conv2D":
+            x = layers.Conv2D(size, kernel, strides=stride, padding="same", name=name)(x)
+        elif kind == "AveragePooling2D":
+            x = layers.AveragePooling2D(kernel, strides=stride, padding="same", name=name)(x)
+        elif kind == "Flatten":
+            x = layers.Flatten(name=name)(x)
+        else:  # the output layer stays float32 under mixed precision
+            x = layers.Dense(size, activation="softmax", name="predictions", dtype="float32")(x)
+    return keras.Model(inputs, x, name="convolve2d")
+
+
+BUILDERS = {"model_a": build_model_a, "model_b": build_model_b, "convolve2d": build_convolve2d}
 # The ImageNet weight files each model's bases load (Keras' names, kept in $KERAS_HOME/models or ~/.keras/models).
 WEIGHT_FILES = {"model_a": ["vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"],
                 "model_b": ["xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                            "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5"]}
+                            "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5"],
+                "convolve2d": []}
 
 
 WEIGHTS_HOST = "storage.googleapis.com"  # where keras.applications downloads its weight files from
@@ -142,6 +163,9 @@ def build_model(name: str, weights: str = "random", keras=None):
 def build_with_weights(name: str, weights: str = "auto", keras=None):
     """(model, {requested, used, reason}). `auto`: ImageNet weights as published when Keras' cache has them or can
     download them, else random weights, saying why; `imagenet` fails without them; `random` never tries."""
+    if not WEIGHT_FILES[name]:  # convolve2d: trained from random weights, as published
+        return BUILDERS[name]("random", keras=keras), {"requested": weights, "used": "random",
+                                                       "reason": "this network has no pretrained weights (as published)"}
     if weights != "auto":
         used = "imagenet" if weights == "imagenet" else "random"
         return BUILDERS[name](used, keras=keras), {"requested": weights, "used": used, "reason": "as asked"}

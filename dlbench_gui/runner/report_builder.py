@@ -12,7 +12,7 @@ from ..core.backend_choice import BackendChoice, backend_of, gpus_used
 from ..core.config import BenchmarkConfig
 from ..core.measure import distribution as dist
 from ..core.measure import estimate as est
-from ..core.measure import interference, throttling
+from ..core.measure import interference, kernels, throttling
 from ..core.measure.energy import energy_of
 from ..core.store.report import RunReport, now_iso
 from ..core.wire.request import InferPayload, TrainPayload
@@ -106,14 +106,33 @@ def build_report(report: RunReport, config: BenchmarkConfig, train: ChildOutcome
         reported.update(weights_used=weights.get("used"), weights_reason=weights.get("reason"))
     if "jit_compile" in model:  # Keras' choice (XLA or not), which changes step times
         software["jit_compile"] = model["jit_compile"]
+    extra = {**report.extra, "model": model, "step_times_s": result.step_times_s, "step_log": result.step_log}
+    if config.is_kernels:
+        extra["kernels"] = kernels_of(result, train.kernels, reported, timing, estimate, software, status)
     return report.with_changes(
         status=status, error=error, config=reported, software=software, timing=timing, estimate=estimate,
         data=data, efficiency=efficiency_of(model, timing, config.batch_size, report.hardware, software),
         findings=findings, memory=memory, energy=energy_section(telemetry, timing, estimate),
         distribution=distribution_section(config, result.distribution, timing, report.hardware, history, backend),
-        finished_at=now_iso(),
-        extra={**report.extra, "model": model, "step_times_s": result.step_times_s, "step_log": result.step_log},
+        finished_at=now_iso(), extra=extra,
     )
+
+
+def kernels_of(result: TrainPayload, matrix: dict | None, config: dict, timing: dict, estimate: dict | None,
+               software: dict, status: str) -> dict[str, Any]:
+    """The simple kernels' section: the matrix parts, convolve2d's published figure, the network's facts as the
+    publication gave them (FLOPs, the memory of its weights and of one batch) and the comparison."""
+    model = result.model or {}
+    found = kernels.section(result.kernels or matrix, config, timing if status == "completed" else {}, estimate,
+                            on_gpu=bool(gpus_used(software)))
+    params, batch = model.get("params"), config.get("batch_size") or 0
+    found["network"] = {
+        "params": params, "forward_flops_per_image": model.get("forward_flops_per_image"),
+        "train_flops_per_step": (model.get("train_flops_per_image") or 0) * batch or None,
+        "weights_bytes": params * 4 if params else None,  # float32 variables, also under mixed precision
+        "batch_bytes": batch * (32 * 32 * 3 + 10) * 4,  # one batch of float32 images and one-hot labels
+    }
+    return found
 
 
 def quick_estimate(config: BenchmarkConfig, timing: dict, findings: dict, software: dict, hardware: dict,

@@ -32,6 +32,7 @@ class ChildOutcome:
     hello: ev.Hello | None = None
     epochs: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    kernels: dict[str, Any] | None = None  # the simple kernels' matrix parts, as said before convolve2d
     returncode: int | None = None
 
 
@@ -89,6 +90,8 @@ class Pump:
             self.on_epoch(self.out.epochs)
         elif isinstance(event, ev.Log) and event.data is not None:
             self.out.data = event.data
+        elif isinstance(event, ev.Log) and isinstance(event.extra.get("kernels"), dict):
+            self.out.kernels = event.extra["kernels"]  # kept if convolve2d then fails
         elif isinstance(event, ev.FINAL_EVENTS):
             self.final = event
         self.sup.emit(event)

@@ -58,11 +58,19 @@ def build(job: Job, strategy) -> tuple[Any, dict[str, Any], float, float]:
 
 def run_training(job: Job) -> TrainPayload:
     job.keras().utils.set_random_seed(job.config.seed)
+    matrix = None
+    if job.config.is_kernels:  # the simple kernels: NumPy's and SciPy's products first, then convolve2d trains
+        from ..kernels import run_matrix_parts
+
+        matrix = run_matrix_parts(job.emitter.phase, job.control.check, job.config.seed)
+        job.emitter.emit(ev.Log(message=f"matrix parts: dense {matrix['dense_matmul']['total_s']:.2f} s, sparse "
+                                        f"{matrix['sparse_matmul']['total_s']:.2f} s", extra={"kernels": matrix}))
     strategy, distribution = join(job)
     data, data_prep_s, data_info = prepare_data(job, job.config)
     model, model_info, build_s, compile_s = build(job, strategy)
     common = TrainPayload(data=data_info, model=model_info, data_prep_s=data_prep_s, build_s=build_s,
-                          compile_s=compile_s, checkpoint_path=job.request.checkpoint_path, distribution=distribution)
+                          compile_s=compile_s, checkpoint_path=job.request.checkpoint_path, distribution=distribution,
+                          kernels=matrix)
     if job.config.profile == "quick":
         return quick_datasets(job, model, data, common)
     return protocol_training(job, model, data, common)
@@ -84,7 +92,8 @@ def protocol_training(job: Job, model, data, common: TrainPayload) -> TrainPaylo
         return None
 
     cb = make_timing_callback(job.keras(), job.emitter, job.control.stopped, epochs=config.epochs,
-                              steps_per_epoch=config.steps_per_epoch, checkpoint=checkpoint)
+                              steps_per_epoch=config.steps_per_epoch,
+                              checkpoint=None if config.is_kernels else checkpoint)  # the kernels' fit saves nothing
     train = job.backend.shard(config, job.pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True))
     val = job.backend.shard(config, job.pipeline(data.x_test, data.y_test, config.batch_size, shuffle=False))
     t0 = time.perf_counter()

@@ -27,6 +27,8 @@ PHASE_WORDS = {
     "loading": "loading for inference",
     "predicting": "predicting",
     "probing": "probing memory",
+    "dense_matmul": "dense matrix products (NumPy, CPU)",
+    "sparse_matmul": "sparse matrix products (SciPy, CPU)",
 }
 
 

@@ -1,0 +1,85 @@
+"""The simple kernels' matrix parts, as published: NumPy's dense and SciPy's sparse products on the CPU, whatever
+the machine's GPU (the shapes: core/measure/kernels.py). Each product's random generation is timed apart and inside
+the published total; the achieved FLOP/s is of the product alone. Which BLAS ran, and with how many threads, is
+recorded (threadpoolctl): the matrix parts measure the CPU and its BLAS, and `OPENBLAS_CORETYPE` changes the kernel."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+from ..core.measure.kernels import DENSE_SHAPES, SPARSE_SHAPES, dense_flops, sparse_flops
+
+
+def blas_info() -> dict[str, Any]:
+    """The BLAS and OpenMP libraries NumPy and SciPy loaded, their versions, threading layers and thread counts."""
+    import numpy
+    import scipy
+    import scipy.sparse  # noqa: F401  (loads SciPy's own BLAS, if it has one)
+    from threadpoolctl import threadpool_info
+
+    keep = ("user_api", "internal_api", "prefix", "version", "num_threads", "threading_layer", "architecture",
+            "filepath")
+    return {"numpy": numpy.__version__, "scipy": scipy.__version__,
+            "libraries": [{k: lib.get(k) for k in keep if lib.get(k) is not None} for lib in threadpool_info()],
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+            "note": "the dense part runs NumPy's BLAS with these threads; SciPy's sparse product is single-threaded"}
+
+
+def dense_part(check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
+    import numpy as np
+
+    np.random.seed(seed)  # numpy.random.rand, as published
+    products = []
+    for m, n, k in DENSE_SHAPES:
+        check()
+        t0 = time.perf_counter()
+        a, b = np.random.rand(m, n), np.random.rand(n, k)
+        t1 = time.perf_counter()
+        a @ b
+        t2 = time.perf_counter()
+        gen_s, mul_s, flops = t1 - t0, t2 - t1, dense_flops(m, n, k)
+        products.append({"m": m, "n": n, "k": k, "generate_s": gen_s, "product_s": mul_s, "total_s": gen_s + mul_s,
+                         "flops": flops, "flops_per_s": flops / mul_s if mul_s > 0 else None})
+    return _part(products)
+
+
+def sparse_part(check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
+    import numpy as np
+    import scipy.sparse
+
+    np.random.seed(seed)
+    rng = np.random.default_rng(seed)
+    products = []
+    for m, n, k, density in SPARSE_SHAPES:
+        check()
+        t0 = time.perf_counter()
+        a = scipy.sparse.random(m, n, density=density, format="csr", random_state=rng)
+        b = np.random.rand(n, k)
+        t1 = time.perf_counter()
+        a @ b
+        t2 = time.perf_counter()
+        gen_s, mul_s, flops = t1 - t0, t2 - t1, sparse_flops(int(a.nnz), k)
+        products.append({"m": m, "n": n, "k": k, "density": density, "nnz": int(a.nnz), "generate_s": gen_s,
+                         "product_s": mul_s, "total_s": gen_s + mul_s, "flops": flops,
+                         "flops_per_s": flops / mul_s if mul_s > 0 else None})
+    return _part(products)
+
+
+def _part(products: list[dict[str, Any]]) -> dict[str, Any]:
+    product_s = sum(p["product_s"] for p in products)
+    flops = sum(p["flops"] for p in products)
+    return {"products": products, "total_s": sum(p["total_s"] for p in products),
+            "generate_s": sum(p["generate_s"] for p in products), "product_s": product_s,
+            "flops": flops, "flops_per_s": flops / product_s if product_s > 0 else None,
+            "note": "total_s is the published figure (generation inside it); flops_per_s is of the products alone"}
+
+
+def run_matrix_parts(phase: Callable[[str], None], check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
+    """Both matrix parts in turn, each announced by `phase`; `check` raises when the parent asked to stop."""
+    phase("dense_matmul")
+    dense = dense_part(check, seed)
+    phase("sparse_matmul")
+    sparse = sparse_part(check, seed)
+    return {"dense_matmul": dense, "sparse_matmul": sparse, "blas": blas_info()}
