@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--models", default="model_a")
     ap.add_argument("--datasets", default="mnist")
     ap.add_argument("--custom", nargs=3, type=int, metavar=("EPOCHS", "TRAIN", "VAL"))
+    ap.add_argument("--profile", help="Setup → Profile (quick, full, custom, kernels, kernels_full)")
     ap.add_argument("--log", action="store_true")
     ap.add_argument("--why", action="store_true", help="with --tab results: open the card's 'Why this verdict?'")
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
@@ -48,6 +49,8 @@ def main() -> None:
         w.setup.epochs.setValue(a.custom[0])
         w.setup.train_samples.setValue(a.custom[1])
         w.setup.val_samples.setValue(a.custom[2])
+    if a.profile:
+        w.setup.profile_combo.setCurrentIndex(w.setup.profile_combo.findData(a.profile))
     if a.log:
         w.log_panel.toggle.setChecked(True)
     w.setup.devices.setValue(a.devices)

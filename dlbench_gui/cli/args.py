@@ -23,6 +23,7 @@ from ..core.config import (
     BenchmarkConfig,
     ConfigError,
     expand_selection,
+    kernels_config,
     parse_cluster,
 )
 from ..core.store.storage import check_writable
@@ -76,8 +77,14 @@ def add_run_parser(sub) -> None:
     r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
     r.add_argument("--model", default="all", choices=[*MODELS, "all"])
     r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"])
-    r.add_argument("--profile", default="quick", choices=PROFILES,
-                   help="quick: measure briefly and estimate the protocol; full: the published protocol; custom: your own")
+    r.add_argument("--profile", default="quick", choices=[*PROFILES, "kernels"],
+                   help="quick (default): measure briefly and estimate the protocol; full: the published protocol; "
+                        "custom: your own; kernels: the seed's simple kernels (dense and sparse matrix products on the "
+                        "CPU, then convolve2d, a small network, 10 epochs on Fashion-MNIST), compared with the "
+                        "published setups; --model and --dataset do not apply")
+    r.add_argument("--convolve2d", choices=("quick", "full"), default="quick",
+                   help="with --profile kernels: quick (default) estimates convolve2d from a short measured pass, "
+                        "with its interval; full measures it (10 epochs)")
     r.add_argument("--epochs", type=int)
     r.add_argument("--batch-size", type=int)
     r.add_argument("--train-samples", type=int)
@@ -87,9 +94,10 @@ def add_run_parser(sub) -> None:
                    help="auto (default): ImageNet weights as published where Keras' cache has them or can download "
                         "them, else random; timings are the same either way")
     add_backend(r)
-    r.add_argument("--precision", default="float32", choices=PRECISIONS,
-                   help="Keras mixed-precision policy (the output layer stays float32); float32 as published. "
-                        "Other precisions are compared with the baseline only under their label")
+    r.add_argument("--precision", choices=PRECISIONS,
+                   help="Keras mixed-precision policy (the output layer stays float32); as published by default "
+                        "(float32 for the models, mixed_float16 for the simple kernels). Other precisions are compared "
+                        "with the baseline only under their label")
     r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
     r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
                    help="quick profile: time budget for the measured steps of each model and dataset")
@@ -162,15 +170,17 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
                           "need --profile custom (or quick, to estimate that protocol)")
     if a.repeat < 1:
         raise ConfigError("--repeat must be at least 1")
+    common = dict(data=a.data, weights=a.weights, seed=a.seed, backend=a.backend, quick_budget_s=a.quick_budget,
+                  host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
+                  watchdog_s=a.watchdog, require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
+                  scaling=a.scaling, cluster=a.cluster, task_index=a.task_index, cluster_timeout_s=a.cluster_timeout)
+    if a.profile == "kernels":
+        return [kernels_config(measured=a.convolve2d == "full", **common, **custom,
+                               **({"precision": a.precision} if a.precision else {}))]
     values = {"epochs": PROTOCOL_EPOCHS, "batch_size": PROTOCOL_BATCH_SIZE, "train_samples": PROTOCOL_TRAIN_SAMPLES,
               "val_samples": PROTOCOL_VAL_SAMPLES, **custom}
-    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, data=a.data, weights=a.weights,
-                            precision=a.precision, seed=a.seed, backend=a.backend,
-                            quick_budget_s=a.quick_budget, host_memory_limit_gb=a.host_memory_limit,
-                            gpu_memory_limit_gb=a.gpu_memory_limit, watchdog_s=a.watchdog,
-                            require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
-                            scaling=a.scaling, cluster=a.cluster, task_index=a.task_index,
-                            cluster_timeout_s=a.cluster_timeout, **values)
+    return [BenchmarkConfig(model=m, dataset=d, profile=a.profile, precision=a.precision or "float32", **common,
+                            **values)
             for m, d in expand_selection(a.model, a.dataset)]
 
 

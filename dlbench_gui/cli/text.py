@@ -90,7 +90,8 @@ def summary_text(r: RunReport) -> str:
             lines.append(f"  try: {r.error['suggestion']}")
     lines += [f"  {name}: {value} ({how})" for name, value, how in present.timing_rows(r)]
     lines += [f"  {name}: {value}" for name, value in
-              present.distribution_rows(r) + present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)]
+              present.distribution_rows(r) + present.compute_rows(r) + present.memory_rows(r) + present.energy_rows(r)
+              + present.kernels_rows(r)]
     lines += [f"  note: {note}" for note in present.finding_notes(r)]
     if r.config.get("data_source") == "synthetic":
         lines.append("  note: SYNTHETIC data (random images with the real shapes): timings are valid, accuracy is not")
@@ -103,6 +104,8 @@ def card_text(c: Card) -> str:
              f"What to do: {c.recommendation}"]
     lines += [x for x in (c.interval, c.warning) if x] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
+    if c.kernels:
+        lines += ["== SIMPLE KERNELS ==", *c.kernels]
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.backend_choice import backend_of
 from ..core.durations import format_duration
-from ..core.measure import comparison, distribution
+from ..core.measure import comparison, distribution, kernels
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_text
 from ..core.view.words import load_words
@@ -26,6 +26,9 @@ COLUMNS = [
     "inference_load_s", "inference_predict_s", "inference_images", "peak_child_rss_bytes", "achieved_gflops_per_s",
     "precision", "weights_used", "energy_per_epoch_j", "energy_protocol_wh", "energy_source", "throttling",
     "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "backend", "backend_version", "tensorflow", "jax", "keras", "dlbench", "run_id", "created_at",
+    # the simple kernels (a run of model convolve2d): the published parts, and the total against Setup 1
+    "kernels_dense_matmul_s", "kernels_sparse_matmul_s", "kernels_convolve2d_s", "kernels_convolve2d_figures",
+    "kernels_total_vs_setup_1",
 ]
 
 
@@ -81,7 +84,19 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "tensorflow": r.software.get("tensorflow"), "jax": r.software.get("jax"), "keras": r.software.get("keras"),
         "dlbench": r.app_version,
         "run_id": r.run_id, "created_at": r.created_at,
+        **kernels_cells(r),
     }
+
+
+def kernels_cells(r: RunReport) -> dict[str, Any]:
+    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+    if not k:  # a model's run: the columns stay empty
+        return {c: None for c in COLUMNS if c.startswith("kernels_")}
+    times = k.get("times_s") or {}
+    return {**{f"kernels_{p}_s": times.get(p) for p in kernels.PARTS},
+            "kernels_convolve2d_figures": (k.get("convolve2d") or {}).get("how"),
+            "kernels_total_vs_setup_1": ((k.get("comparison") or {}).get("setup-1") or {}).get("total_ratio"),
+            "verdict": "kernels", "verdict_text": kernels.verdict(k)}
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

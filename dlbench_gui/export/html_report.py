@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from ..core.measure import comparison, interference
+from ..core.measure.kernels import RULE as KERNELS_RULE
 from ..core.view import present
 from ..core.view.card import Card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
@@ -46,6 +47,9 @@ def card_html(c: Card, details: bool = True) -> str:
         parts.append(f"<p style='color:#cf222e'><b>{escape(c.warning)}</b></p>")
     for note in c.notes:
         parts.append(f"<p style='color:#57606a'>{escape(note)}</p>")
+    if c.kernels:  # the simple kernels' own verdict: another test, beside the models' badge
+        parts.append(f"<h4>Simple kernels</h4><p style='font-size:12pt'><b>{escape(c.kernels[0])}</b></p><ul>"
+                     + "".join(f"<li>{escape(line)}</li>" for line in c.kernels[1:]) + "</ul>")
     if details:
         parts.append(card_details_html(c))
     return "".join(parts)
@@ -92,7 +96,13 @@ def detail_html(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> 
     if rows:
         parts.append("<h4>Timings</h4>" + html_table(rows, ("", "time", "how")))
     parts.append("<h4>Against the published baseline</h4>")
-    if comparison.comparable(r):
+    kernels_rows = present.kernels_comparison_rows(r)
+    if kernels_rows:
+        parts.append(html_table(kernels_rows, ("setup", "dense_matmul", "sparse_matmul", "convolve2d", "total"))
+                     + "<p style='color:#666'>Published times, this machine's ratio in brackets (above 1: slower). "
+                       f"{escape(KERNELS_RULE)}</p>"
+                     + "<h4>Simple kernels</h4>" + html_table(present.kernels_rows(r)))
+    elif comparison.comparable(r):
         parts.append(html_table(present.baseline_rows(r), ("setup", "execution", "this / setup", "inference", "this / setup")))
         parts.append("<p style='color:#666'>Ratios above 1 mean this machine is slower. Published inference was "
                      "measured on Fashion-MNIST. " + ("These ratios compare an <b>estimate</b> with measured baselines."

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..core.backend_choice import BACKEND_NAMES, backend_label, backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_bytes, format_duration
-from ..core.measure import comparison
+from ..core.measure import comparison, kernels
 from ..core.store.report import RunReport
 from ..core.view.ticks import nice_ticks, tick_label, time_unit
 from ..core.view.words import load_words, ratio_words
@@ -73,8 +73,24 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Machine load", [load_words((r.findings or {}).get("interference")) or "not measured"
                           for r in reports]),
         ("Verdict", [comparison.verdict(r).text for r in reports]),
+        *kernels_rows(reports),
         ("Run", [r.run_id for r in reports]),
     ]
+
+
+def kernels_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
+    """The simple kernels' parts and their verdict against Setup 1, where any selected run is of the kernels."""
+    found = [r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None for r in reports]
+    if not any(found):
+        return []
+
+    def part(k, name):
+        t = ((k or {}).get("times_s") or {}).get(name)
+        ratio = (((k or {}).get("comparison") or {}).get("setup-1") or {}).get("ratio", {}).get(name)
+        return f"{format_duration(t)} ({ratio:,.2f}x Setup 1)" if t is not None and ratio else "—"
+
+    return [*((f"Simple kernels: {name}", [part(k, name) for k in found]) for name in kernels.PARTS),
+            ("Simple kernels: verdict", [kernels.verdict(k) if k else "—" for k in found])]
 
 
 class CompareView(QWidget):

@@ -10,15 +10,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.backend_choice import BACKEND_NAMES, choose_backend
-from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, MAX_DEVICES, MODEL_NAMES, PROTOCOL_BATCH_SIZE,
-                           PROTOCOL_EPOCHS, PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, BenchmarkConfig, ConfigError,
-                           expand_selection)
+from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, KERNELS_DATASET, KERNELS_MODEL, KERNELS_PRECISION,
+                           KERNELS_PROTOCOL, MAX_DEVICES, MODEL_NAMES, MODELS, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS,
+                           PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, PUBLISHED_PROTOCOL, BenchmarkConfig,
+                           ConfigError, expand_selection, kernels_config)
 from ..core.durations import format_duration
 from ..core.measure.predict import predict_all
 from ..core.store import datasources
 
-PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom")]
-PRECISION_ITEMS = [("float32", "float32 (as published)"), ("mixed_float16", "mixed float16 (GPU)"),
+PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom"),
+                 ("kernels", "Simple kernels (quick)"), ("kernels_full", "Simple kernels, measured")]
+KERNELS_PROFILES = {"kernels": False, "kernels_full": True}  # the simple kernels: convolve2d measured in full or not
+PRECISION_ITEMS = [("float32", "float32 (models as published)"), ("mixed_float16", "mixed float16 (kernels as published)"),
                    ("mixed_bfloat16", "mixed bfloat16")]
 BACKEND_ITEMS = [("auto", "Auto (TensorFlow, or JAX where needed)"), ("tensorflow", "TensorFlow (as published)"),
                  ("jax", "JAX (Keras 3)")]
@@ -80,7 +83,10 @@ class SetupPanel(QGroupBox):
         layout = QVBoxLayout(self)
         self._build_selection(layout)
         layout.addWidget(QLabel("<b>Profile</b>"))
-        self.profile_combo = combo(PROFILE_ITEMS, min_chars=14)
+        self.profile_combo = combo(PROFILE_ITEMS, "Quick: measure briefly and estimate the published protocol. Full: "
+                                   "run it. Simple kernels: the authors' quicker test (dense and sparse matrix products "
+                                   "on the CPU, then a small network, convolve2d), compared with the same four setups; "
+                                   "quick estimates convolve2d, measured runs its 10 epochs.", min_chars=14)
         layout.addWidget(self.profile_combo)
         form = QFormLayout()
         self.epochs = spin(1, 10_000, PROTOCOL_EPOCHS)
@@ -103,12 +109,13 @@ class SetupPanel(QGroupBox):
         layout.addLayout(form)
         layout.addStretch(1)
         self.actions = action_bar(self)
+        self.was_kernels = False
         self._connect_changes()
         self._profile_changed()
 
     def _build_selection(self, layout: QVBoxLayout) -> None:
         """Models, datasets (each with where its data would come from) and the data source."""
-        self.model_boxes = {m: QCheckBox(MODEL_NAMES[m]) for m in MODEL_NAMES}
+        self.model_boxes = {m: QCheckBox(MODEL_NAMES[m]) for m in MODELS}
         self.dataset_boxes = {d: QCheckBox(DATASET_NAMES[d]) for d in DATASET_NAMES}
         self.dataset_state = {d: QLabel() for d in DATASET_NAMES}
         layout.addWidget(QLabel("<b>Models</b>"))
@@ -200,15 +207,20 @@ class SetupPanel(QGroupBox):
         self.scaling_combo.setEnabled(n > 1 and self.devices.isEnabled())
 
     def _profile_changed(self) -> None:
-        custom = self.profile == "custom"
+        custom, kernels = self.profile == "custom", self.profile in KERNELS_PROFILES
         for w in (self.epochs, self.batch, self.train_samples, self.val_samples):
             w.setEnabled(custom)
-        self.budget.setEnabled(self.profile == "quick")
+        for w in (*self.model_boxes.values(), *self.dataset_boxes.values()):
+            w.setEnabled(not kernels)  # the simple kernels are one test of their own, on Fashion-MNIST
+        self.budget.setEnabled(self.profile in ("quick", "kernels"))
         if not custom:
-            self.epochs.setValue(PROTOCOL_EPOCHS)
-            self.batch.setValue(PROTOCOL_BATCH_SIZE)
-            self.train_samples.setValue(PROTOCOL_TRAIN_SAMPLES)
-            self.val_samples.setValue(PROTOCOL_VAL_SAMPLES)
+            protocol = KERNELS_PROTOCOL if kernels else PUBLISHED_PROTOCOL
+            for key, w in (("epochs", self.epochs), ("batch_size", self.batch), ("train_samples", self.train_samples),
+                           ("val_samples", self.val_samples)):
+                w.setValue(protocol[key])
+        if kernels != self.was_kernels:  # each test's published precision, unless the person picks another
+            self.precision_combo.setCurrentIndex(self.precision_combo.findData(KERNELS_PRECISION if kernels else "float32"))
+        self.was_kernels = kernels
         self.changed.emit()
 
     @property
@@ -220,12 +232,18 @@ class SetupPanel(QGroupBox):
         return self.data_combo.currentData()
 
     def selected(self) -> list[tuple[str, str]]:
+        if self.profile in KERNELS_PROFILES:
+            return [(KERNELS_MODEL, KERNELS_DATASET)]
         ms = [m for m, b in self.model_boxes.items() if b.isChecked()]
         ds = [d for d, b in self.dataset_boxes.items() if b.isChecked()]
         return expand_selection(ms, ds) if ms and ds else []
 
     def configs(self) -> list[BenchmarkConfig]:
         choose_backend(self.backend_combo.currentData(), self.hardware)  # a backend not installed: ConfigError
+        if self.profile in KERNELS_PROFILES:
+            return [kernels_config(measured=KERNELS_PROFILES[self.profile], data=self.data,
+                                   quick_budget_s=float(self.budget.value()),
+                                   precision=self.precision_combo.currentData(), backend=self.backend_combo.currentData())]
         return [BenchmarkConfig(model=m, dataset=d, profile=self.profile, epochs=self.epochs.value(),
                                 batch_size=self.batch.value(), train_samples=self.train_samples.value(),
                                 val_samples=self.val_samples.value(), data=self.data,
@@ -271,7 +289,7 @@ class SetupPanel(QGroupBox):
                   self.backend_combo):
             w.setEnabled(not running)
         if not running:
-            self._profile_changed()
+            self._profile_changed()  # also enables the model and dataset boxes again, unless the simple kernels
             self._devices_changed()
         else:
             for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
@@ -284,34 +302,36 @@ class SetupPanel(QGroupBox):
             self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
                                     f" ({basis})")
 
-    # ------------------------------------------------------------------ settings
-    def restore(self, s) -> None:
-        """The last session's choices (`s`: a gui.settings.Settings)."""
-        models = s.get("setup/models", list(MODEL_NAMES))
-        datasets = s.get("setup/datasets", list(DATASET_NAMES))
-        for k, box in self.model_boxes.items():
-            box.setChecked(k in models)
-        for k, box in self.dataset_boxes.items():
-            box.setChecked(k in datasets)
-        for combo, key in ((self.profile_combo, "profile"), (self.data_combo, "data"), (self.precision_combo, "precision"),
-                           (self.scaling_combo, "scaling"), (self.backend_combo, "backend")):
-            i = combo.findData(s.get(f"setup/{key}", combo.currentData()))
-            if i >= 0:
-                combo.setCurrentIndex(i)
-        if self.profile == "custom":
-            self.epochs.setValue(s.get("setup/epochs", PROTOCOL_EPOCHS))
-            self.batch.setValue(s.get("setup/batch_size", PROTOCOL_BATCH_SIZE))
-            self.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
-            self.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
-        self.budget.setValue(s.get("setup/quick_budget_s", int(DEFAULT_QUICK_BUDGET_S)))
-        self.repeat.setValue(s.get("setup/repeat", 1))
-        self.devices.setValue(s.get("setup/devices", 1))
 
-    def save(self, s) -> None:
-        s.set("setup/models", [k for k, b in self.model_boxes.items() if b.isChecked()])
-        s.set("setup/datasets", [k for k, b in self.dataset_boxes.items() if b.isChecked()])
-        for key, value in (("profile", self.profile), ("data", self.data),
-                           ("precision", self.precision_combo.currentData()), ("devices", self.devices.value()),
-                           ("scaling", self.scaling_combo.currentData()), ("backend", self.backend_combo.currentData()),
-                           *((k, w.value()) for k, w in self.spins().items())):
-            s.set(f"setup/{key}", value)
+def restore_setup(panel: SetupPanel, s) -> None:
+    """The last session's choices in the setup panel (`s`: a gui.settings.Settings)."""
+    models = s.get("setup/models", list(MODELS))
+    datasets = s.get("setup/datasets", list(DATASET_NAMES))
+    for k, box in panel.model_boxes.items():
+        box.setChecked(k in models)
+    for k, box in panel.dataset_boxes.items():
+        box.setChecked(k in datasets)
+    for combo, key in ((panel.profile_combo, "profile"), (panel.data_combo, "data"), (panel.precision_combo, "precision"),
+                       (panel.scaling_combo, "scaling"), (panel.backend_combo, "backend")):
+        i = combo.findData(s.get(f"setup/{key}", combo.currentData()))
+        if i >= 0:
+            combo.setCurrentIndex(i)
+    if panel.profile == "custom":
+        panel.epochs.setValue(s.get("setup/epochs", PROTOCOL_EPOCHS))
+        panel.batch.setValue(s.get("setup/batch_size", PROTOCOL_BATCH_SIZE))
+        panel.train_samples.setValue(s.get("setup/train_samples", PROTOCOL_TRAIN_SAMPLES))
+        panel.val_samples.setValue(s.get("setup/val_samples", PROTOCOL_VAL_SAMPLES))
+    panel.budget.setValue(s.get("setup/quick_budget_s", int(DEFAULT_QUICK_BUDGET_S)))
+    panel.repeat.setValue(s.get("setup/repeat", 1))
+    panel.devices.setValue(s.get("setup/devices", 1))
+
+
+def save_setup(panel: SetupPanel, s) -> None:
+    """The setup's choices, for the next session."""
+    s.set("setup/models", [k for k, b in panel.model_boxes.items() if b.isChecked()])
+    s.set("setup/datasets", [k for k, b in panel.dataset_boxes.items() if b.isChecked()])
+    for key, value in (("profile", panel.profile), ("data", panel.data),
+                       ("precision", panel.precision_combo.currentData()), ("devices", panel.devices.value()),
+                       ("scaling", panel.scaling_combo.currentData()), ("backend", panel.backend_combo.currentData()),
+                       *((k, w.value()) for k, w in panel.spins().items())):
+        s.set(f"setup/{key}", value)

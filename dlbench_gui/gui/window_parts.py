@@ -12,7 +12,7 @@ from .compare import CompareView
 from .log_panel import LogPanel
 from .menus import build_menus
 from .panels import MachinePanel, scroll_column
-from .setup_panel import SetupPanel
+from .setup_panel import SetupPanel, restore_setup, save_setup
 from .plots import LivePlots
 from .results import ResultsView
 
@@ -77,7 +77,7 @@ def restore(w: "MainWindow") -> None:
         w.restoreGeometry(geometry)
     else:
         w.resize(1440, 900)
-    w.setup.restore(w.settings)
+    restore_setup(w.setup, w.settings)
     screen = w.screen().availableGeometry() if w.screen() is not None else None
     small = screen is not None and screen.height() < 850
     w.machine.setChecked(bool(w.settings.get("panels/machine_open", not small)))
@@ -87,7 +87,7 @@ def restore(w: "MainWindow") -> None:
 
 def save_settings(w: "MainWindow") -> None:
     w.settings.set("window/geometry", w.saveGeometry())
-    w.setup.save(w.settings)
+    save_setup(w.setup, w.settings)
     w.settings.set("panels/machine_open", w.machine.isChecked())
     w.settings.set("results/budget_h", w.results.budget.value())
     w.settings.sync()

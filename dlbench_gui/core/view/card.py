@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..measure import comparison, interference
+from ..measure import comparison, interference, kernels
 from . import present
 from .words import pair_words
+from ..config import KERNELS_MODEL
 from ..durations import format_duration
 from ..store.report import RunReport
 
@@ -29,6 +30,7 @@ class Card:
     rule: str = ""
     notes: list[str] = field(default_factory=list)  # what else qualifies the figures (weights, data)
     preliminary: str | None = None  # runs of the session still to come: the verdict may change when they finish
+    kernels: list[str] = field(default_factory=list)  # the simple kernels' own verdict and parts, apart from the models'
 
 
 def combo(r: RunReport) -> str:
@@ -96,13 +98,39 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
     """The card for everything in `reports` (a history, or the runs of one export). `first_run_s`: how long a first
     quick run would take here, for the empty card. `pending`: the runs of the session still to come, in words: the
     card is then preliminary, and says so."""
-    c = _card(reports, budget_h, first_run_s)
+    models = [r for r in reports if r.model != KERNELS_MODEL]
+    c = replace(_card(models, budget_h, first_run_s), kernels=kernels_lines(reports))
+    if c.kernels and not models:
+        c = replace(c, sentence="Neither model has been measured here yet: the simple kernels below are a test of "
+                                "their own, compared with the same published setups.")
     if not pending or c.level == "incomplete" and not reports:
         return c
     n = len(pending)
     return replace(c, badge=f"{c.badge} (preliminary)",
                    preliminary=f"Preliminary: {n} run{'s' if n > 1 else ''} of this session still to come "
                                f"({', '.join(pending)}); the verdict may change when {'they finish' if n > 1 else 'it finishes'}.")
+
+
+def kernels_lines(reports: list[RunReport]) -> list[str]:
+    """The latest simple-kernels run with a part done: its verdict against Setup 1, each part and what it judges
+    (the models' verdict never stands on it: it is another test)."""
+    done = [r for r in reports if r.model == KERNELS_MODEL and (r.extra.get("kernels") or {}).get("times_s")]
+    if not done:
+        return []
+    r = max(done, key=lambda r: r.created_at)
+    k = r.extra["kernels"]
+    lines = [kernels.verdict(k), *kernels.part_lines(k)]
+    conv = k.get("convolve2d") or {}
+    if conv.get("interval_s"):
+        lo, hi = conv["interval_s"]
+        lines.append(f"convolve2d's 95% interval: {format_duration(lo)} – {format_duration(hi)}")
+    if conv.get("precision_note"):
+        lines.append(conv["precision_note"])
+    if r.status != "completed":
+        lines.append(f"That run {r.status}: {run_words(r)}")
+    elif interference.interfered(r):
+        lines.append("Unreliable: other programs were busy during that run")
+    return lines
 
 
 def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) -> Card:

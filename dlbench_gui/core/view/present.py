@@ -215,3 +215,54 @@ def disagreement(runs: list[RunReport]) -> str | None:
                         f"{format_duration(ci[1])}) and run {j + 1} ({format_duration(cj[0])} – {format_duration(cj[1])}) "
                         "do not overlap; the machine's speed changed between them (other programs, throttling?)")
     return None
+
+
+def kernels_rows(r: RunReport) -> list[tuple[str, str]]:
+    """The simple kernels' figures: each product (its time, generation apart, achieved FLOP/s), the parts' totals,
+    convolve2d's, the network's facts and which BLAS ran."""
+    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+    if not k:
+        return []
+    rows: list[tuple[str, str]] = []
+    for part, label in (("dense_matmul", "dense"), ("sparse_matmul", "sparse")):
+        p = k.get(part) or {}
+        for x in p.get("products") or []:
+            shape = f"{x['m']}x{x['n']}x{x['k']}" + (f", density {x['density']:g}" if "density" in x else "")
+            rate = f", {x['flops_per_s'] / 1e9:.1f} GFLOP/s" if x.get("flops_per_s") else ""
+            rows.append((f"  {label} {shape}", f"{x['total_s']:.3f} s (generation {x['generate_s']:.3f} s, product "
+                                               f"{x['product_s']:.3f} s{rate})"))
+        if p.get("total_s") is not None:
+            rows.append((f"{label}_matmul total (published figure)",
+                         f"{p['total_s']:.2f} s (of which generation {p['generate_s']:.2f} s; products "
+                         f"{p['flops_per_s'] / 1e9:.1f} GFLOP/s)" if p.get("flops_per_s") else f"{p['total_s']:.2f} s"))
+    conv = k.get("convolve2d") or {}
+    if conv.get("seconds") is not None:
+        extra = f", 95% interval {format_duration(conv['interval_s'][0])} – {format_duration(conv['interval_s'][1])}" \
+            if conv.get("interval_s") else ""
+        rows.append(("convolve2d (build + compile + fit)", f"{format_duration(conv['seconds'])} ({conv['how']}{extra}; "
+                                                           f"{conv.get('precision')} on the {conv.get('device')})"))
+    net = k.get("network") or {}
+    if net.get("params"):
+        rows.append(("convolve2d network", f"{net['params']:,} parameters, weights {net['weights_bytes'] / 2**20:.1f} MiB, "
+                                           f"one batch {net['batch_bytes'] / 2**20:.2f} MiB, "
+                                           f"{(net.get('forward_flops_per_image') or 0) / 1e6:.0f} MFLOP per image forward"))
+    libs = (k.get("blas") or {}).get("libraries") or []
+    if libs:
+        rows.append(("BLAS (threadpoolctl)", "; ".join(f"{x.get('internal_api')} {x.get('version')} "
+                                                      f"({x.get('num_threads')} threads, {x.get('architecture') or '?'})"
+                                                      for x in libs if x.get("user_api") == "blas") or "none found"))
+    return rows
+
+
+def kernels_comparison_rows(r: RunReport) -> list[tuple[str, str, str, str, str]]:
+    """Per published setup: each simple-kernels part's published time with this machine's ratio, and the total's."""
+    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else {}
+    rows = []
+    for row in (k.get("comparison") or {}).values():
+        ratio, pub = row.get("ratio") or {}, row.get("published_s") or {}
+        cells = [f"{format_duration(pub[p])} ({ratio[p]:,.2f}x)" if p in ratio else format_duration(pub.get(p))
+                 for p in ("dense_matmul", "sparse_matmul", "convolve2d")]
+        total = row.get("total_ratio")
+        rows.append((row.get("label", "?"), *cells,
+                     f"{format_duration(row['total_published_s'])}" + (f" ({total:,.2f}x)" if total else "")))
+    return rows
