@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.measure import comparison, interference
 from ..core.measure.kernels import RULE as KERNELS_RULE
+from ..core.measure.kernels import verdict as kernels_verdict
 from ..core.view import present
 from ..core.view.card import Card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
@@ -47,9 +48,8 @@ def card_html(c: Card, details: bool = True) -> str:
         parts.append(f"<p style='color:#cf222e'><b>{escape(c.warning)}</b></p>")
     for note in c.notes:
         parts.append(f"<p style='color:#57606a'>{escape(note)}</p>")
-    if c.kernels:  # the simple kernels' own verdict: another test, beside the models' badge
-        parts.append(f"<h4>Simple kernels</h4><p style='font-size:12pt'><b>{escape(c.kernels[0])}</b></p><ul>"
-                     + "".join(f"<li>{escape(line)}</li>" for line in c.kernels[1:]) + "</ul>")
+    if c.kernels:  # the simple kernels' own verdict: another test, beside the models' badge; its parts with the details
+        parts.append(f"<h4>Simple kernels</h4><p style='font-size:12pt'><b>{escape(c.kernels[0])}</b></p>")
     if details:
         parts.append(card_details_html(c))
     return "".join(parts)
@@ -57,6 +57,9 @@ def card_html(c: Card, details: bool = True) -> str:
 
 def card_details_html(c: Card) -> str:
     parts = []
+    if c.kernels[1:]:
+        parts.append("<p style='color:#444'><b>Simple kernels, each part:</b></p><ul>"
+                     + "".join(f"<li>{escape(line)}</li>" for line in c.kernels[1:]) + "</ul>")
     if c.basis:
         parts.append("<p style='color:#444'><b>Based on:</b></p><ul>" + "".join(f"<li>{escape(b)}</li>" for b in c.basis)
                      + "</ul>")
@@ -65,10 +68,14 @@ def card_details_html(c: Card) -> str:
                      "on a quiet machine decides):</p><ul>"
                      + "".join(f"<li>{escape(b)}</li>" for b in c.set_aside) + "</ul>")
     parts.append(f"<p style='color:#666; font-size:8pt'><b>Rule:</b> {escape(c.rule)}</p>")
+    if c.kernels:
+        parts.append(f"<p style='color:#666; font-size:8pt'><b>Simple kernels:</b> {escape(KERNELS_RULE)}</p>")
     return "".join(parts)
 
 
 def verdict_html(r: RunReport, budget_h: float) -> str:
+    if isinstance(r.extra.get("kernels"), dict):  # the simple kernels: their own verdict, not the models'
+        return f"<p style='font-size:13pt'><b>{escape(kernels_verdict(r.extra['kernels']))}</b></p>"
     v = comparison.verdict(r, budget_h)
     return f"<p style='font-size:13pt; color:{VERDICT_COLOURS[v.level]}'><b>{escape(v.text)}</b></p>"
 

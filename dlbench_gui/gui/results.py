@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QHBoxL
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..core.measure import comparison, distribution, interference
+from ..core.measure import comparison, distribution, interference, kernels
 from ..core.view import present
 from ..core.view.card import Card, card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
@@ -40,6 +40,31 @@ def grouped(reports: list[RunReport]) -> list[RunReport]:
     return out
 
 
+def chart_rows(report: RunReport | None) -> tuple[list[tuple[str, float]], list[float] | None, str]:
+    """(bars: this machine first, then each published setup; this machine's 95% interval; what the bars time): a
+    model's full protocol, or the simple kernels' total (dense + sparse + convolve2d, as published)."""
+    if report is None or report.status != "completed":
+        return [], None, ""
+    k = report.extra.get("kernels") if isinstance(report.extra.get("kernels"), dict) else None
+    if k:
+        times = k.get("times_s") or {}
+        if not all(times.get(p) for p in kernels.PARTS):
+            return [], None, ""
+        total = sum(times[p] for p in kernels.PARTS)
+        conv = k.get("convolve2d") or {}
+        ci = [total - conv["seconds"] + x for x in conv["interval_s"]] if conv.get("interval_s") else None
+        rows = [(comparison.short_setup_label(s), float(row["total_published_s"]))
+                for s, row in sorted((k.get("comparison") or {}).items())]
+        return [(f"This machine ({conv.get('how', 'measured')})", total), *rows], ci, "simple kernels, in all"
+    h = report.headline
+    if not (h["execution_time_s"] and comparison.comparable(report)):
+        return [], None, ""
+    rows = [(comparison.short_setup_label(b["setup"]), float(b["execution_time_s"]))
+            for b in comparison.baseline_for(report.model, report.dataset) if b.get("execution_time_s")]
+    return [(f"This machine ({h['kind']})", float(h["execution_time_s"])), *rows], h.get("execution_time_ci95_s"), \
+        "full protocol"
+
+
 class BaselineChart(pg.PlotWidget):
     """Horizontal bars: this run against each published setup, on a linear time axis in a readable unit with
     round ticks; each setup's bar says how many times faster than this machine it is."""
@@ -60,16 +85,9 @@ class BaselineChart(pg.PlotWidget):
     def show_report(self, report: RunReport | None) -> None:
         self.clear()
         self.bars, self.labels = [], []
-        rows = []
-        if report is not None:
-            h = report.headline
-            rows = [(comparison.short_setup_label(b["setup"]), float(b["execution_time_s"]))
-                    for b in comparison.baseline_for(report.model, report.dataset) if b.get("execution_time_s")]
-            if h["execution_time_s"] and comparison.comparable(report) and report.status == "completed":
-                rows.insert(0, (f"This machine ({h['kind']})", float(h["execution_time_s"])))
-                self.getViewBox().invertY(True)  # this machine on top
-            else:
-                rows = []
+        rows, ci, what = chart_rows(report)
+        if rows:
+            self.getViewBox().invertY(True)  # this machine on top
         if not rows:
             self._show_hint(report)
             return
@@ -77,7 +95,6 @@ class BaselineChart(pg.PlotWidget):
         for axis in ("left", "bottom"):
             self.getPlotItem().showAxis(axis)
         self.showGrid(x=True, alpha=0.3)
-        ci = report.headline.get("execution_time_ci95_s")
         unit, size, ticks = time_ticks(max([v for _, v in rows] + ([ci[1]] if ci else [])))
         values = np.array([v / size for _, v in rows])
         y = np.arange(len(rows))
@@ -107,7 +124,7 @@ class BaselineChart(pg.PlotWidget):
         widest = max(QFontMetrics(self.getAxis("left").font()).horizontalAdvance(label) for label, _ in rows)
         self.getAxis("left").setStyle(tickTextWidth=widest + 12)  # every setup's name whole
         self.getAxis("left").setWidth(widest + 24)
-        self.setLabel("bottom", f"full protocol ({unit})")
+        self.setLabel("bottom", f"{what} ({unit})")
         self.setYRange(-0.6, len(rows) - 0.4)
         self._layout()
 

@@ -41,7 +41,9 @@ def test_the_card_gives_the_kernels_their_own_verdict_and_compare_shows_their_pa
     c = w.results.card.card
     assert c.badge == "No verdict yet" and "simple kernels below are a test of their own" in c.sentence
     assert c.kernels[0].startswith("This machine runs the simple kernels about")
-    assert "Simple kernels" in w.results.card.body.text() and "judges the CPU" in w.results.card.body.text()
+    assert "Simple kernels" in w.results.card.body.text() and c.kernels[0] in w.results.card.body.text()
+    w.results.card.why.click()  # each part, and what it judges, one click away
+    assert "judges the CPU" in w.results.card.details.text() and "judges the CPU" not in w.results.card.body.text()
     rows = dict(compare_rows([load_report(KERNELS)]))
     assert rows["Simple kernels: dense_matmul"][0].endswith("x Setup 1)")
     assert rows["Simple kernels: verdict"][0] == c.kernels[0]

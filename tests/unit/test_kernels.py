@@ -59,7 +59,7 @@ def test_the_section_says_what_each_part_judges_and_labels_a_cpu_float16_run():
     k = kernels.section(matrix, config, {"execution_time_s": 367.5}, None, on_gpu=False)
     assert k["times_s"] == {"dense_matmul": 3.76, "sparse_matmul": 8.425, "convolve2d": 367.5}
     assert "CPU" in k["judges"]["dense_matmul"] and "GPU" in k["judges"]["convolve2d"]
-    assert k["convolve2d"]["as_published"] and "float16 is not fast on a CPU" in k["convolve2d"]["precision_note"]
+    assert k["convolve2d"]["as_published"] and "float16 training is slow on a CPU" in k["convolve2d"]["precision_note"]
     assert kernels.verdict(k).startswith("This machine runs the simple kernels about 1.9x slower than Setup 1")
     on_gpu = kernels.section(matrix, config, {"execution_time_s": 367.5}, None, on_gpu=True)["convolve2d"]
     assert "precision_note" not in on_gpu and on_gpu["device"] == "GPU"

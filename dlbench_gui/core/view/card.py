@@ -124,8 +124,8 @@ def kernels_lines(reports: list[RunReport]) -> list[str]:
     if conv.get("interval_s"):
         lo, hi = conv["interval_s"]
         lines.append(f"convolve2d's 95% interval: {format_duration(lo)} – {format_duration(hi)}")
-    if conv.get("precision_note"):
-        lines.append(conv["precision_note"])
+    if kernels.precision_note(conv):
+        lines.append(kernels.precision_note(conv))
     if r.status != "completed":
         lines.append(f"That run {r.status}: {run_words(r)}")
     elif interference.interfered(r):
