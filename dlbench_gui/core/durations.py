@@ -5,9 +5,26 @@ from __future__ import annotations
 import math
 
 
+MAX_WORDS_S = 1e12  # about 31,700 years: beyond it a duration is said as "over 31,000 years", never overflowing
+
+
+def finite(value) -> float | None:
+    """A number as a float a person can be shown, or None (NaN, infinite, too large for a float, not a number)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) else None
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "—"
+    seconds = finite(seconds)
+    if seconds is None:
+        return "—"
+    if abs(seconds) > MAX_WORDS_S:
+        return ("-" if seconds < 0 else "") + "over 31,000 years"
     if seconds < 0:
         return "-" + format_duration(-seconds)
     if seconds < 1:
@@ -25,6 +42,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def format_bytes(n: float | None) -> str:
+    n = finite(n)
     if n is None:
         return "—"
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,20 +104,26 @@ def kernels_cells(r: RunReport) -> dict[str, Any]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+LINE_BREAK = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t\r])")
+
+
 def cell(value: Any) -> Any:
-    """A spreadsheet must never run a report's text as a formula: such text gets a leading apostrophe."""
+    """A spreadsheet must never run a report's text as a formula: such text gets a leading apostrophe, and so does
+    every line of it that starts like one (a spreadsheet may read a line break inside a cell as a new row)."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return round(value, 4)  # 0.1 ms: raw seconds stay exact enough, not 61525.241524121884
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+        return round(value, 4) if math.isfinite(value) else ""  # 0.1 ms: exact enough, not 61525.241524121884
+    if isinstance(value, str):
+        value = LINE_BREAK.sub(lambda m: m.group(1) + "'", value)
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return value
 
 
 def to_csv_text(reports: list[RunReport]) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    # CRLF, as RFC 4180 says: a cell holding either line break is then quoted, so it stays one cell
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     w.writeheader()
     for r in reports:
         w.writerow({k: cell(v) for k, v in row_of(r).items()})

@@ -23,6 +23,9 @@ def prepare(tmp):
     deep["timing"]["epochs"][0]["loss"] = "<script>"
     (tmp / "wrong-type.json").write_text(json.dumps(deep))
     (tmp / "a-file").write_text("not a folder")
+    text = json.dumps(report_dict())
+    (tmp / "inf.json").write_text(text.replace('"seed": 0', '"seed": 1e999'))  # json reads it as infinity
+    (tmp / "huge.json").write_text(text.replace('"seed": 0', '"seed": ' + "9" * 400))  # no float holds it
 
 
 BAD_INPUTS = [
@@ -45,6 +48,10 @@ BAD_INPUTS = [
     ("export of a missing file", ["export", "/no/such/report.json", "--output", "{tmp}/x.csv"], None, 2, "report.json: cannot be read"),
     ("export of a JSON list", ["export", "{tmp}/list.json", "--output", "{tmp}/x.csv"], None, 2, "holds a list"),
     ("export of NaN", ["export", "{tmp}/nan.json", "--output", "{tmp}/x.csv"], None, 2, "NaN is not a number a report may hold"),
+    ("export of an overflowing number", ["export", "{tmp}/inf.json", "--output", "{tmp}/x.csv"], None, 2,
+     "holds a number too large for a float"),
+    ("export of a 400-digit integer", ["export", "{tmp}/huge.json", "--output", "{tmp}/x.csv"], None, 2,
+     "holds a number too large for a report"),
     ("export of a wrong type", ["export", "{tmp}/wrong-type.json", "--output", "{tmp}/x.csv"], None, 2, "timing.epochs[0].loss"),
     ("export format against extension", ["export", GOOD, "--format", "pdf", "--output", "{tmp}/x.csv"], None, 2,
      "the name ends in .csv but the format chosen is PDF"),
@@ -86,3 +93,64 @@ def test_an_unwritable_output_fails_in_under_5_seconds_before_any_work(tmp_path)
                           "--data", "synthetic", "--output", "/proc/nope/r.json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 2 and time.monotonic() - t0 < 5, out.stderr
+
+
+def test_import_and_validate_refuse_a_number_a_float_cannot_hold_and_keep_nothing(tmp_path, dlbench_home):
+    """Found by a hostile tester (#26): an overflowing literal was "imported 1 report(s)" as Infinity, then skipped by
+    the history as invalid: imported and lost. Now it is refused where it enters, one line each."""
+    prepare(tmp_path)
+    env = {**os.environ, "DLBENCH_HOME": str(dlbench_home), "PYTHONPATH": str(ROOT)}
+    for name, words in (("inf.json", "holds a number too large for a float"),
+                        ("huge.json", "holds a number too large for a report")):
+        path = str(tmp_path / name)
+        imported = subprocess.run([sys.executable, "-m", "dlbench_gui", "import", path], capture_output=True,
+                                  text=True, env=env, timeout=120)
+        assert imported.returncode == 1 and "imported 0 report(s)" in imported.stdout
+        said = imported.stdout + imported.stderr
+        assert f"not imported: {name}: {words}" in said and "Traceback" not in said
+        valid = subprocess.run([sys.executable, "-m", "dlbench_gui", "validate", path], capture_output=True,
+                               text=True, env=env, timeout=120)
+        assert valid.returncode == 1 and words in valid.stdout + valid.stderr
+    assert not list((dlbench_home / "reports").glob("*.json"))
+
+
+def test_a_diverging_runs_nan_is_written_as_null_and_the_report_reads_back(tmp_path):
+    from dlbench_gui.core.store.report import RunReport, load_report
+
+    d = report_dict()
+    d["timing"]["epochs"][0]["loss"] = float("nan")
+    d["extra_curve"] = [1.0, float("inf"), float("-inf")]
+    path = RunReport.from_dict(json.loads(json.dumps(d)), source="test").save(tmp_path / "r.json")
+    text = path.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    back = load_report(path)
+    assert back.timing["epochs"][0]["loss"] is None and back.extra["extra_curve"] == [1.0, None, None]
+
+
+def test_numbers_are_said_without_overflow():
+    from dlbench_gui.core.durations import format_bytes, format_duration
+
+    assert format_duration(float("inf")) == "—" and format_duration(10**400) == "—"
+    assert format_duration(1e300) == "over 31,000 years" and format_bytes(10**400) == "—"
+    assert format_duration(90061) == "25 h 01 min"
+
+
+def test_a_line_break_in_a_csv_cell_never_starts_a_row_or_a_formula(tmp_path):
+    """A carriage return before a formula was written unquoted (#26): a spreadsheet read a new row starting with
+    a live formula. Cells with a line break are quoted now (CRLF rows), and a line that starts like a formula is
+    neutralised."""
+    import csv
+    import io
+
+    from dlbench_gui.core.store.report import RunReport
+    from dlbench_gui.export.csv_export import to_csv_text
+
+    d = report_dict()
+    d["status"], d["error"] = "failed", {"kind": "crash", "message": "died\r=cmd|' /C calc'!A0\n+SUM(A1)\r\n@x"}
+    text = to_csv_text([RunReport.from_dict(d, source="test")])
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 2  # the header and the one run
+    message = rows[1][rows[0].index("error_message")]
+    assert message.startswith("died") and all(not line.startswith(("=", "+", "-", "@"))
+                                              for line in message.replace("\r", "\n").split("\n"))
+    assert '"died\r\'=cmd' in text  # quoted, neutralised

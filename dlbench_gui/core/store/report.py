@@ -6,6 +6,7 @@ import dataclasses
 import datetime as _dt
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,13 +176,25 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a report may hold")
 
 
+HUGE_INTEGER = re.compile(r"(?<![\w.])-?\d{309,}")  # a number literal too large for a float (about 1.8e308)
+
+
 def parse_report_json(text: str, name: str) -> Any:
-    """JSON as a report file holds it: no NaN or Infinity, no nesting deep enough to exhaust the stack."""
+    """JSON as a report file holds it: no NaN or Infinity, no number a float cannot hold (an overflowing literal
+    such as 1e999 parses as infinity, a 400-digit integer cannot be shown), no nesting deep enough to exhaust the
+    stack."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant)
+        json.dumps(data, allow_nan=False)  # in C: an overflowing literal became infinity
+        if HUGE_INTEGER.search(text):
+            raise ValueError("holds a number too large for a report (309 digits or more)")
+        return data
     except json.JSONDecodeError as exc:
         raise ReportError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     except ValueError as exc:
+        if "Out of range float" in str(exc):
+            raise ReportError(f"{name}: holds a number too large for a float (a literal such as 1e999 reads as "
+                              "infinity), which no report may hold") from exc
         raise ReportError(f"{name}: {exc}") from exc
     except RecursionError:
         raise ReportError(f"{name}: nested too deeply to be a report") from None

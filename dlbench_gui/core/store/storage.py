@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -112,8 +113,28 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def without_non_finite(data: Any) -> Any:
+    """The data with every NaN and infinite float as null: JSON has no such numbers, and a reader would refuse them
+    (a diverging run's loss is NaN)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: without_non_finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [without_non_finite(v) for v in data]
+    return data
+
+
+def json_text(data: Any, **kwargs: Any) -> str:
+    """Strict JSON (never NaN or Infinity): the fast path as it is, else with such numbers as null."""
+    try:
+        return json.dumps(data, allow_nan=False, default=str, **kwargs)
+    except ValueError:
+        return json.dumps(without_non_finite(data), allow_nan=False, default=str, **kwargs)
+
+
 def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=1, sort_keys=False, default=str) + "\n")
+    return atomic_write_text(path, json_text(data, indent=1, sort_keys=False) + "\n")
 
 
 class Journal:
@@ -126,7 +147,7 @@ class Journal:
 
     def append(self, event: dict[str, Any], sync: bool = False) -> None:
         try:
-            self._fh.write(json.dumps(event, default=str) + "\n")
+            self._fh.write(json_text(event) + "\n")
             self._fh.flush()
             if sync:
                 os.fsync(self._fh.fileno())
