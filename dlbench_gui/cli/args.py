@@ -63,7 +63,7 @@ def _devices(text: str) -> int:
 def _cluster(text: str) -> tuple[str, ...]:
     try:
         return parse_cluster(text)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:  # never argparse's "invalid _cluster value"
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,15 +299,21 @@ def parse_address(address: Any) -> tuple[str, int]:
     """HOST:PORT (an IPv6 host in brackets) to (host, port), or a ConfigError saying what is wrong."""
     text = str(address).strip()
     host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ConfigError(f"{text!r} is not HOST:PORT (a port 1–65535), as in 192.168.1.20:12345")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    # ASCII digits only: str.isdigit() and int() take other scripts' digits (and int() fails past 4,300 of them)
+    if not sep or not host or not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"{text[:80]!r} is not HOST:PORT (a port 1–65535), as in 192.168.1.20:12345")
+    if ":" in host and not bracketed:  # an IPv6 address: which colon ends it cannot be told
+        raise ConfigError(f"{text[:80]!r}: an IPv6 address goes in brackets, as in [{host}]:{port}")
     return host, int(port)
 
 
 def parse_cluster(text: str) -> tuple[str, ...]:
     """--cluster HOST:PORT,HOST:PORT,... to a tuple, each address checked."""
     addresses = tuple(a.strip() for a in text.split(",") if a.strip())
+    if text.strip() and not addresses:  # only commas: not a cluster, and never an ordinary run in its place
+        raise ConfigError("--cluster lists no HOST:PORT (it holds only commas)")
     for a in addresses:
         parse_address(a)
     return addresses

@@ -62,6 +62,14 @@ BAD_INPUTS = [
     ("batch search output under /proc", ["maxbatch", "--model", "model_a", "--output", "/proc/nope/m.json"], None, 2,
      "/proc/nope is not a writable folder"),
     ("unknown command", ["frobnicate"], None, 2, "invalid choice"),
+    # the cluster list (#26, 18): never an ordinary run in its place, no internal names, ASCII ports, IPv6 bracketed
+    ("cluster of commas", ["run", "--profile", "custom", "--cluster", ",,,"], None, 2, "--cluster lists no HOST:PORT"),
+    ("cluster port in other digits", ["run", "--profile", "custom", "--cluster", "a:\u0661\u0662\u0663,b:2"], None, 2,
+     "is not HOST:PORT"),
+    ("cluster port of 5,000 digits", ["run", "--profile", "custom", "--cluster", "a:" + "1" * 5000 + ",b:1"], None, 2,
+     "is not HOST:PORT"),
+    ("cluster IPv6 unbracketed", ["run", "--profile", "custom", "--cluster", "fe80::1:1234,[::1]:5"], None, 2,
+     "an IPv6 address goes in brackets, as in [fe80::1]:1234"),
 ]
 
 
