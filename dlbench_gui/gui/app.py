@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
 import sys
 import time
 from typing import Callable
@@ -47,15 +49,43 @@ def _setup_logging() -> None:
     sys.excepthook = excepthook
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2: never a usage dump or a traceback
+        print(f"dlbench-gui: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more: {text!r}")
+    return value
+
+
 def parse_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    """The window's own options; the rest goes to Qt (e.g. -platform)."""
-    p = argparse.ArgumentParser(prog="dlbench", add_help=False)
+    """The window's own options; the rest goes to Qt (e.g. -platform). --help prints them and exits."""
+    p = _Parser(prog="dlbench-gui", description="Open the dlbench window (the same engine runs headless as `dlbench`; "
+                "`dlbench --help` lists its commands).", epilog="Other arguments go to Qt, e.g. -platform offscreen.")
     p.add_argument("--settings", metavar="INI", help="keep the window's settings in this file")
-    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+    p.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
                    help="close the window this long after its event loop starts (the packaged app's smoke test)")
     p.add_argument("--print-shown", action="store_true",
                    help="print 'shown <unix time>' on stderr once the event loop runs (start-up benchmark)")
     return p.parse_known_args(argv)
+
+
+def no_display_reason(qt_args: list[str], environ=os.environ, platform: str = sys.platform) -> str | None:
+    """Why no window can open here (Linux without DISPLAY or WAYLAND_DISPLAY, and no Qt platform named), in one line;
+    None where one can. Said before anything is written: Qt's own xcb failure would abort with a core dump."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM") or "-platform" in qt_args:
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("dlbench-gui: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set): run the benchmark from the "
+            "command line (dlbench run; dlbench --help), or set QT_QPA_PLATFORM=offscreen for a window nobody sees")
 
 
 def main(argv: list[str] | None = None, *, quit_after_s: float | None = None,
@@ -63,6 +93,10 @@ def main(argv: list[str] | None = None, *, quit_after_s: float | None = None,
     """Open the window. `quit_after_s` closes it that long after the event loop starts; `on_shown` runs once the
     loop runs; both also come from the command line (--quit-after, --print-shown)."""
     opts, qt_args = parse_options(list(argv or []))
+    reason = no_display_reason(qt_args)
+    if reason:
+        print(reason, file=sys.stderr)
+        return 2
     quit_after_s = quit_after_s if quit_after_s is not None else opts.quit_after
     settings_path = settings_path or opts.settings
     if on_shown is None and opts.print_shown:
