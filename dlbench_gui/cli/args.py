@@ -75,8 +75,8 @@ def add_backend(parser) -> None:
 def add_run_parser(sub) -> None:
     """`dlbench run`: what to run, how long, on what, and where the reports go."""
     r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
-    r.add_argument("--model", default="all", choices=[*MODELS, "all"])
-    r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"])
+    r.add_argument("--model", default="all", choices=[*MODELS, "all"], help="default: all (both models)")
+    r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"], help="default: all (both datasets)")
     r.add_argument("--profile", default="quick", choices=[*PROFILES, "kernels"],
                    help="quick (default): measure briefly and estimate the protocol; full: the published protocol; "
                         "custom: your own; kernels: the seed's simple kernels (dense and sparse matrix products on the "
@@ -85,11 +85,13 @@ def add_run_parser(sub) -> None:
     r.add_argument("--convolve2d", choices=("quick", "full"), default="quick",
                    help="with --profile kernels: quick (default) estimates convolve2d from a short measured pass, "
                         "with its interval; full measures it (10 epochs)")
-    r.add_argument("--epochs", type=int)
-    r.add_argument("--batch-size", type=int)
-    r.add_argument("--train-samples", type=int)
-    r.add_argument("--val-samples", type=int)
-    r.add_argument("--data", default="auto", help="auto, keras, synthetic, or a folder with the IDX .gz files / .npz")
+    r.add_argument("--epochs", type=int, help=f"custom or quick profile; default: {PROTOCOL_EPOCHS} as published (10 for "
+                   "the simple kernels)")
+    r.add_argument("--batch-size", type=int, help=f"default: {PROTOCOL_BATCH_SIZE} as published")
+    r.add_argument("--train-samples", type=int, help=f"default: {PROTOCOL_TRAIN_SAMPLES:,} as published")
+    r.add_argument("--val-samples", type=int, help=f"default: {PROTOCOL_VAL_SAMPLES:,} as published")
+    r.add_argument("--data", default="auto", help="auto (default: Keras' cache or a download, an imported folder, else "
+                   "synthetic), keras, synthetic, or a folder with the IDX .gz files / .npz")
     r.add_argument("--weights", default="auto", choices=WEIGHTS,
                    help="auto (default): ImageNet weights as published where Keras' cache has them or can download "
                         "them, else random; timings are the same either way")
@@ -98,13 +100,15 @@ def add_run_parser(sub) -> None:
                    help="Keras mixed-precision policy (the output layer stays float32); as published by default "
                         "(float32 for the models, mixed_float16 for the simple kernels). Other precisions are compared "
                         "with the baseline only under their label")
-    r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination")
+    r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination; default: 1")
     r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
-                   help="quick profile: time budget for the measured steps of each model and dataset")
+                   help="quick profile: at most this long for the measured steps of each model and dataset (a cap: a "
+                        "run stops sooner once its mean is known to ±2%%); default: %(default)g s")
     r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
     r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
     r.add_argument("--watchdog", type=_positive_float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS",
-                   help="stop a run whose child sends neither progress nor a heartbeat for this long")
+                   help="stop a run whose child sends neither progress nor a heartbeat for this long; default: "
+                        "%(default)g s")
     r.add_argument("--require-gpu", action="store_true",
                    help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
     d = r.add_argument_group("several devices or machines (tf.distribute; docs/distribution.md)")
@@ -121,10 +125,11 @@ def add_run_parser(sub) -> None:
     d.add_argument("--task-index", type=int, default=0, metavar="I", help="this machine's place in --cluster (0: chief)")
     d.add_argument("--cluster-timeout", type=_positive_float, default=120.0, metavar="SECONDS",
                    help="how long to wait for every worker to join")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--keep-checkpoint", action="store_true")
-    r.add_argument("--output", "-o", help="report file (one run) or folder (several)")
-    r.add_argument("--quiet", "-q", action="store_true")
+    r.add_argument("--seed", type=int, default=0, help="default: 0")
+    r.add_argument("--keep-checkpoint", action="store_true", help="keep the best model's checkpoint (default: removed)")
+    r.add_argument("--output", "-o", help="report file (one run) or folder (several); every report is also saved in "
+                   "the history")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress lines, only the results")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,7 @@ from ..core.view.card import card
 from ..core.view.words import pair_words
 from ..hardware import detect
 from .args import UsageError, check_run_output, configs_from_args
-from .text import ProgressPrinter, card_text, say_backend, summary_text, warn
+from .text import HISTORY_COLUMNS, ProgressPrinter, card_text, history_rows, say_backend, summary_text, table_text, warn
 
 
 class Interrupts:
@@ -128,9 +128,8 @@ def cmd_hw(a: argparse.Namespace) -> int:
 
 def cmd_history(a: argparse.Namespace) -> int:
     reports, problems = load_history()
-    for r in reports:
-        h = r.headline
-        print(f"{r.run_id}  {r.status:9s}  {r.profile:6s}  exec {format_duration(h['execution_time_s'])} ({h['kind']})")
+    if reports:
+        print(table_text(HISTORY_COLUMNS, history_rows(reports)))
     for p in problems:
         warn(f"skipped {p}")
     if not reports and not problems:

@@ -117,3 +117,33 @@ def say_backend(choice) -> None:
 
 def warn(text: str) -> None:
     print(f"dlbench: warning: {text}", file=sys.stderr, flush=True)
+
+
+HISTORY_COLUMNS = ("date", "model", "dataset", "profile", "precision", "backend", "status", "execution", "verdict",
+                   "machine load", "run id")
+
+
+def history_rows(reports: list[RunReport]) -> list[tuple[str, ...]]:
+    """`dlbench history`: one row a run, in the columns above (what the Results tab shows, and the verdict)."""
+    from ..core.measure import comparison, kernels
+    from ..core.view.words import load_words
+
+    rows = []
+    for r in reports:
+        h = r.headline
+        k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+        total = (((k or {}).get("comparison") or {}).get("setup-1") or {}).get("total_ratio")
+        verdict = (f"kernels {kernels.slowest_ratio_words(total)} setup 1" if total else "kernels: no verdict") if k \
+            else comparison.verdict(r).level.replace("_", " ")
+        execution = "—" if h["kind"] == "none" else f"{format_duration(h['execution_time_s'])} ({h['kind']})"
+        rows.append((r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
+                     DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.config.get("precision") or "float32",
+                     BACKEND_NAMES[backend_of(r.software)], r.status, execution, verdict,
+                     load_words((r.findings or {}).get("interference")) or "not measured", r.run_id))
+    return rows
+
+
+def table_text(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, two spaces apart."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    return "\n".join("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in (header, *rows))

@@ -318,7 +318,8 @@ class ResultsView(QWidget):
         self.table.insertRow(row)
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
                   DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
-                  format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]), h["kind"],
+                  format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]),
+                  "—" if h["kind"] == "none" else h["kind"],
                   load_words((r.findings or {}).get("interference")),
                   distribution.short_label(r) or "1",
                   (r.error or {}).get("title", "") if r.status != "completed" else ""]

@@ -132,3 +132,45 @@ def test_models_failing_is_one_line_and_exit_1_with_a_worker_that_dies(monkeypat
     assert cli.main(["models"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("dlbench: failed: the worker ended without describing the models")
+
+
+def test_run_help_gives_a_newcomer_the_defaults():
+    """#26, 12: `dlbench run --help` said no defaults."""
+    text = " ".join(dlbench("run", "--help").stdout.split())
+    for words in ("--model {model_a,model_b,all} default: all (both models)", "default: all (both datasets)",
+                  "quick (default): measure briefly", "default: 45 s", "default: 100 as published",
+                  "default: 64 as published", "a cap: a run stops sooner"):
+        assert words in text, words
+
+
+def test_history_is_a_table_with_date_verdict_precision_backend_and_load_and_a_cancelled_run_has_no_figures(
+        tmp_path):
+    """#26, 12 and 5: `dlbench history` had no date, verdict, reliability, precision or backend column and its
+    columns did not line up; a cancelled run said "exec — (measured)"."""
+    import os
+
+    from tests.reports import report_dict
+
+    reports = tmp_path / "home" / "reports"
+    reports.mkdir(parents=True)
+    done = report_dict(run_id="done-run", created_at="2026-11-29T10:00:00+00:00", config__precision="mixed_bfloat16",
+                       findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.3}})
+    stopped = report_dict(run_id="stopped-run", created_at="2026-11-29T11:00:00+00:00", status="cancelled",
+                          error={"kind": "cancelled", "title": "Cancelled", "message": "stopped"})
+    stopped["timing"] = {"epochs": []}
+    for d in (done, stopped):
+        (reports / f"{d['run_id']}.json").write_text(json.dumps(d))
+    out = subprocess.run([sys.executable, "-m", "dlbench_gui", "history"], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "DLBENCH_HOME": str(tmp_path / "home")}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    header, *rows = out.stdout.splitlines()
+    for column in ("date", "model", "dataset", "profile", "precision", "backend", "status", "execution", "verdict",
+                   "machine load", "run id"):
+        assert column in header
+    assert len(rows) == 2 and all(r.index(r.split()[-1]) == header.index("run id") for r in rows)  # aligned
+    by_id = {r.split()[-1]: r for r in rows}
+    assert "2026-11-29 10:00" in by_id["done-run"] and "mixed_bfloat16" in by_id["done-run"]
+    assert "TensorFlow" in by_id["done-run"] and "UNRELIABLE: 30% busy" in by_id["done-run"]
+    assert "not comparable" in by_id["done-run"]  # the recorded run is a custom protocol
+    execution = by_id["stopped-run"][header.index("execution"):header.index("verdict")].strip()
+    assert execution == "—" and "(measured)" not in by_id["stopped-run"]

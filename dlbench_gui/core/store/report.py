@@ -122,7 +122,8 @@ class RunReport:
 
     @property
     def headline(self) -> dict[str, Any]:
-        """The figure to compare with the baseline: measured for full/custom, estimated for quick."""
+        """The figure to compare with the baseline: measured for full/custom, estimated for quick; a run that did not
+        complete has `partial` figures (the epochs that finished) or `none`."""
         if self.estimate:
             return {
                 "execution_time_s": self.estimate.get("execution_time_s"),
@@ -130,11 +131,14 @@ class RunReport:
                 "inference_time_s": self.estimate.get("inference_time_s"),
                 "kind": "estimated",
             }
+        kind = "measured"
+        if self.status != "completed":  # a cancelled or failed run measured nothing whole
+            kind = "partial" if self.execution_time_s else "none"
         return {
             "execution_time_s": self.execution_time_s,
             "execution_time_ci95_s": None,
             "inference_time_s": self.inference_time_s,
-            "kind": "measured",
+            "kind": kind,
         }
 
     def with_changes(self, **changes: Any) -> "RunReport":
