@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -21,6 +21,7 @@ from ..core.store.report import RunReport
 from ..core.view.ticks import nice_ticks, tick_label, time_ticks
 from ..core.view.words import cluster_words, load_words
 from ..export.html_report import card_details_html, card_html, detail_html
+from .setup_panel import DoubleSpinBox
 
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Devices",
            "Error"]
@@ -251,7 +252,7 @@ class ResultsView(QWidget):
         self.repeats.setWordWrap(True)
         self.repeats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.repeats.setVisible(False)
-        self.budget = QDoubleSpinBox()
+        self.budget = DoubleSpinBox()
         self.budget.setRange(0.5, 10_000)
         self.budget.setValue(comparison.DEFAULT_BUDGET_H)
         self.budget.setSuffix(" h")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.backend_choice import BACKEND_NAMES, choose_backend
 from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, KERNELS_DATASET, KERNELS_MODEL, KERNELS_PRECISION,
@@ -31,8 +31,35 @@ DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Ke
               ("synthetic", "Synthetic stand-in")]
 
 
+class WheelOnlyWhenFocused:
+    """A spin box or combo box that takes the mouse wheel only once clicked or tabbed into: scrolling the setup
+    column over it must not change a setting (#26: the wheel turned Quick into Custom and 45 s into 25 s)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus from the wheel itself
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area around it
+
+
+class SpinBox(WheelOnlyWhenFocused, QSpinBox):
+    pass
+
+
+class DoubleSpinBox(WheelOnlyWhenFocused, QDoubleSpinBox):
+    pass
+
+
+class ComboBox(WheelOnlyWhenFocused, QComboBox):
+    pass
+
+
 def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    s = QSpinBox()
+    s = SpinBox()
     s.setRange(low, high)
     s.setValue(value)
     s.setSingleStep(step)
@@ -42,7 +69,7 @@ def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
 
 def combo(items: list[tuple[str, str]], tooltip: str | None = None, min_chars: int | None = None) -> QComboBox:
     """A choice among (key, text) items; `min_chars`: it sizes to that many characters, not to its longest text."""
-    c = QComboBox()
+    c = ComboBox()
     for key, text in items:
         c.addItem(text, key)
     if tooltip:
