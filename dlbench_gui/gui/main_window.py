@@ -176,7 +176,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def stop(self) -> None:
         if self.controller is not None and self.running:
-            self.status.setText("Stopping…")
+            self.status_line.stop_requested()  # "Stopping…" until the session has ended
+            self.setup.stop_button.setText("Stopping…")
+            self.setup.stop_button.setEnabled(False)
             self.controller.stop()
         self.maxbatch.stop()
 

@@ -72,6 +72,11 @@ class StatusLine(QObject):
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self.refresh)
         self.session: RunSession | None = None
+        self.stopping = False  # Stop (Esc) was pressed: said until the session ends, not overwritten each second
+
+    def stop_requested(self) -> None:
+        self.stopping = True
+        self.refresh()
 
     def say(self, text: str, colour: str = "", tooltip: str | None = None) -> None:
         self.label.setStyleSheet(f"color: {colour};" if colour else "")
@@ -81,6 +86,7 @@ class StatusLine(QObject):
 
     def follow(self, session: RunSession) -> None:
         self.session = session
+        self.stopping = False
         self.progress.setVisible(True)
         self.progress.setValue(0)
         self.say("Starting…")
@@ -94,6 +100,10 @@ class StatusLine(QObject):
         p = s.progress()
         self.progress.setValue(int(p.overall * 1000))
         self.progress.setFormat(f"{100 * p.overall:.0f}%")
+        if self.stopping:  # the run ends within seconds: no ETA for work that will not be done
+            self.eta.setText("")
+            self.label.setText(f"Stopping… (the report is kept as cancelled) — {s.status_text()}")
+            return
         self.eta.setText(f"ETA {format_duration(p.eta_s)}  ")
         self.label.setText(s.status_text())
 

@@ -311,6 +311,7 @@ class SetupPanel(QGroupBox):
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
+        self.stop_button.setText("Stop  (Esc)")  # after "Stopping…"
         for w in (*self.model_boxes.values(), *self.dataset_boxes.values(), self.profile_combo, self.data_combo,
                   self.import_button, self.repeat, self.precision_combo, self.devices, self.scaling_combo,
                   self.backend_combo):

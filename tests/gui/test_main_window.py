@@ -133,9 +133,14 @@ def test_stop_during_a_real_run_cancels_it_and_leaves_no_child(make_window, qtbo
     qtbot.waitUntil(lambda: w.plots.point_count("loss") > 0, timeout=300_000)
     t0 = time.monotonic()
     w.act_stop.trigger()  # the Esc shortcut's action (offscreen windows get no key focus)
+    # Esc is answered at once, and the answer stays (#26, 10): the status line's next tick does not overwrite it
+    assert w.status.text().startswith("Stopping…") and w.setup.stop_button.text() == "Stopping…"
+    w.status_line.refresh()
+    assert w.status.text().startswith("Stopping…") and not w.setup.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=15_000)
     assert time.monotonic() - t0 < 10
     assert w.results.reports[0].status == "cancelled"
+    assert w.setup.stop_button.text() == "Stop  (Esc)" and not w.status.text().startswith("Stopping")
     assert pids and not children_alive(pids)
 
 
