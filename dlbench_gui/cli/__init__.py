@@ -9,6 +9,7 @@ import time
 from ..core.config import ConfigError
 from ..core.errors import WorkFailed
 from ..core.store.report import ReportError
+from ..core.store.storage import DiskFullError
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
 from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except WorkFailed as exc:
         print(f"dlbench: failed: {exc}", file=sys.stderr)
+        return 1
+    except DiskFullError as exc:  # work that failed (the paths were fine): 1, as for every failed work
+        print(f"dlbench: failed: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) and str(exc.filename) not in str(exc.strerror) else ""

@@ -85,7 +85,11 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(f"report{'s' if several else ''} written to {out}", file=sys.stderr)
     if any(r.status == "cancelled" for r in reports):
         return 130
-    return 0 if all(r.status == "completed" for r in reports) else 1
+    failed = [r for r in reports if r.status != "completed"]
+    if failed:  # the last line says it, as for every failed command
+        kinds = sorted({(r.error or {}).get("kind") or "error" for r in failed})
+        print(f"dlbench: failed: {len(failed)} of {len(reports)} run(s) ({', '.join(kinds)})", file=sys.stderr)
+    return 0 if not failed else 1
 
 
 def _report_done(progress: RunSession, report: RunReport, remaining: list[BenchmarkConfig]) -> None:
@@ -127,6 +131,9 @@ def cmd_hw(a: argparse.Namespace) -> int:
 
 
 def cmd_history(a: argparse.Namespace) -> int:
+    from ..core.store.storage import reports_dir
+
+    reports_dir()  # a data folder that cannot be: one line, exit 2 (DataDirError), not a warning and exit 0
     reports, problems = load_history()
     if reports:
         print(table_text(HISTORY_COLUMNS, history_rows(reports)))

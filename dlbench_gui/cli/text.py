@@ -100,8 +100,9 @@ def summary_text(r: RunReport) -> str:
 
 def card_text(c: Card) -> str:
     """The result card as lines of text: badge, sentence, recommendation, interval, warning, runs set aside."""
+    advice = c.recommendation.replace("Press Start to measure", "Run `dlbench run` to measure")  # the window's words
     lines = [f"== {c.badge.upper()} ==", *([c.preliminary] if c.preliminary else []), c.sentence,
-             f"What to do: {c.recommendation}"]
+             f"What to do: {advice}"]
     lines += [x for x in (c.interval, c.warning) if x] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
     if c.kernels:

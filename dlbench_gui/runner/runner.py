@@ -161,7 +161,14 @@ class BenchmarkRunner:
         try:
             self._save(report)
         except storage.DiskFullError as exc:
-            report = report.with_changes(status="failed", error=error_dict("disk_full", str(exc)))
+            if (report.error or {}).get("kind") != "disk_full":  # the run's own disk_full says where it filled
+                report = report.with_changes(status="failed", error=error_dict("disk_full", str(exc)))
+            if not self.keep_checkpoint:  # a partial checkpoint is what filled the disk: its space holds the report
+                remove_checkpoints(self.run_dir)
+            try:
+                self._save(report)
+            except storage.DiskFullError:
+                pass  # nothing can be written; the CLI and the window still say it, and recovery finds the run
         keep = self.keep_checkpoint and report.status == "completed"
         if self.sharing is None or self.sharing.release(self.place, self.run_dir, keep=keep):
             if not keep:

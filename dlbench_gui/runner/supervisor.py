@@ -33,7 +33,15 @@ class ChildOutcome:
     epochs: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] | None = None
     kernels: dict[str, Any] | None = None  # the simple kernels' matrix parts, as said before convolve2d
+    phase: str | None = None  # the child's last phase (a failure says where it happened)
     returncode: int | None = None
+
+
+def where_it_filled(error: dict[str, Any] | None, phase: str | None) -> dict[str, Any] | None:
+    """A full disk's error with the phase it happened in (saving the checkpoint, training …), in words."""
+    if not error or error.get("kind") != "disk_full" or not phase:
+        return error
+    return {**error, "phase": phase, "message": f"{error.get('message')} (while {ev.PHASE_WORDS.get(phase, phase)})"}
 
 
 class Pump:
@@ -83,8 +91,10 @@ class Pump:
             return
         if isinstance(event, ev.Hello):
             self.hello(event)
-        elif isinstance(event, ev.Phase) and self.sampler is not None:
-            self.sampler.mark(phase=event.phase, epoch=event.epoch)
+        elif isinstance(event, ev.Phase):
+            self.out.phase = event.phase
+            if self.sampler is not None:
+                self.sampler.mark(phase=event.phase, epoch=event.epoch)
         elif isinstance(event, ev.EpochEnd):
             self.out.epochs.append(event.record)
             self.on_epoch(self.out.epochs)
@@ -184,9 +194,10 @@ class Supervisor:
         out = pump.out
         out.returncode = rc
         if pump.forced_error is not None:
-            out.error = pump.forced_error
+            out.error = where_it_filled(pump.forced_error, out.phase)
             return out
         out.status, out.error = self.classify(pump, out, rc, tail, sampler, task)
+        out.error = where_it_filled(out.error, out.phase)
         if out.status == "completed":
             out.result = payload_of(pump.final, task)
         return out

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -14,7 +15,7 @@ from dlbench_gui.core.store.report import RunReport, load_report
 from dlbench_gui.runner.maxbatch import find_max_batch, probe
 from dlbench_gui.runner.recovery import recover_interrupted
 from dlbench_gui.runner.runner import BenchmarkRunner
-from tests.conftest import tiny_config
+from tests.conftest import ROOT, tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +86,26 @@ def test_a_full_disk_while_saving_the_checkpoint_is_reported_as_disk_full(tiny_d
     assert report.status == "failed"
     assert report.error["kind"] == "disk_full", report.error
     assert load_report(runner.report_path).error["kind"] == "disk_full"
+
+
+def test_a_disk_that_fills_for_the_report_too_ends_as_disk_full_with_its_phase_never_running(tiny_disk):
+    """#26, 17: with the report on the same full disk, the report stayed `running` (history said so after dlbench
+    had exited), the error named the report file, and the CLI printed no final line. The partial checkpoint's space
+    is given back first, so the report is written as failed: disk_full, saying where the disk filled."""
+    home = tiny_disk / "home"
+    out = subprocess.run([sys.executable, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist",
+                          "--data", "synthetic", "--profile", "custom", "--epochs", "1", "--train-samples", "256",
+                          "--val-samples", "64", "--weights", "random", "--quiet"], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "DLBENCH_HOME": str(home)}, timeout=600)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert out.stderr.strip().splitlines()[-1] == "dlbench: failed: 1 of 1 run(s) (disk_full)"
+    assert "could not finish here: the disk filled while saving the checkpoint" in out.stdout
+    [path] = (home / "reports").glob("*.json")
+    report = load_report(path)
+    assert report.status == "failed" and report.error["kind"] == "disk_full" and report.error["phase"] == "saving"
+    history = subprocess.run([sys.executable, "-m", "dlbench_gui", "history"], capture_output=True, text=True,
+                             cwd=ROOT, env={**os.environ, "DLBENCH_HOME": str(home)}, timeout=120)
+    assert " failed " in history.stdout and " running " not in history.stdout
 
 
 def test_the_app_killed_mid_run_is_found_at_next_start_and_kept_as_interrupted(dlbench_home):

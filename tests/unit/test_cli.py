@@ -174,3 +174,12 @@ def test_history_is_a_table_with_date_verdict_precision_backend_and_load_and_a_c
     assert "not comparable" in by_id["done-run"]  # the recorded run is a custom protocol
     execution = by_id["stopped-run"][header.index("execution"):header.index("verdict")].strip()
     assert execution == "—" and "(measured)" not in by_id["stopped-run"]
+
+
+def test_the_cli_never_gives_the_windows_advice():
+    """#26, 19: after a hang the CLI printed "Press Start"; it names its own command."""
+    from dlbench_gui.cli.text import card_text
+    from dlbench_gui.core.view.card import card
+
+    text = card_text(card([], first_run_s=300))
+    assert "Press Start" not in text and "Run `dlbench run` to measure this machine (about 5 min 00 s)" in text

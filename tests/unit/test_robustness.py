@@ -43,6 +43,7 @@ BAD_INPUTS = [
     ("output under a file", ["run", "--model", "model_a", "--dataset", "mnist", "--data", "synthetic",
       "--output", "{tmp}/a-file/r.json"], None, 2, "a-file is a file, not a folder"),
     ("data folder cannot be created", ["run", "--data", "synthetic"], "/proc/dlbench-home", 2, "set DLBENCH_HOME"),
+    ("data folder is a file", ["history"], "{tmp}/a-file", 2, "a-file is a file, not a folder"),
     ("data folder read-only", ["run", "--data", "synthetic"], "/sys/kernel", 2, "cannot write in its data folder"),
     ("import into a read-only data folder", ["import", GOOD], "/sys/kernel", 2, "cannot write in its data folder"),
     ("export of a missing file", ["export", "/no/such/report.json", "--output", "{tmp}/x.csv"], None, 2, "report.json: cannot be read"),
@@ -81,7 +82,7 @@ def test_bad_input_gives_one_line_and_writes_nothing_out_of_place(tmp_path, dlbe
     before = sorted(p.name for p in scratch.iterdir())
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    env = {**os.environ, "DLBENCH_HOME": home or str(dlbench_home)}
+    env = {**os.environ, "DLBENCH_HOME": (home or str(dlbench_home)).replace("{tmp}", str(scratch))}
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "dlbench_gui", *[a.replace("{tmp}", str(scratch)) for a in args]],
                          capture_output=True, text=True, cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)}, timeout=120)

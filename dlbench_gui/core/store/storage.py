@@ -33,7 +33,9 @@ def _made(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataDirError(exc.errno, f"dlbench's data folder {path} cannot be created ({exc.strerror or exc}); "
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker is not None else (exc.strerror or str(exc))
+        raise DataDirError(exc.errno, f"dlbench's data folder {_root()} cannot be used ({why}); "
                                       "set DLBENCH_HOME to a folder you can write") from None
     return path
 

@@ -10,6 +10,7 @@ from ..measure import comparison, interference, kernels
 from . import present
 from .words import pair_words
 from ..config import KERNELS_MODEL
+from ..wire.events import PHASE_WORDS
 from ..durations import format_duration
 from ..store.report import RunReport
 
@@ -182,6 +183,9 @@ def _words(v: comparison.Verdict, r: RunReport, budget_h: float) -> tuple[str, s
         advice = e.get("suggestion") or "Reduce the batch size or the model, or use a machine with more memory."
         if largest:
             advice = f"The largest batch that fits here is {largest}. " + advice
+        if e.get("kind") == "disk_full":  # the disk, not the batch: where it filled
+            where = f" while {PHASE_WORDS.get(e['phase'], e['phase'])}" if e.get("phase") else ""
+            return f"{combo(r)} could not finish here: the disk filled{where}.", advice
         return (f"{combo(r)} cannot run as configured here: {(e.get('title') or e.get('kind') or 'a resource error').lower()}"
                 f" at batch {bs}.", advice)
     if v.level == "incomplete":
