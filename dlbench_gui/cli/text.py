@@ -105,6 +105,9 @@ def card_text(c: Card) -> str:
              f"What to do: {advice}"]
     lines += [x for x in (c.interval, c.warning) if x] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
+    lines += [f"  {line} (not the badge: the published figures are float32)" for line in c.precisions]
+    if c.all_disturbed:
+        lines.append("No run on a quiet machine exists yet: this verdict stands on disturbed runs.")
     if c.kernels:
         lines += ["== SIMPLE KERNELS ==", *c.kernels]
     return "\n".join(lines)

@@ -48,6 +48,9 @@ def card_html(c: Card, details: bool = True) -> str:
         parts.append(f"<p style='color:#cf222e'><b>{escape(c.warning)}</b></p>")
     for note in c.notes:
         parts.append(f"<p style='color:#57606a'>{escape(note)}</p>")
+    if c.precisions:  # other precisions: labelled lines of their own, never the badge
+        parts.append("<p><b>Other precisions</b> (the published figures are float32):</p><ul>"
+                     + "".join(f"<li>{escape(line)}</li>" for line in c.precisions) + "</ul>")
     if c.kernels:  # the simple kernels' own verdict: another test, beside the models' badge; its parts with the details
         parts.append(f"<h4>Simple kernels</h4><p style='font-size:12pt'><b>{escape(c.kernels[0])}</b></p>")
     if details:
@@ -63,9 +66,13 @@ def card_details_html(c: Card) -> str:
     if c.basis:
         parts.append("<p style='color:#444'><b>Based on:</b></p><ul>" + "".join(f"<li>{escape(b)}</li>" for b in c.basis)
                      + "</ul>")
+    if c.all_disturbed:  # the usual rule's words would contradict the card: say what it stands on
+        parts.append("<p style='color:#cf222e'><b>No run on a quiet machine exists yet:</b> this verdict stands on "
+                     "runs that other programs disturbed. Close them and run again for a verdict to trust.</p>")
     if c.set_aside:
-        parts.append("<p style='color:#444'><b>Not counted</b> (cancelled, failed or disturbed runs; a completed run "
-                     "on a quiet machine decides):</p><ul>"
+        why = ("cancelled, failed or disturbed runs" if c.all_disturbed else
+               "cancelled, failed or disturbed runs; a completed run on a quiet machine decides")
+        parts.append(f"<p style='color:#444'><b>Not counted</b> ({why}):</p><ul>"
                      + "".join(f"<li>{escape(b)}</li>" for b in c.set_aside) + "</ul>")
     parts.append(f"<p style='color:#666; font-size:8pt'><b>Rule:</b> {escape(c.rule)}</p>")
     if c.kernels:

@@ -23,8 +23,8 @@ from ..core.view.words import cluster_words, load_words
 from ..export.html_report import card_details_html, card_html, detail_html
 from .setup_panel import DoubleSpinBox
 
-COLUMNS = ["When", "Model", "Dataset", "Profile", "Status", "Execution", "Inference", "Figures", "Machine load", "Devices",
-           "Error"]
+COLUMNS = ["When", "Model", "Dataset", "Profile", "Precision", "Status", "Execution", "Inference", "Figures",
+           "Machine load", "Devices", "Error"]
 
 
 def grouped(reports: list[RunReport]) -> list[RunReport]:
@@ -318,7 +318,7 @@ class ResultsView(QWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
-                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.status,
+                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.config.get("precision") or "float32", r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]),
                   "—" if h["kind"] == "none" else h["kind"],
                   load_words((r.findings or {}).get("interference")),
@@ -326,9 +326,10 @@ class ResultsView(QWidget):
                   (r.error or {}).get("title", "") if r.status != "completed" else ""]
         for col, v in enumerate(values):
             item = QTableWidgetItem(v)
-            if col == 9 and cluster:  # the cluster's reports sit together; each says how its workers ended
+            name = COLUMNS[col]
+            if name == "Devices" and cluster:  # the cluster's reports sit together; each says how its workers ended
                 item.setToolTip(cluster_words(cluster))
-            if (col == 4 and r.status != "completed") or (col == 8 and interference.interfered(r)):
+            if (name == "Status" and r.status != "completed") or (name == "Machine load" and interference.interfered(r)):
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, col, item)
 

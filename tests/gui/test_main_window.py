@@ -110,7 +110,7 @@ def test_a_real_tiny_run_started_with_start_finishes_and_adds_a_row(make_window,
     assert w.running and not w.setup.start_button.isEnabled()
     qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=300_000)
     assert w.results.table.rowCount() == 2
-    assert w.results.table.item(0, 4).text() == "completed"
+    assert w.results.table.item(0, 5).text() == "completed"
     r = w.results.reports[0]
     assert r.status == "completed" and r.timing["execution_time_s"] > 0 and r.timing["inference"]["total_s"] > 0
     assert w.plots.point_count("loss") == 2 and w.plots.point_count("cpu") > 0

@@ -45,9 +45,12 @@ def test_the_result_card_stands_on_the_latest_completed_run_and_lists_the_rest(m
     assert not w.results.card.details.isHidden() and "Rule:" in w.results.card.details.text()
     assert "Not counted" in w.results.card.details.text()
     # the table says which run was measured on a busy machine
-    rows = {w.results.table.item(r, 0).text(): w.results.table.item(r, 8).text()
+    rows = {w.results.table.item(r, 0).text(): w.results.table.item(r, 9).text()
             for r in range(w.results.table.rowCount())}
     assert rows["2026-11-29 09:00"] == "UNRELIABLE: 49% busy"
+    t = w.results.table  # which precision each run used, beside its profile (#26, 3)
+    assert t.horizontalHeaderItem(4).text() == "Precision" and {t.item(r, 4).text() for r in range(t.rowCount())} == {
+        "float32"}
     # a tighter budget changes the card at once
     with qtbot.waitSignal(w.results.card.changed, timeout=2000) as blocker:
         w.results.budget.setValue(10)
@@ -245,10 +248,10 @@ def test_a_clusters_imported_reports_sit_together_chief_first_with_how_each_ende
     save(worker(1, "2026-11-29T10:00:40+00:00", "failed"), other, worker(0, "2026-11-29T10:00:00+00:00"))
     w = make_window()
     t = w.results.table
-    devices = [t.item(r, 9).text() for r in range(t.rowCount())]
+    devices = [t.item(r, 10).text() for r in range(t.rowCount())]
     assert devices == ["2 replicas, 2 machines, worker 0", "2 replicas, 2 machines, worker 1", "1"]
-    assert "worker 0: completed; worker 1: failed" in t.item(1, 9).toolTip()
-    assert t.item(1, 10).text() == "A worker of the cluster was lost"
+    assert "worker 0: completed; worker 1: failed" in t.item(1, 10).toolTip()
+    assert t.item(1, 11).text() == "A worker of the cluster was lost"
 
 
 def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_the_end(make_window, qtbot):

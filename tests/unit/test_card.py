@@ -95,6 +95,33 @@ def test_a_run_at_another_precision_is_compared_only_under_its_label():
     from dlbench_gui.core.measure import comparison
 
     bf16 = quick(8 * 3600, [7 * 3600, 9 * 3600], config={**PUBLISHED, "profile": "quick", "precision": "mixed_bfloat16"})
-    assert "here at mixed_bfloat16 precision (the published figures are float32) against" in cards.card([bf16]).sentence
+    alone = cards.card([bf16])  # the badge stands on float32 runs only (#26, 3): the bf16 run has its own line
+    assert alone.level == "incomplete" and "No float32 run yet" in alone.sentence
+    assert alone.precisions == ["In mixed_bfloat16: Model A on MNIST would take 8 h 00 min here: about 12x slower than "
+                                "the slowest published RTX setup (float32)"]
     assert comparison.verdict(bf16).text.endswith("; at mixed_bfloat16 precision (the published figures are float32)")
     assert "precision" not in cards.card([quick(8 * 3600, [7 * 3600, 9 * 3600])]).sentence
+
+
+def test_a_later_run_in_another_precision_never_replaces_the_float32_one_on_the_badge():
+    """#26, 3: after a bf16 run the card was "based on" the bf16 MNIST run and the float32 one vanished."""
+    f32 = quick(20 * 3600, [18 * 3600, 22 * 3600])
+    bf16 = quick(8 * 3600, [7 * 3600, 9 * 3600], "2026-11-30T10:00:00+00:00",
+                 config={**PUBLISHED, "profile": "quick", "precision": "mixed_bfloat16"})
+    c = cards.card([f32, bf16])
+    assert "20 h 00 min" in c.sentence and "8 h 00 min" not in c.sentence and "mixed_bfloat16" not in " ".join(c.basis)
+    assert len(c.precisions) == 1 and c.precisions[0].startswith("In mixed_bfloat16: Model A on MNIST would take 8 h")
+
+
+def test_when_every_counted_run_was_disturbed_the_card_says_no_quiet_run_exists():
+    """#26, 4: "a completed run on a quiet machine decides" contradicted a card standing on disturbed runs only."""
+    from dlbench_gui.cli.text import card_text
+    from dlbench_gui.export.html_report import card_details_html
+
+    busy = quick(17 * 3600, [15 * 3600, 19 * 3600],
+                 findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.27}})
+    c = cards.card([busy])
+    assert c.all_disturbed and "No run on a quiet machine exists yet" in card_details_html(c)
+    assert "a completed run on a quiet machine decides" not in card_details_html(c)
+    assert "No run on a quiet machine exists yet" in card_text(c)
+    assert not cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])]).all_disturbed

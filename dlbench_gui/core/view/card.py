@@ -32,6 +32,8 @@ class Card:
     notes: list[str] = field(default_factory=list)  # what else qualifies the figures (weights, data)
     preliminary: str | None = None  # runs of the session still to come: the verdict may change when they finish
     kernels: list[str] = field(default_factory=list)  # the simple kernels' own verdict and parts, apart from the models'
+    precisions: list[str] = field(default_factory=list)  # runs in another precision: their own labelled lines
+    all_disturbed: bool = False  # every run the verdict stands on was disturbed: no quiet run exists yet
 
 
 def combo(r: RunReport) -> str:
@@ -100,7 +102,12 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
     quick run would take here, for the empty card. `pending`: the runs of the session still to come, in words: the
     card is then preliminary, and says so."""
     models = [r for r in reports if r.model != KERNELS_MODEL]
-    c = replace(_card(models, budget_h, first_run_s), kernels=kernels_lines(reports))
+    published = [r for r in models if precision_of(r) == "float32"]  # the published comparison: float32 runs
+    c = replace(_card(published, budget_h, first_run_s), kernels=kernels_lines(reports),
+                precisions=precision_lines([r for r in models if precision_of(r) != "float32"]))
+    if c.precisions and not published:
+        c = replace(c, sentence="No float32 run yet: the published figures are float32, so the verdict stands on "
+                                "float32 runs; the runs in other precisions are on lines of their own.")
     if c.kernels and not models:
         c = replace(c, sentence="Neither model has been measured here yet: the simple kernels below are a test of "
                                 "their own, compared with the same published setups.")
@@ -110,6 +117,28 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
     return replace(c, badge=f"{c.badge} (preliminary)",
                    preliminary=f"Preliminary: {n} run{'s' if n > 1 else ''} of this session still to come "
                                f"({', '.join(pending)}); the verdict may change when {'they finish' if n > 1 else 'it finishes'}.")
+
+
+def precision_of(r: RunReport) -> str:
+    return (r.config or {}).get("precision") or "float32"
+
+
+def precision_lines(reports: list[RunReport]) -> list[str]:
+    """The latest completed run of each model, dataset and precision other than float32, each on a labelled line of
+    its own: the published figures are float32, so the badge never stands on them (nor does one replace a float32
+    run)."""
+    latest: dict[tuple[str, str, str], RunReport] = {}
+    for r in sorted(reports, key=lambda r: r.created_at):
+        if r.status == "completed" and r.headline.get("execution_time_s"):
+            latest[(r.model, r.dataset, precision_of(r))] = r
+    lines = []
+    for (_m, _d, precision), r in sorted(latest.items()):
+        h, ratio = r.headline, _ratio(r)
+        what = "would take" if h.get("kind") == "estimated" else "took"
+        against = f": {times_words(ratio).lower()} than the slowest published RTX setup (float32)" if ratio else ""
+        lines.append(f"In {precision}: {combo(r)} {what} {format_duration(h['execution_time_s'])} here"
+                     f"{comparison.backend_words(r)}{against}")
+    return lines
 
 
 def kernels_lines(reports: list[RunReport]) -> list[str]:
@@ -163,7 +192,8 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
     if any(r.config.get("data_source") == "synthetic" for _, r in judged):
         notes.append("Measured on synthetic images: the timings are valid, the accuracy is not.")
     return Card(v.level, BADGES[v.level], sentence, recommendation, interval, warnings[0] if warnings else None,
-                basis, aside_words, rule, notes)
+                basis, aside_words, rule, notes,
+                all_disturbed=all(r.status == "completed" and interference.interfered(r) for _, r in judged))
 
 
 def _ratio(r: RunReport) -> float | None:
