@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 from ..core.backend_choice import choose_backend
@@ -211,15 +212,22 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
     if a.output:
         check_writable(Path(a.output).parent)
     check_data_dir()
-    Interrupts().install()  # each probe is short and disposable: Ctrl+C ends the search at once
+    stop = threading.Event()
+    # Ctrl+C once: the probe in progress is stopped and what was found is kept (a lower bound); twice: at once
+    Interrupts(types.SimpleNamespace(stop=stop.set)).install()
     choice = choose_backend(a.backend, detect.detect())
     say_backend(choice)
     result = find_max_batch(a.model, a.dataset, start=a.start, limit=a.max_batch, backend=choice.name,
                             host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
+                            stop_event=stop,
                             on_probe=lambda p: print(f"  batch {p['batch_size']}: {p['outcome']}"
                                                      + (f", peak RSS {format_bytes(p.get('peak_rss_bytes'))}" if p.get('peak_rss_bytes') else ""),
                                                      file=sys.stderr, flush=True))
-    print(f"largest batch that fits: {result['max_batch_size']}")
+    if result.get("lower_bound"):
+        print(f"largest batch that fits: at least {result['max_batch_size']} (the search was stopped; a larger one "
+              "may fit too)")
+    else:
+        print(f"largest batch that fits: {result['max_batch_size']}")
     if a.output:
         atomic_write_json(a.output, result)
     return 0 if result["max_batch_size"] else 1

@@ -34,8 +34,11 @@ class MaxBatchFlow(QObject):
         if self.busy:
             return
         limit, ok = QInputDialog.getDouble(self._parent, "Find largest batch",
-                                           f"{MODEL_NAMES[model]}: host memory ceiling in GB (0 = none).\n"
-                                           "Each probe trains a few steps in a fresh process.", 0.0, 0.0, 4096.0, 1)
+                                           f"{MODEL_NAMES[model]}: how much of this computer's memory (RAM) may each "
+                                           "probe use, in GB?\n0 = all of it (no limit). A smaller number shows what "
+                                           "fits on a machine with less memory.\n"
+                                           "Each probe trains a few steps in a fresh process; Esc stops the search and "
+                                           "keeps what it found.", 0.0, 0.0, 4096.0, 1)
         if not ok:
             return
         t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober)
@@ -61,8 +64,12 @@ class MaxBatchFlow(QObject):
 
     def _found(self, result: dict) -> None:
         name = MODEL_NAMES[result["model"]]
-        self.progressed.emit(f"Largest batch that fits for {name}: {result['max_batch_size']}")
         failing = result["smallest_failing_batch_size"]
+        if result.get("lower_bound"):  # stopped: what it had found is kept, as a lower bound
+            self.progressed.emit(f"Stopped: {name} fits a batch of at least {result['max_batch_size']} (kept)")
+            self.finished.emit(result)
+            return
+        self.progressed.emit(f"Largest batch that fits for {name}: {result['max_batch_size']}")
         QMessageBox.information(self._parent, "Largest batch",
                                 f"{name}: the largest batch that fits is {result['max_batch_size']} "
                                 f"({len(result['probes'])} probes"

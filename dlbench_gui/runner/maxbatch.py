@@ -23,7 +23,7 @@ METHOD = ("doubling from the start size, then bisection to within 1/16; the answ
 
 
 class SearchStopped(WorkFailed):
-    """The search was stopped (Stop, Esc, Ctrl+C): nothing is saved."""
+    """The search was stopped (Stop, Esc, Ctrl+C) before any batch was found to fit: nothing is saved."""
 
 
 def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
@@ -146,13 +146,26 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                                f"{p['error_kind']}: {p['error_message']}")
         return p["outcome"] == "fits"
 
-    lo, hi = _double(run, start, limit)
-    if lo and hi:
-        lo, hi = _bisect(run, lo, hi)
-    lo, hi, confirmed = _confirm(run, probes, lo, hi)
+    stopped = False
+    try:
+        lo, hi = _double(run, start, limit)
+        if lo and hi:
+            lo, hi = _bisect(run, lo, hi)
+        lo, hi, confirmed = _confirm(run, probes, lo, hi)
+    except SearchStopped:
+        # what was found is kept (#26): the largest batch that fitted so far, labelled as a lower bound
+        fitted = [p["batch_size"] for p in probes if p["outcome"] == "fits"]
+        failed = [p["batch_size"] for p in probes if p["outcome"] == "oom" and (not fitted or p["batch_size"] > max(fitted))]
+        if not fitted:
+            raise
+        lo, hi, confirmed, stopped = max(fitted), min(failed) if failed else None, False, True
     result = {"model": model, "dataset": dataset, "max_batch_size": lo or None, "smallest_failing_batch_size": hi,
-              "reached_limit": hi is None, "confirmed": confirmed, "limit": limit, "host_memory_limit_gb": host_memory_limit_gb,
-              "gpu_memory_limit_gb": gpu_memory_limit_gb, "probes": probes, "method": METHOD, "backend": backend}
+              "reached_limit": hi is None and not stopped, "confirmed": confirmed, "limit": limit,
+              "host_memory_limit_gb": host_memory_limit_gb, "gpu_memory_limit_gb": gpu_memory_limit_gb,
+              "probes": probes, "method": METHOD, "backend": backend,
+              **({"stopped": True, "lower_bound": True,
+                  "note": f"stopped after {len(probes)} probe(s): at least {lo} fits; a larger batch may fit too"}
+                 if stopped else {})}
     if result["max_batch_size"]:
         save_result(result)  # later runs of this model and dataset carry it in their report and verdict
     return result

@@ -109,3 +109,37 @@ def test_the_largest_batch_must_fit_twice_a_borderline_size_that_fails_again_is_
     roomy = find_max_batch("model_a", start=256, limit=1024, prober=lambda m, d, bs, **c: {"batch_size": bs, "outcome": "fits"})
     assert roomy["max_batch_size"] == 1024 and roomy["reached_limit"] and roomy["confirmed"]
     assert not any(p.get("confirmation") for p in roomy["probes"])
+
+
+def test_a_stopped_batch_search_keeps_the_largest_batch_that_fitted_as_a_lower_bound(dlbench_home):
+    """#26, 9: "probe 3: batch 256 fits" became "nothing was saved" when the search was stopped."""
+    import threading
+
+    import pytest
+
+    from dlbench_gui.core.store.maxbatch_store import saved_result
+    from dlbench_gui.runner.maxbatch import SearchStopped, find_max_batch
+
+    stop = threading.Event()
+    seen = []
+
+    def prober(model, dataset, bs, **kw):  # injected facts: up to 512 fits; the person stops after the third probe
+        seen.append(bs)
+        if len(seen) == 3:
+            stop.set()
+        return {"batch_size": bs, "outcome": "fits" if bs <= 512 else "oom", "error_kind": None, "error_message": None}
+
+    result = find_max_batch("model_a", start=64, prober=prober, stop_event=stop)
+    assert seen == [64, 128, 256] and result["max_batch_size"] == 128 and result["lower_bound"] and result["stopped"]
+    assert "at least 128 fits" in result["note"] and not result["reached_limit"]
+    kept = saved_result("model_a", "mnist", None, None)
+    assert kept["max_batch_size"] == 128 and kept["lower_bound"]
+    stop.clear()
+    seen.clear()
+
+    def stopped_first(model, dataset, bs, **kw):
+        stop.set()
+        return {"batch_size": bs, "outcome": "fits", "error_kind": None, "error_message": None}
+
+    with pytest.raises(SearchStopped):  # nothing found yet: nothing to keep
+        find_max_batch("model_b", start=64, prober=stopped_first, stop_event=stop)

@@ -35,4 +35,4 @@ def saved_result(model: str, dataset: str, host_memory_limit_gb: float | None,
             "smallest_failing_batch_size": result.get("smallest_failing_batch_size"),
             "reached_limit": result.get("reached_limit"), "host_memory_limit_gb": host_memory_limit_gb,
             "gpu_memory_limit_gb": gpu_memory_limit_gb, "found_at": result.get("found_at"),
-            "probes": len(result.get("probes") or [])}
+            "probes": len(result.get("probes") or []), "lower_bound": bool(result.get("lower_bound"))}

@@ -101,7 +101,9 @@ def memory_rows(r: RunReport) -> list[tuple[str, str]]:
     if mem.get("gpu_peak_bytes"):
         rows.append(("Peak GPU memory (TensorFlow)", format_bytes(mem["gpu_peak_bytes"])))
     if mem.get("max_batch_size"):
-        rows.append(("Largest batch that fits", str(mem["max_batch_size"])))
+        lower = (mem.get("max_batch") or {}).get("lower_bound")
+        rows.append(("Largest batch that fits", f"at least {mem['max_batch_size']} (the search was stopped)" if lower
+                     else str(mem["max_batch_size"])))
     return rows
 
 
