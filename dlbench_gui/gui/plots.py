@@ -117,6 +117,10 @@ def banner(style: str) -> QLabel:
     return label
 
 
+IDLE_WORDS = ("No run yet. Choose the models, datasets and profile on the left and press Start (Ctrl+R): the loss, "
+              "accuracy, throughput and the machine's load are drawn here while it trains.")
+
+
 class LivePlots(QWidget):
     GPU_COLOURS = ("#2ca02c", "#17becf", "#bcbd22", "#e377c2", "#8c564b", "#7f7f7f", "#aec7e8", "#98df8a")
 
@@ -199,7 +203,8 @@ class LivePlots(QWidget):
         """The banners above the plots: the preliminary verdict, synthetic data, the current speed in words."""
         self.banner = banner("background: #fff3cd; color: #664d03; padding: 4px; font-weight: bold;")
         self.verdict = banner("background: #ddf4ff; color: #0a3069; padding: 4px;")  # the preliminary verdict
-        self.readout = QLabel("Waiting for the first steps…")
+        self.readout = QLabel(IDLE_WORDS)
+        self.readout.setWordWrap(True)
         self.readout.setStyleSheet("font-size: 11pt; padding: 2px;")
 
     # ------------------------------------------------------------------ producers (cheap: append only)
@@ -215,6 +220,11 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([[], []])
         self._ranges.clear()
+        for plot in (self.loss_plot, self.acc_plot, self.speed_plot):  # the new run's own axes, not the last one's
+            plot.setXRange(0, 1, padding=0)
+            plot.setYRange(0, 1, padding=0)
+        self.system_plot.setXRange(0, 1, padding=0)
+        self.verdict.setVisible(False)
         self._global_step = 0
         self._recent.clear()
         self._last_step_s = None

@@ -132,8 +132,18 @@ def test_live_plots_show_validation_the_current_speed_and_a_synthetic_banner(mak
     # legends have their own row, outside the plotted data
     assert plots.loss_plot.legend_item.parentItem() is plots.loss_plot.getPlotItem()
     assert not plots.loss_plot.getViewBox().sceneBoundingRect().intersects(plots.loss_plot.legend_item.sceneBoundingRect())
-    plots.reset()
+    x_before = plots.loss_plot.viewRange()[0]
+    assert x_before[1] > 1  # the first run's 20 steps
+    plots.show_verdict("<b>Feasible</b> — preliminary")
+    plots.reset()  # the next run starts (#26, 13): its own axes and words, nothing of the last run's
     assert not plots.banner.isVisible() and plots.readout.text() == "Waiting for the first steps…"
+    assert plots.loss_plot.viewRange()[0] == [0, 1] and plots.acc_plot.viewRange()[1] == [0, 1]
+    assert plots.verdict.isHidden()
+
+
+def test_before_any_run_the_live_tab_says_what_to_do(make_window):
+    plots = make_window().plots
+    assert plots.readout.text().startswith("No run yet.") and "press Start (Ctrl+R)" in plots.readout.text()
 
 
 def test_many_epochs_never_crowd_the_epoch_axis(make_window):
