@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
@@ -44,6 +44,7 @@ def repeat_groups(reports: list[RunReport]) -> list[list[RunReport]]:
 
 class MainWindow(QMainWindow):
     maxbatch_finished = Signal(object)  # the batch finder's result dict, or a str saying why it failed
+    help_shown = Signal(str)  # a Help text's title, once its window is shown
 
     def __init__(self, settings: Settings | None = None, hardware: dict[str, Any] | None = None,
                  maxbatch_prober=None):
@@ -260,6 +261,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ help and closing
     def about(self) -> None:
         show_about(self, self.hardware)
+
+    def show_help(self, title: str, html: str) -> None:
+        """A help text in a window of its own that does not block the main one (Help menu)."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, html, QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.help_shown.emit(title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.running:

@@ -15,8 +15,22 @@ MENUS = [  # (menu, [(key, text, shortcut) or None for a separator])
               ("maxbatch", "Find largest &batch…", "Ctrl+B")]),
     ("&View", [("tab0", "&Live", "Ctrl+1"), ("tab1", "&Results", "Ctrl+2"), ("tab2", "&Compare", "Ctrl+3"),
                ("log", "Show &log", "Ctrl+L")]),
-    ("&Help", [("about", "&About dlbench", None)]),
+    ("&Help", [("how", "&How dlbench measures", "F1"), ("shortcuts", "&Keyboard shortcuts", "Ctrl+/"), None,
+               ("about", "&About dlbench", None)]),
 ]
+
+
+def shortcuts_html() -> str:
+    """Every menu action that has a shortcut, as a table (Help → Keyboard shortcuts)."""
+    rows = []
+    for title, items in MENUS:
+        for item in items:
+            if item is None or item[2] is None:
+                continue
+            key = QKeySequence(item[2]).toString(QKeySequence.SequenceFormat.NativeText)
+            rows.append(f"<tr><td><b>{key}</b></td><td>{title.replace('&', '')} → {item[1].replace('&', '')}</td></tr>")
+    return ("<table cellpadding='3'>" + "".join(rows) + "</table><p>Setup's spin and combo boxes take the mouse wheel "
+            "only once clicked (scrolling the column changes nothing).</p>")
 
 
 def build_menus(bar: QMenuBar, owner: QWidget, slots: dict[str, Callable]) -> dict[str, QAction]:

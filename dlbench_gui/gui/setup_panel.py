@@ -18,17 +18,25 @@ from ..core.durations import format_duration
 from ..core.measure.predict import predict_all
 from ..core.store import datasources
 
-PROFILE_ITEMS = [("quick", "Quick estimate"), ("full", "Full protocol (100 epochs)"), ("custom", "Custom"),
-                 ("kernels", "Simple kernels (quick)"), ("kernels_full", "Simple kernels, measured")]
+PROFILE_ITEMS = [("quick", "Quick estimate", "measure briefly, estimate the published 100 epochs with an interval"),
+                 ("full", "Full protocol", "the published protocol, 100 epochs, measured"),
+                 ("custom", "Custom", "your own epochs, batch size and image counts"),
+                 ("kernels", "Simple kernels", "the authors' quicker test; convolve2d estimated from a quick pass"),
+                 ("kernels_full", "Kernels, measured", "the simple kernels with convolve2d's 10 epochs measured")]
 KERNELS_PROFILES = {"kernels": False, "kernels_full": True}  # the simple kernels: convolve2d measured in full or not
-PRECISION_ITEMS = [("float32", "float32 (models as published)"), ("mixed_float16", "mixed float16 (kernels as published)"),
-                   ("mixed_bfloat16", "mixed bfloat16")]
-BACKEND_ITEMS = [("auto", "Auto (TensorFlow, or JAX where needed)"), ("tensorflow", "TensorFlow (as published)"),
-                 ("jax", "JAX (Keras 3)")]
+PRECISION_ITEMS = [("float32", "float32", "as the models were published"),
+                   ("mixed_float16", "mixed float16", "as the simple kernels were published; fast on GPUs only"),
+                   ("mixed_bfloat16", "mixed bfloat16", "Keras' mixed bfloat16")]
+# Short texts (a narrow column cuts a long one: "Auto (Keras → imported → syr"); each item's whole meaning is its
+# tooltip, and the line under the box says what was chosen and why.
+BACKEND_ITEMS = [("auto", "Auto", "TensorFlow as published, or JAX where TensorFlow cannot drive the GPU"),
+                 ("tensorflow", "TensorFlow", "TensorFlow under Keras 3, as published"),
+                 ("jax", "JAX", "JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)")]
 SCALING_ITEMS = [("strong", "strong: the batch of 64 split"), ("weak", "weak: 64 per device")]
 CPU_SPLIT_MAX = 8  # without a GPU, the CPU may be split into this many logical devices (a test of the path, not speed)
-DATA_ITEMS = [("auto", "Auto (Keras → imported → synthetic)"), ("keras", "Keras (cache or download)"),
-              ("synthetic", "Synthetic stand-in")]
+DATA_ITEMS = [("auto", "Auto", "Keras' cache or a download, else an imported folder, else a synthetic stand-in"),
+              ("keras", "Keras", "Keras' cache or a download only"),
+              ("synthetic", "Synthetic", "random images with the real shapes: timings are valid, accuracy is not")]
 
 
 class WheelOnlyWhenFocused:
@@ -67,11 +75,13 @@ def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
     return s
 
 
-def combo(items: list[tuple[str, str]], tooltip: str | None = None, min_chars: int | None = None) -> QComboBox:
+def combo(items: list[tuple[str, ...]], tooltip: str | None = None, min_chars: int | None = None) -> QComboBox:
     """A choice among (key, text) items; `min_chars`: it sizes to that many characters, not to its longest text."""
     c = ComboBox()
-    for key, text in items:
+    for key, text, *meaning in items:
         c.addItem(text, key)
+        if meaning:  # the whole meaning, in the item's tooltip
+            c.setItemData(c.count() - 1, meaning[0], Qt.ItemDataRole.ToolTipRole)
     if tooltip:
         c.setToolTip(tooltip)
     if min_chars:
@@ -122,6 +132,8 @@ class SetupPanel(QGroupBox):
         self.val_samples = spin(1, PROTOCOL_VAL_SAMPLES, PROTOCOL_VAL_SAMPLES, step=1000)
         self.budget = spin(5, 3600, int(DEFAULT_QUICK_BUDGET_S), step=5)
         self.budget.setSuffix(" s")
+        self.budget.setToolTip("Quick estimate: at most this long for the measured steps of each model and dataset. "
+                               "It is a cap: a run stops sooner once its steps' mean is known to ±2%.")
         self.precision_combo = combo(PRECISION_ITEMS, "Keras' mixed precision (the output layer stays float32). The "
                                      "published figures are float32; another precision is compared only under its "
                                      "label.")

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from .compare import CompareView
 from .log_panel import LogPanel
-from .menus import build_menus
+from .about import HOW_IT_MEASURES
+from .menus import build_menus, shortcuts_html
 from .panels import MachinePanel, scroll_column
 from .setup_panel import SetupPanel, restore_setup, save_setup
 from .plots import LivePlots
@@ -55,6 +56,8 @@ def add_menus(w: "MainWindow") -> None:
         "import": w.import_report, "import_dataset": w.import_dataset,
         "export": lambda: w.export_selected("pdf"), "quit": w.close, "start": w.start, "stop": w.stop,
         "maxbatch": w.find_max_batch, "about": w.about, "log": lambda: w.log_panel.toggle.toggle(),
+        "how": lambda: w.show_help("How dlbench measures", HOW_IT_MEASURES),
+        "shortcuts": lambda: w.show_help("Keyboard shortcuts", shortcuts_html()),
         **{f"tab{i}": (lambda _=False, i=i: w.tabs.setCurrentIndex(i)) for i in range(3)}})
     w.act_import, w.act_export = actions["import"], actions["export"]
     w.act_start, w.act_stop, w.act_maxbatch = actions["start"], actions["stop"], actions["maxbatch"]

@@ -195,3 +195,22 @@ def test_view_ranges_move_in_jumps_not_with_every_point(make_window, qtbot):
     assert lo <= 1 and hi >= 300  # and every point is in view
     x, _ = plots.curves["loss"].getData()
     assert len(x) == 300
+
+
+def test_the_help_menu_says_how_dlbench_measures_and_lists_the_shortcuts(make_window, qtbot):
+    """#26, 14: the Help menu had only About."""
+    w = make_window()
+    helps = {a.text().replace("&", ""): a for a in w.menuBar().actions()[-1].menu().actions() if a.text()}
+    assert set(helps) == {"How dlbench measures", "Keyboard shortcuts", "About dlbench"}
+    assert helps["How dlbench measures"].shortcut().toString() == "F1"
+    with qtbot.waitSignal(w.help_shown, timeout=2000, check_params_cb=lambda t: t == "Keyboard shortcuts"):
+        helps["Keyboard shortcuts"].trigger()
+    from dlbench_gui.gui.menus import shortcuts_html
+
+    text = shortcuts_html()
+    for key, what in (("Ctrl+R", "Run → Start"), ("Esc", "Run → Stop"), ("Ctrl+B", "Find largest batch"),
+                      ("F1", "How dlbench measures")):
+        assert key in text and what in text
+    with qtbot.waitSignal(w.help_shown, timeout=2000, check_params_cb=lambda t: t == "How dlbench measures"):
+        helps["How dlbench measures"].trigger()
+    assert "Quick budget" not in w.setup.budget.toolTip() and "It is a cap" in w.setup.budget.toolTip()
