@@ -43,7 +43,11 @@ def test_both_datasets_of_model_a_share_one_process_each_and_say_so(tmp_path):
     # its steady mean pools its own steps with the first dataset's (one process, one graph); its own are kept apart
     assert t2["steady_steps_measured"] >= 10 and t2["own_steady_step"]["n"] == t2["steady_steps_measured"]
     assert t2["steady_step"]["n"] == t2["steady_steps_pooled"] == t1["steady_step"]["n"] + t2["steady_steps_measured"]
-    assert t2["own_steady_step"]["mean"] == pytest.approx(t1["steady_step"]["mean"], rel=0.25)
+    loads = {r["findings"]["interference"]["verdict"] for r in (first, second)}
+    if loads == {"quiet"}:  # one graph in one process: the same step time, on a quiet machine
+        assert t2["own_steady_step"]["mean"] == pytest.approx(t1["steady_step"]["mean"], rel=0.25)
+    else:  # a machine doing other work too (#26): what the product guarantees is that it said so
+        assert "interfered" in loads
     assert "pooled" in t2["shared"]
     assert second["estimate"]["inputs"]["shared"]["measured_once"] == t2["shared"]["measured_once"]
     assert t2["inference"]["load_s"] == t1["inference"]["load_s"] and t2["inference"]["shared"]["with"] == "mnist"

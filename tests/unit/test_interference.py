@@ -32,11 +32,15 @@ def test_a_busy_core_elsewhere_is_caught_and_the_watched_childs_own_work_is_not(
         child.wait()
     before, during = interference.assess(sampler.samples[:quiet]), interference.assess(sampler.samples[quiet + 2:])
     cores = __import__("psutil").cpu_count()
-    # the watched child spins a whole core and is not counted: what remains is this machine's background
-    assert before["other_cpu_share"] < 0.5 / cores
+    # what the product guarantees on any machine: another program's busy core is caught while it runs
     assert during["verdict"] == "interfered"
-    # the other program's one busy core of `cores`, over whatever background there was
-    assert during["other_cpu_share"] - before["other_cpu_share"] == pytest.approx(1 / cores, abs=0.15)
+    if before["verdict"] == "quiet":
+        # a quiet background (the watched child spins a whole core and is not counted): the other program's one
+        # busy core of `cores` is what the share grew by
+        assert during["other_cpu_share"] - before["other_cpu_share"] == pytest.approx(1 / cores, abs=0.15)
+    else:
+        # a machine already busy (#26: `make test` beside other work): flagged before too, and never less during
+        assert during["other_cpu_share"] >= before["other_cpu_share"] - 0.1
 
 
 def test_assess_uses_the_timed_phases_and_says_unknown_without_figures():
