@@ -67,7 +67,7 @@ class ProgressPrinter:
         line = f"    step {self.session.steps_done}"
         if c.profile != "quick":
             line += f"/{c.steps_per_epoch * c.epochs}"
-        line += f"  ETA {format_duration(p.eta_s)}"
+        line += f"  {p.eta_words}"
         loss = step.steps[-1][3] if step.steps and len(step.steps[-1]) > 3 else None
         line += f"  loss {loss:.4f}" if isinstance(loss, (int, float)) else ""
         self._print(line)

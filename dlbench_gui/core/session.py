@@ -29,6 +29,14 @@ class Progress:
     elapsed_s: float  # of the current run
     eta_s: float  # until the whole session ends
     phase: str
+    over_prediction: bool = False  # the current run has outlasted its prediction: the ETA is re-estimated
+
+    @property
+    def eta_words(self) -> str:
+        """'ETA 1 min 05 s', or past the prediction 'ETA about 40 s (longer than predicted)'."""
+        if self.over_prediction:
+            return f"ETA about {format_duration(self.eta_s)} (longer than predicted)"
+        return f"ETA {format_duration(self.eta_s)}"
 
 
 class RunSession:
@@ -42,6 +50,7 @@ class RunSession:
         self.index = -1
         self.phase = "waiting"
         self.steps_done = 0
+        self.step_s: list[float] = []  # the current run's step times, as the steps events say them
         self.run_t0 = clock()
         self.reports: list[RunReport] = []
         self.warnings: list[str] = []
@@ -65,6 +74,7 @@ class RunSession:
         if isinstance(event, ev.RunStarted):
             self.index = min(self.index + 1, len(self.configs) - 1)
             self.run_t0, self.steps_done, self.phase, self.data = self.clock(), 0, "starting", None
+            self.step_s = []
             self._tell("run_started", event)
         elif self.config is None:
             return  # nothing has started: an event from nowhere is ignored
@@ -73,6 +83,7 @@ class RunSession:
             self._tell("phase", event)
         elif isinstance(event, ev.Step) and event.task == "train":
             self.steps_done += len(event.steps)
+            self.step_s += [float(x[2]) for x in event.steps if len(x) > 2 and isinstance(x[2], (int, float))]
             self._tell("steps", event)
         elif isinstance(event, ev.EpochEnd) and event.task == "train":
             self._tell("epoch", event)
@@ -109,13 +120,30 @@ class RunSession:
         else:
             total = c.epochs * c.steps_per_epoch
             fraction = min(0.99, self.steps_done / total) if total else 0.0
+        over = False
         if c is not None and c.profile != "quick" and fraction > 0.02:
             remaining = elapsed / fraction - elapsed
+        elif c is not None and c.profile == "quick" and elapsed > predicted:  # never "ETA 0" while work remains
+            over, remaining = True, self._quick_remaining(c, elapsed)
+            fraction = min(0.99, elapsed / (elapsed + remaining))
         else:
             remaining = max(0.0, predicted - elapsed) if c is not None else predicted
         remaining += sum(self.predictions_s[i + 1:])
         total_runs = max(len(self.configs), 1)
-        return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase)
+        return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase, over)
+
+    def _quick_remaining(self, c: BenchmarkConfig, elapsed: float) -> float:
+        """A quick run past its prediction, re-estimated from its measured steps: what is left of the steady phase
+        (the budget, and at least five steady steps), then a validation sample, the epoch boundary and the
+        inference sample (some twenty steps' worth); never under 5 s or a tenth of the time so far."""
+        steps = self.step_s
+        if not steps:  # still starting or tracing: as long again as the first step has taken so far, at least
+            return max(5.0, 0.25 * elapsed)
+        recent = sorted(steps[-10:])
+        step = recent[len(recent) // 2]
+        steady = steps[4:]
+        left = max(0.0, c.quick_budget_s - sum(steady), (5 - len(steady)) * step)
+        return max(5.0, 0.1 * elapsed, left + 20 * step)
 
     def status_text(self) -> str:
         """'Run 1/4 · Model A on MNIST · training epoch 2/3 · 1 min 05 s'."""

@@ -104,7 +104,7 @@ class StatusLine(QObject):
             self.eta.setText("")
             self.label.setText(f"Stopping… (the report is kept as cancelled) — {s.status_text()}")
             return
-        self.eta.setText(f"ETA {format_duration(p.eta_s)}  ")
+        self.eta.setText(f"{p.eta_words}  ")
         self.label.setText(s.status_text())
 
     def done(self) -> None:

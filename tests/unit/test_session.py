@@ -71,6 +71,32 @@ def test_a_quick_run_is_timed_by_its_prediction():
     assert session.phase == "training"  # a quick run's passes are not the protocol's epochs: not named
 
 
+def test_a_quick_run_past_its_prediction_never_says_eta_0_and_re_estimates_from_its_steps():
+    """#26, 1: "100%" and "ETA 0 ms" for 16 s while training went on."""
+    clock = Clock()
+    session = RunSession([config("quick", quick_budget_s=45.0), config("quick", dataset="fashion_mnist")],
+                         [30.0, 20.0], clock=clock)
+    session.handle(ev.RunStarted(run_id="q", config={}))
+    clock.now += 40  # past the 30 s predicted, still tracing: no step yet
+    p = session.progress()
+    assert p.over_prediction and p.eta_s >= 10.0 + 20.0 and p.fraction < 0.99
+    assert p.eta_words.startswith("ETA about ") and p.eta_words.endswith("(longer than predicted)")
+    steps = [[1, i, 0.5, 2.0, 0.1] for i in range(1, 25)]  # 24 steps of 0.5 s: 20 steady, 10 s of the 45 s budget
+    session.handle(ev.Step(steps=steps, task="train"))
+    clock.now += 12
+    p = session.progress()
+    # the rest of the budget (45 - 10 s) and about twenty steps more (validation, boundary, inference sample)
+    assert p.eta_s == pytest.approx(35.0 + 20 * 0.5 + 20.0) and p.over_prediction
+    assert 0 < p.fraction < 0.99 and p.overall < 0.5
+    session.handle(ev.Step(steps=[[1, i, 0.5, 2.0, 0.1] for i in range(25, 200)], task="train"))  # the budget spent
+    clock.now += 90
+    p = session.progress()
+    assert p.eta_s == pytest.approx(max(5.0, 0.1 * 142, 20 * 0.5) + 20.0) and p.eta_s > 20.0  # never 0 in a run
+    in_time = RunSession([config("quick")], [200.0], clock=clock)
+    in_time.handle(ev.RunStarted(run_id="q2", config={}))
+    assert not in_time.progress().over_prediction and in_time.progress().eta_words.startswith("ETA ")
+
+
 def test_reports_warnings_and_the_end_are_kept_and_told():
     session = RunSession([config()], [60.0])
     told = []
