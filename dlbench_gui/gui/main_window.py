@@ -250,6 +250,13 @@ class MainWindow(QMainWindow):
         if out is not None:
             self.status.setText(f"Exported to {out}")
 
+    def export_card(self, fmt: str) -> None:
+        """The buttons under the card: every run the card stands on (else the selection, else the newest run)."""
+        reports = self.results.card_reports() or self.results.selected_reports() or self.results.reports[:1]
+        out = export_with_dialog(self, reports, fmt)
+        if out is not None:
+            self.status.setText(f"Exported {len(reports)} run(s), what the card stands on, to {out}")
+
     def compare_selected(self) -> None:
         sel = self.results.selected_reports()
         if len(sel) < 2:

@@ -265,6 +265,8 @@ class ResultsView(QWidget):
         buttons = QHBoxLayout()
         for text, fmt in (("Export PDF…", "pdf"), ("Export CSV…", "csv"), ("Export JSON…", "json")):
             b = QPushButton(text)
+            b.setToolTip("Export what the card above stands on (every run it names); File → Export selected… "
+                         "(Ctrl+E) exports the rows selected in the table")
             b.clicked.connect(lambda _=False, f=fmt: self.export_requested.emit(f))
             buttons.addWidget(b)
         compare = QPushButton("Compare selected")
@@ -332,6 +334,11 @@ class ResultsView(QWidget):
             if (name == "Status" and r.status != "completed") or (name == "Machine load" and interference.interfered(r)):
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, col, item)
+
+    def card_reports(self) -> list[RunReport]:
+        """The runs the card stands on, newest first, as the table lists them (the card's export covers them)."""
+        ids = set(self.card.card.stands_on) if self.card.card is not None else set()
+        return [r for r in self.reports if r.run_id in ids]
 
     def selected_reports(self) -> list[RunReport]:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})

@@ -60,3 +60,32 @@ def test_the_pdf_opens_with_the_kernels_verdict_and_lists_every_product(tmp_path
     assert "dense 5124x9124x2560" in text and "sparse 7680x1500x2560, density 0.95" in text
     assert "Setup 4 (RTX 2070, i9-7920X)" in text and "BLAS (threadpoolctl)" in text
     assert json.loads(KERNELS.read_text())["kernels"]["convolve2d"]["how"] == "estimated"
+
+
+def test_the_buttons_under_the_card_export_every_run_the_card_stands_on(make_window, dlbench_home, tmp_path,
+                                                                        monkeypatch):
+    """#26, 8: the exports covered only the selected row while their buttons sit under the session's card."""
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from dlbench_gui.export.csv_export import read_csv
+    from tests.reports import report_dict
+
+    protocol = {"epochs": 100, "batch_size": 64, "train_samples": 60000, "val_samples": 10000,
+                "inference_batch_size": 32}
+    for i, dataset in enumerate(("mnist", "fashion_mnist")):
+        d = report_dict(run_id=f"quick-{dataset}", created_at=f"2026-11-29T1{i}:00:00+00:00", config__profile="quick",
+                        config__dataset=dataset)
+        d["estimate"] = {"execution_time_s": 20_000.0 + i, "execution_time_ci95_s": [19_000.0, 21_000.0],
+                         "protocol": protocol, "method": "test", "inputs": {}}
+        (reports_dir() / f"{d['run_id']}.json").write_text(json.dumps(d))
+    (reports_dir() / "k.json").write_text(KERNELS.read_text())
+    w = make_window()
+    w.results.table.selectRow(0)  # one row selected: the card still stands on three runs
+    assert len(w.results.selected_reports()) == 1 and len(w.results.card.card.stands_on) == 3
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "card.csv"), "CSV (*.csv)"))
+    [button] = [b for b in w.results.findChildren(QPushButton) if b.text() == "Export CSV…"]
+    button.click()
+    rows = read_csv(tmp_path / "card.csv")
+    assert sorted(r["run_id"] for r in rows) == sorted(["quick-mnist", "quick-fashion_mnist",
+                                                        json.loads(KERNELS.read_text())["run_id"]])
+    assert "3 run(s), what the card stands on" in w.status.text()

@@ -34,6 +34,7 @@ class Card:
     kernels: list[str] = field(default_factory=list)  # the simple kernels' own verdict and parts, apart from the models'
     precisions: list[str] = field(default_factory=list)  # runs in another precision: their own labelled lines
     all_disturbed: bool = False  # every run the verdict stands on was disturbed: no quiet run exists yet
+    stands_on: list[str] = field(default_factory=list)  # the run ids the card's lines stand on (what its export covers)
 
 
 def combo(r: RunReport) -> str:
@@ -103,8 +104,11 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
     card is then preliminary, and says so."""
     models = [r for r in reports if r.model != KERNELS_MODEL]
     published = [r for r in models if precision_of(r) == "float32"]  # the published comparison: float32 runs
+    others = [r for r in models if precision_of(r) != "float32"]
     c = replace(_card(published, budget_h, first_run_s), kernels=kernels_lines(reports),
-                precisions=precision_lines([r for r in models if precision_of(r) != "float32"]))
+                precisions=precision_lines(others))
+    extra = [r.run_id for r in (*latest_per_precision(others), *latest_kernels(reports))]
+    c = replace(c, stands_on=[*c.stands_on, *extra])
     if c.precisions and not published:
         c = replace(c, sentence="No float32 run yet: the published figures are float32, so the verdict stands on "
                                 "float32 runs; the runs in other precisions are on lines of their own.")
@@ -123,16 +127,28 @@ def precision_of(r: RunReport) -> str:
     return (r.config or {}).get("precision") or "float32"
 
 
-def precision_lines(reports: list[RunReport]) -> list[str]:
-    """The latest completed run of each model, dataset and precision other than float32, each on a labelled line of
-    its own: the published figures are float32, so the badge never stands on them (nor does one replace a float32
-    run)."""
+def latest_per_precision(reports: list[RunReport]) -> list[RunReport]:
+    """The latest completed run of each model, dataset and precision, in that order."""
     latest: dict[tuple[str, str, str], RunReport] = {}
     for r in sorted(reports, key=lambda r: r.created_at):
         if r.status == "completed" and r.headline.get("execution_time_s"):
             latest[(r.model, r.dataset, precision_of(r))] = r
+    return [latest[k] for k in sorted(latest)]
+
+
+def latest_kernels(reports: list[RunReport]) -> list[RunReport]:
+    """The simple-kernels run the card's kernels lines stand on (none, or the latest with a part done)."""
+    done = [r for r in reports if r.model == KERNELS_MODEL and (r.extra.get("kernels") or {}).get("times_s")]
+    return [max(done, key=lambda r: r.created_at)] if done else []
+
+
+def precision_lines(reports: list[RunReport]) -> list[str]:
+    """The latest completed run of each model, dataset and precision other than float32, each on a labelled line of
+    its own: the published figures are float32, so the badge never stands on them (nor does one replace a float32
+    run)."""
     lines = []
-    for (_m, _d, precision), r in sorted(latest.items()):
+    for r in latest_per_precision(reports):
+        precision = precision_of(r)
         h, ratio = r.headline, _ratio(r)
         what = "would take" if h.get("kind") == "estimated" else "took"
         against = f": {times_words(ratio).lower()} than the slowest published RTX setup (float32)" if ratio else ""
@@ -144,10 +160,10 @@ def precision_lines(reports: list[RunReport]) -> list[str]:
 def kernels_lines(reports: list[RunReport]) -> list[str]:
     """The latest simple-kernels run with a part done: its verdict against Setup 1, each part and what it judges
     (the models' verdict never stands on it: it is another test)."""
-    done = [r for r in reports if r.model == KERNELS_MODEL and (r.extra.get("kernels") or {}).get("times_s")]
-    if not done:
+    found = latest_kernels(reports)
+    if not found:
         return []
-    r = max(done, key=lambda r: r.created_at)
+    r = found[0]
     k = r.extra["kernels"]
     lines = [kernels.verdict(k), *kernels.part_lines(k)]
     conv = k.get("convolve2d") or {}
@@ -193,7 +209,8 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
         notes.append("Measured on synthetic images: the timings are valid, the accuracy is not.")
     return Card(v.level, BADGES[v.level], sentence, recommendation, interval, warnings[0] if warnings else None,
                 basis, aside_words, rule, notes,
-                all_disturbed=all(r.status == "completed" and interference.interfered(r) for _, r in judged))
+                all_disturbed=all(r.status == "completed" and interference.interfered(r) for _, r in judged),
+                stands_on=[r.run_id for _, r in judged])
 
 
 def _ratio(r: RunReport) -> float | None:
