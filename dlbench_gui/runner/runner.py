@@ -45,7 +45,7 @@ class BenchmarkRunner:
                  on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
                  keep_checkpoint: bool = False, telemetry: bool = True, worker_command: list[str] | None = None,
                  sharing: Sharing | None = None, history: list[RunReport] | None = None,
-                 backend: BackendChoice | None = None):
+                 backend: BackendChoice | None = None, repeat: dict[str, Any] | None = None):
         self.config = config
         self.on_sample = on_sample
         self.hardware = hardware
@@ -54,6 +54,7 @@ class BenchmarkRunner:
         self.sharing = sharing  # the session's processes shared between datasets (runner/share.py), or None
         self.history = history
         self.backend = backend  # the framework chosen for this run; None: chosen when the run starts
+        self.repeat = repeat  # its place in a repeated setup (runner/session.repeat_groups), or None
         self.supervisor = Supervisor(config, on_event=on_event, hardware=hardware, worker_command=worker_command)
         self.place = Place(-1, [config.dataset], 0)
         self.run_id = new_run_id(config.model, config.dataset)
@@ -134,7 +135,8 @@ class BenchmarkRunner:
         extra = {"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
                  "run_dir": str(self.run_dir),
                  **({"shared_process": {"datasets": self.place.datasets, "position": self.place.position}}
-                    if self.place.shared else {})}
+                    if self.place.shared else {}),
+                 **({"repeat": self.repeat} if self.repeat else {})}
         report = start_report(self.run_id, self.config, hw, log_path=log_path, extra=extra, backend=self.backend,
                               data_source=predicted_data_source(self.config.data, self.config.dataset))
         self._save(report)

@@ -6,6 +6,7 @@ every run is judged against (read once, then grown by the session's own reports)
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any, Callable
 
 from ..core.backend_choice import BackendChoice, choose_backend
@@ -20,6 +21,21 @@ def plan_runs(configs: list[BenchmarkConfig], repeat: int, hardware: dict[str, A
     """What a session runs: each configuration as it runs on this machine, `repeat` times in a row."""
     gpus = len((hardware.get("gpu") or {}).get("nvidia") or [])
     return [c.for_machine(gpus) for c in configs for _ in range(repeat)]
+
+
+def repeat_groups(runs: list[BenchmarkConfig]) -> list[dict[str, Any] | None]:
+    """For each run, its place in a repeated setup ({group, index, of}: the reports carry it, so that the card and
+    the summary combine them), or None for a setup run once."""
+    tags: list[dict[str, Any] | None] = [None] * len(runs)
+    start = 0
+    for i in range(1, len(runs) + 1):
+        if i == len(runs) or runs[i] != runs[start]:
+            if i - start > 1:
+                group = f"repeat-{uuid.uuid4().hex[:10]}"
+                for k in range(start, i):
+                    tags[k] = {"group": group, "index": k - start + 1, "of": i - start}
+            start = i
+    return tags
 
 
 class Session:
@@ -61,12 +77,13 @@ class Session:
 
     def run(self) -> list[RunReport]:
         sharing = Sharing(self.runs)  # a quick run's datasets of one model share its processes (runner/share.py)
+        repeat_tags = repeat_groups(self.runs)
         group: list[RunReport] = []
         try:
             for i, config in enumerate(self.runs):
                 if self._stop.is_set():
                     break
-                report = self._run_one(config, sharing)
+                report = self._run_one(config, sharing, repeat_tags[i])
                 group.append(report)
                 if self.on_report is not None:
                     self.on_report(report, self.runs[i + 1:])
@@ -86,10 +103,11 @@ class Session:
             self._backends[config] = choose_backend(config.backend, self.hardware)
         return self._backends[config]
 
-    def _run_one(self, config: BenchmarkConfig, sharing: Sharing) -> RunReport:
+    def _run_one(self, config: BenchmarkConfig, sharing: Sharing, repeat: dict[str, Any] | None = None) -> RunReport:
         runner = BenchmarkRunner(config, on_event=self.on_event, on_sample=self.on_sample, hardware=self.hardware,
                                  keep_checkpoint=self.keep_checkpoint, sharing=sharing, history=self.history,
-                                 worker_command=self.worker_command, backend=self.backend_for(config))
+                                 worker_command=self.worker_command, backend=self.backend_for(config),
+                                 repeat=repeat)
         with self._lock:
             self._runner = runner
         if self._stop.is_set():

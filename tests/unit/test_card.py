@@ -125,3 +125,20 @@ def test_when_every_counted_run_was_disturbed_the_card_says_no_quiet_run_exists(
     assert "a completed run on a quiet machine decides" not in card_details_html(c)
     assert "No run on a quiet machine exists yet" in card_text(c)
     assert not cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])]).all_disturbed
+
+
+def test_repeats_are_combined_on_the_card_and_a_disturbed_repeat_is_named_not_counted():
+    """#26, 2: with Repeat 2 the headline and "Based on" stood on the latest repeat alone, and the disturbed repeat
+    was listed neither as counted nor as not counted."""
+    tag = lambda i, n=3: {"group": "repeat-abc", "index": i, "of": n}  # noqa: E731
+    a = quick(20 * 3600, [18 * 3600, 22 * 3600], "2026-11-29T10:00:00+00:00", extra={"repeat": tag(1)})
+    b = quick(12 * 3600, [11 * 3600, 13 * 3600], "2026-11-29T11:00:00+00:00", extra={"repeat": tag(2)})
+    busy = quick(30 * 3600, [28 * 3600, 32 * 3600], "2026-11-29T12:00:00+00:00", extra={"repeat": tag(3)},
+                 findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.27}})
+    c = cards.card([a, b, busy])
+    assert "16 h 00 min" in c.sentence  # the mean of the two quiet repeats, not the latest (12 h) nor the busy one
+    assert c.interval == "95% interval of the estimate: 12 h 00 min – 20 h 00 min"  # two runs: their range
+    assert "2 repeats combined: mean 16 h 00 min, range of the runs 12 h 00 min – 20 h 00 min" in c.basis[0]
+    assert any("a disturbed repeat, not counted" in w and "12:00" in w for w in c.set_aside)
+    alone = cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])])  # a setup run once: as before
+    assert "17 h 00 min" in alone.sentence and "combined" not in " ".join(alone.basis)

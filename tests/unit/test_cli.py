@@ -31,12 +31,33 @@ def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval(
                          timing={"execution_time_s": t})
 
     text = repeat_summary([run(100.0), run(110.0), run(120.0), run(5.0, status="failed")])
-    assert "3 runs (measured execution time): mean 1 min 50 s" in text
+    assert "3 runs counted (measured execution time): mean 1 min 50 s" in text
     assert "standard deviation 10 s" in text and "each: 1 min 40 s, 1 min 50 s, 2 min 00 s" in text
     # t(2) = 4.303: 110 ± 4.303 x 10 / sqrt(3) = 110 ± 24.8 s
     assert "95% interval of the mean across runs: 1 min 25 s – 2 min 15 s" in text
     assert repeat_summary([run(5.0, status="failed")]) == "  repeats: no completed run"
     assert "DISAGREE" not in text  # measured runs carry no interval to disagree with
+
+
+
+def test_two_repeats_give_their_range_never_an_interval_from_0_ms_and_a_disturbed_one_is_named():
+    """#26, 2: "95% interval of the mean across runs: 0 ms – 3 d 5 h" with two runs, and the disturbed repeat was
+    listed neither as counted nor as not counted."""
+    from dlbench_gui.core.store.report import RunReport
+    from dlbench_gui.core.view.present import repeat_summary
+
+    def run(t, busy=0.0, i=0):
+        findings = {"interference": {"verdict": "interfered" if busy > 0.05 else "quiet", "other_cpu_share": busy}}
+        return RunReport(run_id=f"r{i}", status="completed", created_at=f"2026-11-30T10:0{i}:00+00:00",
+                         config={"model": "model_a", "dataset": "mnist", "profile": "custom"},
+                         timing={"execution_time_s": t}, findings=findings)
+
+    two = repeat_summary([run(20 * 3600 + 37 * 60, i=1), run(10 * 3600 + 56 * 60, i=2)])
+    assert "range of the runs: 10 h 56 min – 20 h 37 min" in two and "0 ms" not in two
+    spread = repeat_summary([run(100.0, i=1), run(1000.0, i=2), run(5000.0, i=3)])  # a t-interval would reach 0
+    assert "range of the runs: 1 min 40 s – 1 h 23 min" in spread and "0 ms" not in spread
+    busy = repeat_summary([run(100.0, i=1), run(300.0, busy=0.27, i=2)])
+    assert "1 run counted" in busy and "not counted: 5 min 00 s, other programs were busy (27% of the machine)" in busy
 
 
 def test_repeats_whose_intervals_do_not_overlap_are_said_to_disagree():

@@ -143,3 +143,13 @@ def test_the_cli_prints_its_progress_lines_from_the_session(capsys):
     assert err[0] == "▶ model_a/mnist/custom" and "  [train] building the model" in err
     assert "    epoch 3/3: train" in "\n".join(err)
     assert any(line.startswith("    step ") and "/30  ETA" in line for line in err)
+
+
+def test_repeated_setups_are_tagged_so_their_reports_can_be_combined():
+    from dlbench_gui.runner.session import repeat_groups
+
+    a, b = config(), config(dataset="fashion_mnist")
+    tags = repeat_groups([a, a, a, b, a, a])
+    assert [t and (t["index"], t["of"]) for t in tags] == [(1, 3), (2, 3), (3, 3), None, (1, 2), (2, 2)]
+    assert tags[0]["group"] == tags[1]["group"] == tags[2]["group"] != tags[4]["group"] == tags[5]["group"]
+    assert repeat_groups([a, b]) == [None, None]

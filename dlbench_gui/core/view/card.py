@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..measure import comparison, interference, kernels
+from ..measure import comparison, interference, kernels, repeats
 from . import present
 from .words import pair_words
 from ..config import KERNELS_MODEL
@@ -182,7 +182,14 @@ def kernels_lines(reports: list[RunReport]) -> list[str]:
 def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) -> Card:
     rule = comparison.VERDICT_RULE.format(ratio=comparison.FEASIBLE_RATIO, budget=budget_h) + " " + interference.RULE
     sources, aside = verdict_sources(reports)
-    aside_words = [run_words(r) for r in aside]
+    combined: dict[tuple[str, str], repeats.Combined] = {}
+    for key, r in list(sources.items()):  # several repeats of a setup: the card stands on their combination
+        sources[key], c = repeats.combined_report(r, reports)
+        if c is not None:
+            combined[key] = c
+            aside += [d for d in c.disturbed if d not in aside]  # a disturbed repeat is named as not counted
+    aside_words = [run_words(r) + (" — a disturbed repeat, not counted" if r in sum(
+        (c.disturbed for c in combined.values()), []) else "") for r in aside]
     if not sources:
         about = f" (about {format_duration(first_run_s)})" if first_run_s else ""
         return Card("incomplete", BADGES["incomplete"],
@@ -200,7 +207,9 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
         interval = f"95% interval of the estimate: {format_duration(lo)} – {format_duration(hi)}"
     warnings = [w for w in (interference.warning_text((r.findings or {}).get("interference")) for _, r in judged) if w]
     n_ok = sum(x.level == "feasible" for x, _ in judged)
-    basis = [f"{run_words(r)}: {x.text}" for x, r in sorted(judged, key=lambda vr: -vr[0].rank)]
+    basis = [f"{run_words(r)}: {x.text}" + (f" ({combined[(r.model, r.dataset)].words})"
+                                             if (r.model, r.dataset) in combined else "")
+             for x, r in sorted(judged, key=lambda vr: -vr[0].rank)]
     if len(judged) > 1:
         basis.insert(0, f"{len(judged)} model x dataset combinations judged, {n_ok} plainly feasible; the badge is "
                         "the worst of them")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..measure import comparison, interference, stats
+from ..measure import comparison, interference, repeats, stats
 from ..config import PROTOCOL_BATCH_SIZE
 from ..durations import format_bytes, format_duration
 from ..store.report import RunReport
@@ -186,24 +186,32 @@ def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def repeat_summary(group: list[RunReport]) -> str:
-    """Runs of one setup combined: mean, SD, each run, the 95% interval of the mean across runs (separate processes,
-    so it includes the spread between them, which one run's interval cannot), and whether the runs disagree beyond
-    their own intervals: two estimates whose intervals do not overlap say the machine's speed changed between runs."""
-    done = [r for r in group if r.status == "completed" and r.headline["execution_time_s"]]
-    if not done:
+    """Runs of one setup combined (core/measure/repeats.py): the undisturbed runs' mean, SD and each run, their range
+    (two runs) or the 95% interval of the mean (three or more; separate processes, so it includes the spread between
+    them), the disturbed runs named as not counted, and whether the runs disagree beyond their own intervals: two
+    estimates whose intervals do not overlap say the machine's speed changed between runs."""
+    c = repeats.combine(group)
+    if not c.counted and not c.disturbed:
         return "  repeats: no completed run"
-    vals = [r.headline["execution_time_s"] for r in done]
-    m = stats.mean(vals)
-    text = (f"  {len(vals)} runs ({done[0].headline['kind']} execution time): mean {format_duration(m)}, "
-            f"standard deviation {format_duration(stats.stdev(vals))}; each: "
-            + ", ".join(format_duration(v) for v in vals))
-    if len(vals) > 1:
-        hw = stats.ci95_halfwidth(vals)
-        text += f"\n  95% interval of the mean across runs: {format_duration(max(0.0, m - hw))} – {format_duration(m + hw)}"
-    clash = disagreement(done)
+    lines = []
+    if c.counted:
+        vals = [r.headline["execution_time_s"] for r in c.counted]
+        lines.append(f"  {len(vals)} run{'s' if len(vals) > 1 else ''} counted ({c.counted[0].headline['kind']} "
+                     f"execution time): mean {format_duration(c.mean_s)}, standard deviation "
+                     f"{format_duration(stats.stdev(vals))}; each: " + ", ".join(format_duration(v) for v in vals))
+        if c.interval_s:
+            what = "range of the runs" if c.interval_kind == "range" else "95% interval of the mean across runs"
+            lines.append(f"  {what}: {format_duration(c.interval_s[0])} – {format_duration(c.interval_s[1])}")
+    else:
+        lines.append("  no undisturbed run to count")
+    for r in c.disturbed:
+        share = 100 * interference.share((r.findings or {}).get("interference"))
+        lines.append(f"  not counted: {format_duration(r.headline['execution_time_s'])}, other programs were busy "
+                     f"({share:.0f}% of the machine)")
+    clash = disagreement(c.counted)
     if clash:
-        text += "\n  " + clash
-    return text
+        lines.append("  " + clash)
+    return "\n".join(lines)
 
 
 def disagreement(runs: list[RunReport]) -> str | None:
