@@ -9,8 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from ..core.measure import comparison, distribution, interference, kernels
 from ..core.view import present
@@ -286,15 +286,35 @@ class ResultsView(QWidget):
         lower.addWidget(self.detail)
         lower.addWidget(self.chart)
         lower.setSizes([500, 500])
+        # On a short screen (1024x700) nothing may be cut or squeezed to one row: the card scrolls inside its own
+        # area, and a splitter shares the height between it, the table and the detail (each can be dragged).
+        card_area = QScrollArea()
+        card_area.setWidget(self.card)
+        card_area.setWidgetResizable(True)
+        card_area.setFrameShape(QFrame.Shape.NoFrame)
+        card_area.setMinimumHeight(90)
+        controls = QWidget()
+        box = QVBoxLayout(controls)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.repeats)
+        box.addLayout(buttons)
+        box.addLayout(more)
+        top = QWidget()
+        top_box = QVBoxLayout(top)
+        top_box.setContentsMargins(0, 0, 0, 0)
+        top_box.addWidget(card_area, 1)
+        top_box.addWidget(controls)
+        self.table.setMinimumHeight(80)  # a few rows at least, with the header
         split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
         split.addWidget(self.table)
         split.addWidget(lower)
-        split.setSizes([250, 400])
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 3)
+        split.setSizes([340, 150, 340])  # in proportion: the card, the table, the detail and the chart
         layout = QVBoxLayout(self)
-        layout.addWidget(self.card)
-        layout.addWidget(self.repeats)
-        layout.addLayout(buttons)
-        layout.addLayout(more)
         layout.addWidget(split, 1)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.budget.valueChanged.connect(lambda _v: self._refresh_verdicts())

@@ -76,12 +76,14 @@ def connect(w: "MainWindow") -> None:
 
 def restore(w: "MainWindow") -> None:
     geometry = w.settings.get("window/geometry", None)
+    screen = w.screen().availableGeometry() if w.screen() is not None else None
     if isinstance(geometry, (QByteArray, bytes)):
         w.restoreGeometry(geometry)
+    elif screen is not None and (screen.width() < 1440 or screen.height() < 900):
+        w.resize(screen.width(), screen.height())  # a small screen: all of it, never a window bigger than it
     else:
         w.resize(1440, 900)
     restore_setup(w.setup, w.settings)
-    screen = w.screen().availableGeometry() if w.screen() is not None else None
     small = screen is not None and screen.height() < 850
     w.machine.setChecked(bool(w.settings.get("panels/machine_open", not small)))
     w.results.budget.setValue(w.settings.get("results/budget_h", 48.0))

@@ -110,6 +110,15 @@ def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
                 assert b.width() >= b.minimumSizeHint().width(), f"{b.text()!r} is clipped on tab {index}"
                 assert frame.contains(b.mapTo(w, b.rect().bottomRight())), f"{b.text()!r} is out of the window"
     assert all(isinstance(b, QAbstractButton) for b in [w.results.card.why])
+    # the Results tab at 1024x700 (#26, 7): the window stays the screen's size whatever tab is shown, the table keeps
+    # room for several rows, and the card scrolls in its own area instead of losing its lines
+    w.tabs.setCurrentIndex(1)
+    qtbot.wait(50)
+    assert (w.width(), w.height()) == (1024, 700)
+    assert w.results.table.height() >= 3 * w.results.table.verticalHeader().defaultSectionSize()
+    card_area = w.results.card.parentWidget().parentWidget()
+    card = w.results.card  # its word-wrapped lines whole: as tall as its width needs, scrolled in its area
+    assert card_area.__class__.__name__ == "QScrollArea" and card.height() >= card.layout().totalHeightForWidth(card.width())
 
 
 def test_live_plots_show_validation_the_current_speed_and_a_synthetic_banner(make_window, qtbot):
