@@ -196,9 +196,13 @@ def repeat_summary(group: list[RunReport]) -> str:
     lines = []
     if c.counted:
         vals = [r.headline["execution_time_s"] for r in c.counted]
-        lines.append(f"  {len(vals)} run{'s' if len(vals) > 1 else ''} counted ({c.counted[0].headline['kind']} "
-                     f"execution time): mean {format_duration(c.mean_s)}, standard deviation "
-                     f"{format_duration(stats.stdev(vals))}; each: " + ", ".join(format_duration(v) for v in vals))
+        kind = c.counted[0].headline["kind"]
+        if len(vals) == 1:
+            lines.append(f"  1 run counted ({kind} execution time): {format_duration(vals[0])}")
+        else:
+            lines.append(f"  {len(vals)} runs counted ({kind} execution time): mean {format_duration(c.mean_s)}, "
+                         f"standard deviation {format_duration(stats.stdev(vals))}; each: "
+                         + ", ".join(format_duration(v) for v in vals))
         if c.interval_s:
             what = "range of the runs" if c.interval_kind == "range" else "95% interval of the mean across runs"
             lines.append(f"  {what}: {format_duration(c.interval_s[0])} – {format_duration(c.interval_s[1])}")
