@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.backend_choice import choose_backend
 from ..core.config import MODEL_NAMES, BenchmarkConfig
-from ..core.durations import format_bytes, format_duration
+from ..core.durations import format_bytes
 from ..core.measure import interference
 from ..core.measure.predict import predict_all
 from ..core.session import RunSession

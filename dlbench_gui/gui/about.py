@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from .. import __version__
@@ -43,3 +44,12 @@ HOW_IT_MEASURES = (
     "<p><b>Simple kernels</b>: the authors' quicker test (dense and sparse matrix products on the CPU, a small "
     "network on the GPU), with a verdict of its own.</p>"
     "<p>Every figure is saved in a JSON report that says which figures were measured and which estimated.</p>")
+
+
+def show_text(parent: QWidget, title: str, html: str) -> None:
+    """A help text in a window of its own that does not block the main one (Help menu)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, html, QMessageBox.StandardButton.Close, parent)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
@@ -23,7 +23,7 @@ from ..runner.child import stop_all
 from ..runner.recovery import recover_interrupted
 from ..runner.session import plan_runs
 from . import window_parts
-from .about import show_about
+from .about import show_about, show_text
 from .controller import RunController
 from .export_flow import export_with_dialog
 from .imports import DatasetImporter, import_report_files
@@ -245,17 +245,14 @@ class MainWindow(QMainWindow):
         """Runs off the GUI thread; `dataset_importer.finished` says what came of it."""
         self.dataset_importer.start(folder)
 
-    def export_selected(self, fmt: str) -> None:
-        out = export_with_dialog(self, self.results.selected_reports() or self.results.reports[:1], fmt)
-        if out is not None:
-            self.status.setText(f"Exported to {out}")
-
-    def export_card(self, fmt: str) -> None:
-        """The buttons under the card: every run the card stands on (else the selection, else the newest run)."""
-        reports = self.results.card_reports() or self.results.selected_reports() or self.results.reports[:1]
+    def export_selected(self, fmt: str, card: bool = False) -> None:
+        """File → Export selected (the selected rows), or with `card` the buttons under the card: every run the
+        card stands on (else the selection, else the newest run)."""
+        r = self.results
+        reports = (r.card_reports() if card else []) or r.selected_reports() or r.reports[:1]
         out = export_with_dialog(self, reports, fmt)
         if out is not None:
-            self.status.setText(f"Exported {len(reports)} run(s), what the card stands on, to {out}")
+            self.status.setText(f"Exported {len(reports)} run(s){', what the card stands on,' if card else ''} to {out}")
 
     def compare_selected(self) -> None:
         sel = self.results.selected_reports()
@@ -270,12 +267,7 @@ class MainWindow(QMainWindow):
         show_about(self, self.hardware)
 
     def show_help(self, title: str, html: str) -> None:
-        """A help text in a window of its own that does not block the main one (Help menu)."""
-        box = QMessageBox(QMessageBox.Icon.Information, title, html, QMessageBox.StandardButton.Close, self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
+        show_text(self, title, html)  # a window of its own that does not block the main one
         self.help_shown.emit(title)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -121,6 +121,14 @@ IDLE_WORDS = ("No run yet. Choose the models, datasets and profile on the left a
               "accuracy, throughput and the machine's load are drawn here while it trains.")
 
 
+def fresh_axes(*plots: pg.PlotWidget, system: pg.PlotWidget) -> None:
+    """A new run's own axes, not the last run's (the system plot keeps its 0-100%)."""
+    for plot in plots:
+        plot.setXRange(0, 1, padding=0)
+        plot.setYRange(0, 1, padding=0)
+    system.setXRange(0, 1, padding=0)
+
+
 class LivePlots(QWidget):
     GPU_COLOURS = ("#2ca02c", "#17becf", "#bcbd22", "#e377c2", "#8c564b", "#7f7f7f", "#aec7e8", "#98df8a")
 
@@ -220,10 +228,7 @@ class LivePlots(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("top").setTicks([[], []])
         self._ranges.clear()
-        for plot in (self.loss_plot, self.acc_plot, self.speed_plot):  # the new run's own axes, not the last one's
-            plot.setXRange(0, 1, padding=0)
-            plot.setYRange(0, 1, padding=0)
-        self.system_plot.setXRange(0, 1, padding=0)
+        fresh_axes(self.loss_plot, self.acc_plot, self.speed_plot, system=self.system_plot)
         self.verdict.setVisible(False)
         self._global_step = 0
         self._recent.clear()

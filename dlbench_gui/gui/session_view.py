@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from ..core.durations import format_duration
 from ..core.wire.events import Event
 from ..core.store.report import RunReport
 from ..core.session import RunSession

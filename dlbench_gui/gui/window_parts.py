@@ -69,7 +69,7 @@ def connect(w: "MainWindow") -> None:
     w.setup.stop_button.clicked.connect(w.stop)
     w.setup.changed.connect(w._setup_changed)
     w.setup.import_requested.connect(w.import_dataset)
-    w.results.export_requested.connect(w.export_card)
+    w.results.export_requested.connect(lambda fmt: w.export_selected(fmt, card=True))
     w.results.compare_requested.connect(w.compare_selected)
     w.results.import_requested.connect(w.import_report)
 
