@@ -146,6 +146,7 @@ class CompareView(QWidget):
 
     def _chart(self) -> None:
         self.chart.clear()
+        self.label_positions: list[tuple[int, float]] = []  # where each bar's label sits (chart units)
         done = [r for r in self.reports if r.status == "completed" and r.headline["execution_time_s"]]
         self.bars = [(run_label(r).replace("\n", " · ").rsplit(" · ", 1)[0], float(r.headline["execution_time_s"]))
                      for r in done]
@@ -160,14 +161,17 @@ class CompareView(QWidget):
         self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brush="#1f77b4"))
         for i, r in enumerate(done):
             ci = r.headline.get("execution_time_ci95_s")
+            above = heights[i]  # the label sits above the bar and above its interval, never struck through
             if ci:
                 self.chart.addItem(pg.ErrorBarItem(x=np.array([i]), y=np.array([heights[i]]), beam=0.15,
                                                    bottom=np.array([heights[i] - ci[0] / size]),
                                                    top=np.array([ci[1] / size - heights[i]]), pen=pg.mkPen("#333", width=2)))
+                above = max(above, ci[1] / size)
             label = pg.TextItem(format_duration(self.bars[i][1]), color="#222", anchor=(0.5, 1))
-            label.setPos(i, heights[i])
+            label.setPos(i, above)
+            self.label_positions.append((i, above))
             self.chart.addItem(label)
-        ticks = nice_ticks(0.0, top / size * 1.15)
+        ticks = nice_ticks(0.0, top / size * 1.25)  # room above the highest interval for its label
         self.chart.setTitle(f"Execution time of the completed runs ({unit})")
         self.axis_ticks = ticks  # the time axis' ticks, in its unit
         self.chart.getAxis("left").setTicks([[(t, tick_label(t)) for t in ticks]])

@@ -197,6 +197,8 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
     assert [label for label, _ in w.compare.bars] == ["2026-11-29 10:00 · alpha", "2026-11-29 11:00 · beta"]
     ticks = w.compare.axis_ticks
     assert w.compare.chart.getAxis("left").labelText == "execution time (h)" and ticks[:3] == [0, 10, 20]
+    # each bar's label sits above its interval's top, never struck through by the error bar (#26, 14)
+    assert w.compare.label_positions == [(0, 11.0), (1, 22.0)] and ticks[-1] >= 22.0
 
 
 def test_repeated_runs_that_disagree_are_said_to_in_red(make_window):
