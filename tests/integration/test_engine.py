@@ -136,8 +136,12 @@ def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbe
     assert len(reports) == 2 and len({r["run_id"] for r in reports}) == 2
     assert reports[0]["run_dir"] != reports[1]["run_dir"]  # each run its own folder, log and child
     assert all(r["status"] == "completed" for r in reports)
-    assert "2 runs (measured execution time): mean" in proc.stdout
-    assert "95% interval of the mean across runs" in proc.stdout
+    assert all(r["repeat"]["group"] == reports[0]["repeat"]["group"] and r["repeat"]["of"] == 2 for r in reports)
+    # both accounted for: counted (their range: two runs), or on a busy machine named as not counted
+    if "2 runs counted (measured execution time): mean" in proc.stdout:
+        assert "range of the runs" in proc.stdout and "95% interval" not in proc.stdout
+    else:
+        assert int("1 run counted" in proc.stdout) + proc.stdout.count("not counted:") >= 2, proc.stdout
 
 
 def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_runs(tmp_path, dlbench_home):
