@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontMetrics
 
 from ..core.durations import format_duration
@@ -157,3 +158,6 @@ class BaselineChart(pg.PlotWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._layout()
+        # the view box takes its new width only after this event: lay the labels out again once it has (a label
+        # measured against the old width ran past the right edge on a 1024-pixel screen)
+        QTimer.singleShot(0, self._layout)
