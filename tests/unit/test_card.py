@@ -140,5 +140,6 @@ def test_repeats_are_combined_on_the_card_and_a_disturbed_repeat_is_named_not_co
     assert c.interval == "95% interval of the estimate: 12 h 00 min – 20 h 00 min"  # two runs: their range
     assert "2 repeats combined: mean 16 h 00 min, range of the runs 12 h 00 min – 20 h 00 min" in c.basis[0]
     assert any("a disturbed repeat, not counted" in w and "12:00" in w for w in c.set_aside)
+    assert sorted(c.stands_on) == sorted([a.run_id, b.run_id])  # the export under the card covers both repeats
     alone = cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])])  # a setup run once: as before
     assert "17 h 00 min" in alone.sentence and "combined" not in " ".join(alone.basis)

@@ -170,8 +170,9 @@ def kernels_lines(reports: list[RunReport]) -> list[str]:
     if conv.get("interval_s"):
         lo, hi = conv["interval_s"]
         lines.append(f"convolve2d's 95% interval: {format_duration(lo)} – {format_duration(hi)}")
-    if kernels.precision_note(conv):
-        lines.append(kernels.precision_note(conv))
+    note = kernels.precision_note(conv)
+    if note:
+        lines.append(note)
     if r.status != "completed":
         lines.append(f"That run {r.status}: {run_words(r)}")
     elif interference.interfered(r):
@@ -188,8 +189,8 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
         if c is not None:
             combined[key] = c
             aside += [d for d in c.disturbed if d not in aside]  # a disturbed repeat is named as not counted
-    aside_words = [run_words(r) + (" — a disturbed repeat, not counted" if r in sum(
-        (c.disturbed for c in combined.values()), []) else "") for r in aside]
+    disturbed = {d.run_id for c in combined.values() for d in c.disturbed}
+    aside_words = [run_words(r) + (" — a disturbed repeat, not counted" if r.run_id in disturbed else "") for r in aside]
     if not sources:
         about = f" (about {format_duration(first_run_s)})" if first_run_s else ""
         return Card("incomplete", BADGES["incomplete"],
@@ -219,7 +220,8 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
     return Card(v.level, BADGES[v.level], sentence, recommendation, interval, warnings[0] if warnings else None,
                 basis, aside_words, rule, notes,
                 all_disturbed=all(r.status == "completed" and interference.interfered(r) for _, r in judged),
-                stands_on=[r.run_id for _, r in judged])
+                stands_on=list(dict.fromkeys([r.run_id for _, r in judged]
+                                             + [x.run_id for c in combined.values() for x in c.counted])))
 
 
 def _ratio(r: RunReport) -> float | None:
