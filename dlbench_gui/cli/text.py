@@ -135,13 +135,13 @@ def history_rows(reports: list[RunReport]) -> list[tuple[str, ...]]:
     rows = []
     for r in reports:
         h = r.headline
-        k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+        k = r.kernels
         total = (((k or {}).get("comparison") or {}).get("setup-1") or {}).get("total_ratio")
         verdict = (f"kernels {kernels.slowest_ratio_words(total)} setup 1" if total else "kernels: no verdict") if k \
             else comparison.verdict(r).level.replace("_", " ")
         execution = "—" if h["kind"] == "none" else f"{format_duration(h['execution_time_s'])} ({h['kind']})"
         rows.append((r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
-                     DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.config.get("precision") or "float32",
+                     DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.precision,
                      BACKEND_NAMES[backend_of(r.software)], r.status, execution, verdict,
                      load_words((r.findings or {}).get("interference")) or "not measured", r.run_id))
     return rows

@@ -72,7 +72,7 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "inference_load_s": inf.get("load_s"), "inference_predict_s": inf.get("predict_s"), "inference_images": inf.get("images"),
         "peak_child_rss_bytes": r.memory.get("peak_child_rss_bytes"),
         "achieved_gflops_per_s": achieved / 1e9 if achieved else None,
-        "precision": r.config.get("precision") or "float32", "weights_used": r.config.get("weights_used"),
+        "precision": r.precision, "weights_used": r.config.get("weights_used"),
         "energy_per_epoch_j": (r.energy or {}).get("per_epoch_j"),
         "energy_protocol_wh": (r.energy or {}).get("protocol_wh_estimate"),
         "energy_source": (r.energy or {}).get("source") or (r.energy or {}).get("unavailable_reason"),
@@ -91,7 +91,7 @@ def row_of(r: RunReport) -> dict[str, Any]:
 
 
 def kernels_cells(r: RunReport) -> dict[str, Any]:
-    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+    k = r.kernels
     if not k:  # a model's run: the columns stay empty
         return {c: None for c in COLUMNS if c.startswith("kernels_")}
     times = k.get("times_s") or {}

@@ -80,9 +80,15 @@ def card_details_html(c: Card) -> str:
     return "".join(parts)
 
 
+def verdict_text(r: RunReport, budget_h: float = comparison.DEFAULT_BUDGET_H) -> str:
+    """A run's verdict in words: a model's against the baseline, or the simple kernels' own (the detail pane, the
+    PDF's results table)."""
+    return kernels_verdict(r.kernels) if r.kernels else comparison.verdict(r, budget_h).text
+
+
 def verdict_html(r: RunReport, budget_h: float) -> str:
-    if isinstance(r.extra.get("kernels"), dict):  # the simple kernels: their own verdict, not the models'
-        return f"<p style='font-size:13pt'><b>{escape(kernels_verdict(r.extra['kernels']))}</b></p>"
+    if r.kernels:  # the simple kernels: their own verdict, not the models'
+        return f"<p style='font-size:13pt'><b>{escape(verdict_text(r, budget_h))}</b></p>"
     v = comparison.verdict(r, budget_h)
     return f"<p style='font-size:13pt; color:{VERDICT_COLOURS[v.level]}'><b>{escape(v.text)}</b></p>"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..core.backend_choice import BACKEND_NAMES, backend_of
 from ..core.durations import format_bytes, format_duration
-from ..core.measure import comparison, kernels
+from ..core.measure import comparison
 from ..core.measure.kernels import RULE as KERNELS_RULE
 from ..core.measure.estimate import METHOD as ESTIMATE_METHOD
 from ..core.store.report import RunReport
@@ -18,7 +18,7 @@ from ..core.store.storage import atomic_write_bytes
 from ..core.view import present
 from ..core.view.card import card
 from ..core.view.present import NA
-from .html_report import card_html, detail_html, html_table, title_of
+from .html_report import card_html, detail_html, html_table, title_of, verdict_text
 
 
 def _ensure_app():
@@ -114,7 +114,7 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
         "Ratios above 1 mean this machine is slower.</p>"
         "<p><b>Data.</b> Runs marked 'synthetic' used random images with the real shapes: their timings are valid, "
         "their accuracy is not.</p>")
-    if any(isinstance(r.extra.get("kernels"), dict) for r in reports):
+    if any(r.kernels for r in reports):
         parts.append("<p><b>Simple kernels.</b> The authors' later, quicker test: five dense matrix products (NumPy, "
                      "float64, the random generation inside the timed total), four sparse ones (SciPy CSR times a "
                      "dense matrix), and convolve2d, a small network (three Conv2D of 2048, 128 and 64 filters with "
@@ -122,12 +122,6 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
                      "under Keras' mixed_float16 as published; estimated from a quick pass as above, or measured. "
                      + escape(KERNELS_RULE) + "</p>")
     return "".join(parts)
-
-
-def verdict_text(r: RunReport) -> str:
-    """A run's verdict in the results table: a model's against the baseline, or the simple kernels' own."""
-    k = r.extra.get("kernels")
-    return kernels.verdict(k) if isinstance(k, dict) else comparison.verdict(r).text
 
 
 def config_rows(r: RunReport) -> tuple[list[tuple[str, str, str]] | list[tuple[str, str]], tuple[str, ...]]:

@@ -19,7 +19,7 @@ def chart_rows(report: RunReport | None) -> tuple[list[tuple[str, float]], list[
     model's full protocol, or the simple kernels' total (dense + sparse + convolve2d, as published)."""
     if report is None or report.status != "completed":
         return [], None, ""
-    k = report.extra.get("kernels") if isinstance(report.extra.get("kernels"), dict) else None
+    k = report.kernels
     if k:
         times = k.get("times_s") or {}
         if not all(times.get(p) for p in kernels.PARTS):

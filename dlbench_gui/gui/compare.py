@@ -80,7 +80,7 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
 
 def kernels_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
     """The simple kernels' parts and their verdict against Setup 1, where any selected run is of the kernels."""
-    found = [r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None for r in reports]
+    found = [r.kernels for r in reports]
     if not any(found):
         return []
 

@@ -195,7 +195,7 @@ class ResultsView(QWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
-                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.config.get("precision") or "float32", r.status,
+                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.precision, r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]),
                   "—" if h["kind"] == "none" else h["kind"],
                   load_words((r.findings or {}).get("interference")),

@@ -91,7 +91,7 @@ def compare(report: RunReport) -> dict[str, Any]:
 
 def precision_label(report: RunReport) -> str:
     """'' for float32 (as published); else the words every comparison of this run with the baseline carries."""
-    p = (report.config or {}).get("precision") or "float32"
+    p = report.precision
     return "" if p == "float32" else f" at {p} precision (the published figures are float32)"
 
 

@@ -36,7 +36,7 @@ def _from_history(config: BenchmarkConfig, history: list[RunReport], backend: st
             continue  # convolve2d's float16 steps cost some 160x its float32 ones on a CPU
         if r.model == config.model and r.status == "completed" and t.get("steady_step_s") and r.config.get("batch_size"):
             per_image = t["steady_step_s"] / r.config["batch_size"]
-            matrix = ((r.extra.get("kernels") or {}).get("times_s") or {}) if config.is_kernels else {}
+            matrix = ((r.kernels or {}).get("times_s") or {}) if config.is_kernels else {}
             return {**_FALLBACK[config.model], "step_per_image_s": per_image,
                     "first_step_s": t.get("first_step_s") or _FALLBACK[config.model]["first_step_s"],
                     **({"matrix_s": matrix["dense_matmul"] + matrix["sparse_matmul"]}

@@ -81,6 +81,17 @@ class RunReport:
         return self.config.get("profile", "?")
 
     @property
+    def precision(self) -> str:
+        """Keras' precision policy the run used: float32 (as published) unless the config says another."""
+        return (self.config or {}).get("precision") or "float32"
+
+    @property
+    def kernels(self) -> dict[str, Any] | None:
+        """The simple kernels' section (core/measure/kernels.section), or None for a model's run."""
+        k = self.extra.get("kernels")
+        return k if isinstance(k, dict) else None
+
+    @property
     def execution_time_s(self) -> float | None:
         return self.timing.get("execution_time_s")
 

@@ -103,8 +103,8 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
     quick run would take here, for the empty card. `pending`: the runs of the session still to come, in words: the
     card is then preliminary, and says so."""
     models = [r for r in reports if r.model != KERNELS_MODEL]
-    published = [r for r in models if precision_of(r) == "float32"]  # the published comparison: float32 runs
-    others = [r for r in models if precision_of(r) != "float32"]
+    published = [r for r in models if r.precision == "float32"]  # the published comparison: float32 runs
+    others = [r for r in models if r.precision != "float32"]
     c = replace(_card(published, budget_h, first_run_s), kernels=kernels_lines(reports),
                 precisions=precision_lines(others))
     extra = [r.run_id for r in (*latest_per_precision(others), *latest_kernels(reports))]
@@ -123,22 +123,18 @@ def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H
                                f"({', '.join(pending)}); the verdict may change when {'they finish' if n > 1 else 'it finishes'}.")
 
 
-def precision_of(r: RunReport) -> str:
-    return (r.config or {}).get("precision") or "float32"
-
-
 def latest_per_precision(reports: list[RunReport]) -> list[RunReport]:
     """The latest completed run of each model, dataset and precision, in that order."""
     latest: dict[tuple[str, str, str], RunReport] = {}
     for r in sorted(reports, key=lambda r: r.created_at):
         if r.status == "completed" and r.headline.get("execution_time_s"):
-            latest[(r.model, r.dataset, precision_of(r))] = r
+            latest[(r.model, r.dataset, r.precision)] = r
     return [latest[k] for k in sorted(latest)]
 
 
 def latest_kernels(reports: list[RunReport]) -> list[RunReport]:
     """The simple-kernels run the card's kernels lines stand on (none, or the latest with a part done)."""
-    done = [r for r in reports if r.model == KERNELS_MODEL and (r.extra.get("kernels") or {}).get("times_s")]
+    done = [r for r in reports if r.model == KERNELS_MODEL and (r.kernels or {}).get("times_s")]
     return [max(done, key=lambda r: r.created_at)] if done else []
 
 
@@ -148,11 +144,10 @@ def precision_lines(reports: list[RunReport]) -> list[str]:
     run)."""
     lines = []
     for r in latest_per_precision(reports):
-        precision = precision_of(r)
         h, ratio = r.headline, _ratio(r)
         what = "would take" if h.get("kind") == "estimated" else "took"
         against = f": {times_words(ratio).lower()} than the slowest published RTX setup (float32)" if ratio else ""
-        lines.append(f"In {precision}: {combo(r)} {what} {format_duration(h['execution_time_s'])} here"
+        lines.append(f"In {r.precision}: {combo(r)} {what} {format_duration(h['execution_time_s'])} here"
                      f"{comparison.backend_words(r)}{against}")
     return lines
 

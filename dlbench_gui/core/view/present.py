@@ -234,7 +234,7 @@ def disagreement(runs: list[RunReport]) -> str | None:
 def kernels_rows(r: RunReport) -> list[tuple[str, str]]:
     """The simple kernels' figures: each product (its time, generation apart, achieved FLOP/s), the parts' totals,
     convolve2d's, the network's facts and which BLAS ran."""
-    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else None
+    k = r.kernels
     if not k:
         return []
     rows: list[tuple[str, str]] = []
@@ -270,7 +270,7 @@ def kernels_rows(r: RunReport) -> list[tuple[str, str]]:
 
 def kernels_comparison_rows(r: RunReport) -> list[tuple[str, str, str, str, str]]:
     """Per published setup: each simple-kernels part's published time with this machine's ratio, and the total's."""
-    k = r.extra.get("kernels") if isinstance(r.extra.get("kernels"), dict) else {}
+    k = r.kernels or {}
     rows = []
     for row in (k.get("comparison") or {}).values():
         ratio, pub = row.get("ratio") or {}, row.get("published_s") or {}
