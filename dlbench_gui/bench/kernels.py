@@ -27,6 +27,19 @@ def blas_info() -> dict[str, Any]:
             "note": "the dense part runs NumPy's BLAS with these threads; SciPy's sparse product is single-threaded"}
 
 
+def _timed_product(make, facts_of, **facts) -> dict[str, Any]:
+    """One product as published: its operands made by `make()` (timed apart, inside the total), then A @ B;
+    `facts_of(A)` gives its FLOPs (and whatever else A says)."""
+    t0 = time.perf_counter()
+    a, b = make()
+    t1 = time.perf_counter()
+    a @ b
+    t2 = time.perf_counter()
+    gen_s, mul_s, more = t1 - t0, t2 - t1, facts_of(a)
+    return {**facts, **more, "generate_s": gen_s, "product_s": mul_s, "total_s": gen_s + mul_s,
+            "flops_per_s": more["flops"] / mul_s if mul_s > 0 else None}
+
+
 def dense_part(check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
     import numpy as np
 
@@ -34,14 +47,8 @@ def dense_part(check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
     products = []
     for m, n, k in DENSE_SHAPES:
         check()
-        t0 = time.perf_counter()
-        a, b = np.random.rand(m, n), np.random.rand(n, k)
-        t1 = time.perf_counter()
-        a @ b
-        t2 = time.perf_counter()
-        gen_s, mul_s, flops = t1 - t0, t2 - t1, dense_flops(m, n, k)
-        products.append({"m": m, "n": n, "k": k, "generate_s": gen_s, "product_s": mul_s, "total_s": gen_s + mul_s,
-                         "flops": flops, "flops_per_s": flops / mul_s if mul_s > 0 else None})
+        products.append(_timed_product(lambda: (np.random.rand(m, n), np.random.rand(n, k)),
+                                       lambda a: {"flops": dense_flops(m, n, k)}, m=m, n=n, k=k))
     return _part(products)
 
 
@@ -54,16 +61,11 @@ def sparse_part(check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
     products = []
     for m, n, k, density in SPARSE_SHAPES:
         check()
-        t0 = time.perf_counter()
-        a = scipy.sparse.random(m, n, density=density, format="csr", random_state=rng)
-        b = np.random.rand(n, k)
-        t1 = time.perf_counter()
-        a @ b
-        t2 = time.perf_counter()
-        gen_s, mul_s, flops = t1 - t0, t2 - t1, sparse_flops(int(a.nnz), k)
-        products.append({"m": m, "n": n, "k": k, "density": density, "nnz": int(a.nnz), "generate_s": gen_s,
-                         "product_s": mul_s, "total_s": gen_s + mul_s, "flops": flops,
-                         "flops_per_s": flops / mul_s if mul_s > 0 else None})
+        p = _timed_product(lambda: (scipy.sparse.random(m, n, density=density, format="csr", random_state=rng),
+                                    np.random.rand(n, k)),
+                           lambda a: {"nnz": int(a.nnz), "flops": sparse_flops(int(a.nnz), k)},
+                           m=m, n=n, k=k, density=density)
+        products.append(p)
     return _part(products)
 
 

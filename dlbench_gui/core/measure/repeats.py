@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..durations import format_duration
 from ..store.report import RunReport
 from . import interference, stats
 
@@ -26,16 +27,10 @@ class Combined:
         if self.mean_s is None:
             return "no completed undisturbed repeat"
         if self.interval_s is None:
-            return f"1 undisturbed repeat: {fmt(self.mean_s)}"
+            return f"1 undisturbed repeat: {format_duration(self.mean_s)}"
         what = "range of the runs" if self.interval_kind == "range" else "95% interval of the mean across runs"
-        return (f"{len(self.counted)} repeats combined: mean {fmt(self.mean_s)}, {what} "
-                f"{fmt(self.interval_s[0])} – {fmt(self.interval_s[1])}")
-
-
-def fmt(seconds: float) -> str:
-    from ..durations import format_duration
-
-    return format_duration(seconds)
+        return (f"{len(self.counted)} repeats combined: mean {format_duration(self.mean_s)}, {what} "
+                f"{format_duration(self.interval_s[0])} – {format_duration(self.interval_s[1])}")
 
 
 def group_of(report: RunReport) -> str | None:
