@@ -153,3 +153,13 @@ def test_repeated_setups_are_tagged_so_their_reports_can_be_combined():
     assert [t and (t["index"], t["of"]) for t in tags] == [(1, 3), (2, 3), (3, 3), None, (1, 2), (2, 2)]
     assert tags[0]["group"] == tags[1]["group"] == tags[2]["group"] != tags[4]["group"] == tags[5]["group"]
     assert repeat_groups([a, b]) == [None, None]
+
+
+def test_the_inference_childs_data_is_said_to_be_the_test_images_of_this_run():
+    """#26: "Run 1/2 … preparing data" was read as the next run's data; it was the inference child's test images."""
+    session = RunSession([config(profile="quick"), config(profile="quick", dataset="fashion_mnist")], [50.0, 20.0])
+    session.handle(ev.RunStarted(run_id="r1", config={}))
+    session.handle(ev.Phase(phase="preparing_data", task="train"))
+    assert session.status_text().startswith("Run 1/2 · Model A on MNIST (quick) · preparing data · ")
+    session.handle(ev.Phase(phase="preparing_data", task="infer"))
+    assert "Run 1/2 · Model A on MNIST (quick) · preparing the test images for inference" in session.status_text()

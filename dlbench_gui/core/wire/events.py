@@ -95,7 +95,10 @@ class Phase(Event):
     epochs: int | None = None
 
     def words(self, profile: str) -> str:
-        """In words; a protocol run names its epoch (a quick run's epochs are not the protocol's)."""
+        """In words; a protocol run names its epoch (a quick run's epochs are not the protocol's); the inference
+        child's data is said to be the test images, so that it is not read as the next run's data (#26)."""
+        if self.phase == "preparing_data" and self.task == "infer":
+            return "preparing the test images for inference"
         text = PHASE_WORDS.get(self.phase, self.phase)
         if self.phase == "training" and profile != "quick" and self.epoch:
             text += f" epoch {self.epoch}/{self.epochs}"
