@@ -25,7 +25,8 @@ from ..core.view.card import card
 from ..core.view.words import pair_words
 from ..hardware import detect
 from .args import UsageError, check_run_output, configs_from_args
-from .text import HISTORY_COLUMNS, ProgressPrinter, card_text, history_rows, say_backend, summary_text, table_text, warn
+from .text import (CLI_START, HISTORY_COLUMNS, ProgressPrinter, card_text, history_rows, say_backend, summary_text,
+                   table_text, warn)
 
 
 class Interrupts:
@@ -79,7 +80,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     reports = session.run()
     progress.finish()
     if reports:
-        print(card_text(card(reports)), flush=True)
+        print(card_text(card(reports, start=CLI_START)), flush=True)
     if out is not None and reports:
         for r in reports:
             atomic_write_json(out / f"{r.run_id}.json" if out.is_dir() else out, r.to_dict())
@@ -101,7 +102,8 @@ def _report_done(progress: RunSession, report: RunReport, remaining: list[Benchm
     if unreliable:
         warn(unreliable)
     if remaining and report.status != "cancelled":  # the answer so far, marked as such
-        print(card_text(card(progress.reports, pending=[pair_words(c.model, c.dataset) for c in remaining])),
+        print(card_text(card(progress.reports, pending=[pair_words(c.model, c.dataset) for c in remaining],
+                             start=CLI_START)),
               flush=True)
 
 

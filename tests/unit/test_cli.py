@@ -199,8 +199,9 @@ def test_history_is_a_table_with_date_verdict_precision_backend_and_load_and_a_c
 
 def test_the_cli_never_gives_the_windows_advice():
     """#26, 19: after a hang the CLI printed "Press Start"; it names its own command."""
-    from dlbench_gui.cli.text import card_text
+    from dlbench_gui.cli.text import CLI_START, card_text
     from dlbench_gui.core.view.card import card
 
-    text = card_text(card([], first_run_s=300))
+    assert "Press Start to measure" in card([], first_run_s=300).recommendation  # the window's card
+    text = card_text(card([], first_run_s=300, start=CLI_START))
     assert "Press Start" not in text and "Run `dlbench run` to measure this machine (about 5 min 00 s)" in text

@@ -98,14 +98,15 @@ def times_words(ratio: float) -> str:
 
 
 def card(reports: list[RunReport], budget_h: float = comparison.DEFAULT_BUDGET_H,
-         first_run_s: float | None = None, pending: list[str] | None = None) -> Card:
+         first_run_s: float | None = None, pending: list[str] | None = None, start: str = "Press Start") -> Card:
     """The card for everything in `reports` (a history, or the runs of one export). `first_run_s`: how long a first
     quick run would take here, for the empty card. `pending`: the runs of the session still to come, in words: the
-    card is then preliminary, and says so."""
+    card is then preliminary, and says so. `start`: how the reader starts a run (the window's button; the CLI names
+    its command)."""
     models = [r for r in reports if r.model != KERNELS_MODEL]
     published = [r for r in models if r.precision == "float32"]  # the published comparison: float32 runs
     others = [r for r in models if r.precision != "float32"]
-    c = replace(_card(published, budget_h, first_run_s), kernels=kernels_lines(reports),
+    c = replace(_card(published, budget_h, first_run_s, start), kernels=kernels_lines(reports),
                 precisions=precision_lines(others))
     extra = [r.run_id for r in (*latest_per_precision(others), *latest_kernels(reports))]
     c = replace(c, stands_on=[*c.stands_on, *extra])
@@ -175,7 +176,7 @@ def kernels_lines(reports: list[RunReport]) -> list[str]:
     return lines
 
 
-def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) -> Card:
+def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None, start: str) -> Card:
     rule = comparison.VERDICT_RULE.format(ratio=comparison.FEASIBLE_RATIO, budget=budget_h) + " " + interference.RULE
     sources, aside = verdict_sources(reports)
     combined: dict[tuple[str, str], repeats.Combined] = {}
@@ -190,7 +191,7 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None) 
         about = f" (about {format_duration(first_run_s)})" if first_run_s else ""
         return Card("incomplete", BADGES["incomplete"],
                     "No completed run yet." if reports else "This machine has not been measured yet.",
-                    f"Press Start to measure this machine{about}: a quick estimate of Model A and Model B on MNIST "
+                    f"{start} to measure this machine{about}: a quick estimate of Model A and Model B on MNIST "
                     "and Fashion-MNIST, compared with four published RTX setups.",
                     set_aside=aside_words, rule=rule)
     judged = [(comparison.verdict(r, budget_h), r) for r in sources.values()]
