@@ -26,6 +26,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -320,14 +321,21 @@ def main() -> int:
     ap.add_argument("--load-seconds", type=float, default=30.0)
     a = ap.parse_args()
     check = Check(a.output)
-    # a scratch data folder: nothing is written to the user's, and part (a) needs no platformdirs
-    os.environ.setdefault("DLBENCH_HOME", tempfile.mkdtemp(prefix="dlbench-gpu-check-home-"))
-    gpus = part_a(check, a.load_seconds)
-    if gpus:
-        telemetry_under_load(check, gpus, a.load_seconds)
-    part_b(check)
-    part_c(check)
-    check.save()
+    # a scratch data folder: nothing is written to the user's, and part (a) needs no platformdirs (made only when
+    # none is given, and removed at the end: the check's figures are in --output)
+    scratch = None if os.environ.get("DLBENCH_HOME") else tempfile.mkdtemp(prefix="dlbench-gpu-check-home-")
+    if scratch:
+        os.environ["DLBENCH_HOME"] = scratch
+    try:
+        gpus = part_a(check, a.load_seconds)
+        if gpus:
+            telemetry_under_load(check, gpus, a.load_seconds)
+        part_b(check)
+        part_c(check)
+        check.save()
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     print(f"{check.parts and sum(p['status'] == 'passed' for p in check.parts.values())} passed, "
           f"{sum(p['status'] == 'failed' for p in check.parts.values())} failed, "
           f"{sum(p['status'] == 'skipped' for p in check.parts.values())} skipped; written to {a.output}")

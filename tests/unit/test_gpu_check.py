@@ -3,6 +3,7 @@ TensorFlow nor Qt; and with NVML injected, the telemetry, energy and throttling 
 
 import importlib.util
 import json
+import os
 import subprocess
 import types
 import sys
@@ -22,8 +23,11 @@ def load_tool():
 
 def test_here_every_gpu_part_is_skipped_and_says_why(tmp_path):
     out = tmp_path / "check.json"
+    # as on the lent machine: no data folder given, so the check makes a scratch one (in TMPDIR) and removes it
+    env = {**{k: v for k, v in os.environ.items() if k != "DLBENCH_HOME"}, "TMPDIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gpu_check.py"), "--output", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert not list(tmp_path.glob("dlbench-gpu-check-home-*"))
     summary = json.loads(out.read_text())
     parts = summary["parts"]
     tool = load_tool()
