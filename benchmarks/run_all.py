@@ -15,6 +15,7 @@ SCRIPTS = [
     ("history_load", ["history_load.py"]),
     ("estimate_accuracy_model_a", ["estimate_accuracy.py", "--bracket", "model_a"]),
     ("quick_all_four", ["quick_all_four.py"]),
+    ("first_launch", ["first_launch.py", "--rounds", "2"]),
     ("gui_perf", ["gui_perf.py"]),
     ("estimate_accuracy_model_b", ["estimate_accuracy.py", "--bracket", "model_b", "model_b_2x20"]),
     ("epoch_effect", ["epoch_effect.py", "100", "3", "val+save", "val+save+noat"]),

@@ -15,7 +15,7 @@ from ..core.backend_choice import choose_backend
 from ..core.config import MODEL_NAMES, BenchmarkConfig
 from ..core.durations import format_bytes
 from ..core.measure import interference
-from ..core.measure.predict import predict_all
+from ..core.measure.predict import predict_all, repredictor
 from ..core.session import RunSession
 from ..core.store.history import load_history
 from ..core.store.report import ReportError, RunReport, load_report
@@ -68,7 +68,8 @@ def cmd_run(a: argparse.Namespace) -> int:
     history, _ = load_history()
     runs = plan_runs(configs, a.repeat, hw)
     backends = [choose_backend(c.backend, hw).name for c in runs]  # one not installed: one line, before any work
-    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history, backends)])
+    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history, backends)],
+                          repredict=repredictor(runs, history, backends))
     ProgressPrinter(progress, a.quiet, a.repeat)
     session = Session(runs, hardware=hw, history=history, keep_checkpoint=a.keep_checkpoint,
                       on_event=progress.handle, on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),

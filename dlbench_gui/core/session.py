@@ -41,11 +41,15 @@ class Progress:
 
 class RunSession:
     def __init__(self, configs: list[BenchmarkConfig], predictions_s: list[float],
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 repredict: Callable[[list[RunReport]], list[float]] | None = None):
+        """`repredict`: every run's prediction from the reports so far (core/measure/predict.repredictor); the runs
+        still to come are predicted again after each report, from what this machine has just measured."""
         if len(configs) != len(predictions_s):
             raise ValueError("one prediction per configuration")
         self.configs = list(configs)
         self.predictions_s = list(predictions_s)
+        self.repredict = repredict
         self.clock = clock
         self.index = -1
         self.phase = "waiting"
@@ -100,6 +104,9 @@ class RunSession:
 
     def add_report(self, report: RunReport) -> None:
         self.reports.append(report)
+        if self.repredict is not None:
+            later = self.repredict(self.reports)[self.index + 1:]
+            self.predictions_s[self.index + 1:] = later
         self._tell("report", report)
 
     def finish(self) -> None:

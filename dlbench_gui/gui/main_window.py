@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from ..core.backend_choice import choose_backend
 from ..core.config import ConfigError
-from ..core.measure.predict import predict_all
+from ..core.measure.predict import predict_all, repredictor
 from ..core.resources import resource
 from ..core.session import RunSession
 from ..core.store.history import history_note, load_history
@@ -128,7 +128,9 @@ class MainWindow(QMainWindow):
             return
         window_parts.save_settings(self)
         backends = [choose_backend(c.backend, self.hardware).name for c in configs]
-        session = RunSession(configs, [p.seconds for p in predict_all(configs, self.results.reports, backends)])
+        history = self.results.reports
+        session = RunSession(configs, [p.seconds for p in predict_all(configs, history, backends)],
+                             repredict=repredictor(configs, history, backends))
         self.bind_session(session)
         self.controller = RunController(self.hardware, self.results.reports)
         self.controller.feed(self.adapter)

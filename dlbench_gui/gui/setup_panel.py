@@ -312,7 +312,8 @@ class SetupPanel(QGroupBox):
             return None
         preds = predict_all(configs, history, [choose_backend(c.backend, self.hardware).name for c in configs])
         total = sum(p.seconds for p in preds)
-        self.show_prediction(total, preds[0].basis if preds else "", len(configs))
+        self.show_prediction(total, preds[0].basis if preds else "", len(configs),
+                             (sum(p.low for p in preds), sum(p.high for p in preds)))
         return total or None
 
     def refresh_data_state(self) -> None:
@@ -335,12 +336,20 @@ class SetupPanel(QGroupBox):
             for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
                 w.setEnabled(False)
 
-    def show_prediction(self, seconds: float | None, basis: str, n: int) -> None:
+    def show_prediction(self, seconds: float | None, basis: str, n: int,
+                        span: tuple[float, float] | None = None) -> None:
+        """'Predicted: about 1 min 10 s for 2 runs (55 s – 1 min 45 s; rough: …)': a quick run stops once its
+        figures are steady, so its length has a range, said beside the figure."""
         if not n:
             self.prediction.setText("Select at least one model and one dataset.")
-        else:
-            self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
-                                    f" ({basis})")
+            return
+        low, high = span or (seconds, seconds)
+        between = f"{format_duration(low)} – {format_duration(high)}; " if high - low >= 1 else ""
+        self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
+                                f" ({between}{basis})")
+        self.prediction.setToolTip("A quick run stops as soon as its step time is known to ±2%, so it may end "
+                                   "sooner or later than this: the range is its shortest and longest." if between
+                                   else "")
 
 
 def restore_setup(panel: SetupPanel, s) -> None:

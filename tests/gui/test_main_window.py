@@ -1,6 +1,7 @@
 """The window as a person uses it: hardware shown, setup remembered, plots fed, real runs started and stopped."""
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def test_window_opens_and_shows_this_machine(make_window):
     # the default setup: all four combinations, quick profile
     assert len(w.setup.selected()) == 4 and w.setup.profile == "quick"
     assert "Predicted: about" in w.setup.prediction.text()
+    assert re.search(r"for 4 runs \(\S.* – \S.*; ", w.setup.prediction.text())  # a quick run's length has a range
     assert [a.text() for a in w.menuBar().actions()] == ["&File", "&Run", "&View", "&Help"]
     assert w.act_start.shortcut().toString() == "Ctrl+R" and w.act_stop.shortcut().toString() == "Esc"
 

@@ -1,47 +1,101 @@
 """A predicted duration before anything starts: from this machine's own earlier runs when there are any,
-otherwise from the step costs the protocol page gives for a small 2-core CPU (labelled as rough)."""
+otherwise from the step costs the protocol page gives for a small 2-core CPU (labelled as rough). A quick run is
+predicted from the rules that end it (core/measure/quick_policy.py), and a session predicts its later runs again
+from its own finished ones (`repredictor`)."""
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
+from typing import Callable
 
 from ..backend_choice import backend_of
 from ..config import BenchmarkConfig, share_groups
 from ..store.report import RunReport
+from . import quick_policy as q
 
-# seed-protocol.md, "what one step costs on a small machine" (batch 64): per-image steady cost and first step.
+# A small 2-core x86-64 CPU (TensorFlow 2.21), batch 64: this project's own machine, where a first launch is most
+# likely to be this slow. Model A, measured in session 9 (docs/benchmarks.md, "The first launch's prediction"): steady
+# step 0.39-0.43 s, first step 3.3-4.6 s, two process starts with data, build and report about 6 s each, save 0.6 s,
+# cold load 1.1-1.7 s. Model B: steady step 1.8 s, first step 60-85 s (the project's brief; the protocol page's older
+# figures were 0.16 s and 1.35 s, which predicted a first launch at 53 s that took about 90 s).
+# forward_share: what an image costs in validation and in prediction (forward only), as a share of a training
+# step's: Model A's VGG19 base is frozen, so its training step is mostly the same forward pass (measured: a
+# prediction 6.4 ms an image against 6.6 ms in training, a warm validation batch 0.75-0.9 of a step).
 CONV_STEP_S = 0.26  # convolve2d's steady step in float32, batch 64; under mixed_float16 about 160x that on a CPU
 CONV_FLOAT16_ON_CPU = 160.0
-_FALLBACK = {"model_a": {"step_per_image_s": 0.16 / 64, "first_step_s": 1.5, "startup_s": 15.0, "save_s": 1.0, "load_s": 3.0},
-             "model_b": {"step_per_image_s": 1.35 / 64, "first_step_s": 50.0, "startup_s": 25.0, "save_s": 6.0, "load_s": 15.0},
+_FALLBACK = {"model_a": {"step_per_image_s": 0.40 / 64, "forward_share": 0.9, "first_step_s": 3.5,
+                         "startup_s": 6.0, "save_s": 0.6, "load_s": 1.5},
+             "model_b": {"step_per_image_s": 1.8 / 64, "forward_share": 0.35, "first_step_s": 70.0,
+                         "startup_s": 25.0, "save_s": 6.0, "load_s": 15.0},
              # the simple kernels, measured on that machine (docs/benchmarks.md): the matrix parts, then convolve2d
              # under mixed_float16 (no save, no inference)
-             "convolve2d": {"step_per_image_s": CONV_STEP_S / 64, "first_step_s": 2.0, "startup_s": 8.0, "save_s": 0.0,
-                            "load_s": 0.0, "matrix_s": 18.0}}
-VAL_COST_FRACTION = 0.35  # a validation batch costs about a third of a training step (forward only)
+             "convolve2d": {"step_per_image_s": CONV_STEP_S / 64, "forward_share": 0.35, "first_step_s": 2.0,
+                            "startup_s": 8.0, "save_s": 0.0, "load_s": 0.0, "matrix_s": 18.0}}
+HANDOVER_S = 3.5  # a later dataset in warm processes: both children prepare its data, the runner writes its report
+# (measured: 3.4-4.1 s of a shared Model A run that no timed part covers)
+# the range's margin: two processes of the same run differ by up to about 8% here (docs/benchmarks.md, "How noisy
+# this machine is"), and a report's start and end are whole seconds (one more second either way)
+TIMING_SPREAD = 0.10
+LIKE_RUNS = 3  # a quick run is predicted from the mean of this machine's last runs like it, at most these
+QUICK_INFER_BATCHES = 1 + q.QUICK_PREDICT_CHUNKS * q.QUICK_PREDICT_CHUNK_BATCHES  # a quick run predicts these batches
 
 
 @dataclass(frozen=True)
 class Prediction:
     seconds: float
     basis: str  # words: where the figure comes from
+    low: float  # the least and the most it may take (a quick run stops once its figures are steady)
+    high: float
 
 
-def _from_history(config: BenchmarkConfig, history: list[RunReport], backend: str | None) -> dict[str, float] | None:
-    for r in history:  # newest first
-        t = r.timing
-        if backend is not None and backend_of(r.software) != backend:
-            continue  # another framework's steps say nothing of this one's (JAX on this CPU: about 5x slower)
-        if config.is_kernels and r.config.get("precision") != config.precision:
-            continue  # convolve2d's float16 steps cost some 160x its float32 ones on a CPU
-        if r.model == config.model and r.status == "completed" and t.get("steady_step_s") and r.config.get("batch_size"):
-            per_image = t["steady_step_s"] / r.config["batch_size"]
-            matrix = ((r.kernels or {}).get("times_s") or {}) if config.is_kernels else {}
-            return {**_FALLBACK[config.model], "step_per_image_s": per_image,
-                    "first_step_s": t.get("first_step_s") or _FALLBACK[config.model]["first_step_s"],
-                    **({"matrix_s": matrix["dense_matmul"] + matrix["sparse_matmul"]}
-                       if matrix.get("dense_matmul") and matrix.get("sparse_matmul") else {})}
-    return None
+def wall_s(r: RunReport) -> float | None:
+    """How long a finished run took, start to end, from its report (None when not said)."""
+    try:
+        return (_dt.datetime.fromisoformat(r.finished_at) - _dt.datetime.fromisoformat(r.created_at)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _comparable(config: BenchmarkConfig, r: RunReport, backend: str | None) -> bool:
+    if backend is not None and backend_of(r.software) != backend:
+        return False  # another framework's steps say nothing of this one's (JAX on this CPU: about 5x slower)
+    if config.is_kernels and r.precision != config.precision:
+        return False  # convolve2d's float16 steps cost some 160x its float32 ones on a CPU
+    return r.model == config.model and r.status == "completed"
+
+
+def _costs(config: BenchmarkConfig, r: RunReport) -> dict[str, float] | None:
+    """A finished run's costs, in the fallback's terms: what it measured replaces the rough figures."""
+    t, bs = r.timing, r.config.get("batch_size")
+    if not t.get("steady_step_s") or not bs:
+        return None
+    fb, step = _FALLBACK[config.model], t["steady_step_s"] / bs
+    out = {**fb, "step_per_image_s": step, "first_step_s": t.get("first_step_s") or fb["first_step_s"]}
+    val = (t.get("val_batch") or {}).get("mean")
+    if val:
+        out["val_per_image_s"] = val / bs
+    inference = t.get("inference") or {}
+    whole = inference.get("predict_s") and inference.get("images")  # a full run predicted the whole test set
+    per_image = inference.get("steady_s_per_image") or (inference["predict_s"] / inference["images"] if whole else None)
+    if per_image:
+        out["infer_per_image_s"] = per_image
+    if inference.get("load_s"):
+        out["load_s"] = inference["load_s"]
+    if t.get("checkpoint_s"):
+        out["save_s"] = t["checkpoint_s"]
+    matrix = ((r.kernels or {}).get("times_s") or {}) if config.is_kernels else {}
+    if matrix.get("dense_matmul") and matrix.get("sparse_matmul"):
+        out["matrix_s"] = matrix["dense_matmul"] + matrix["sparse_matmul"]
+    return out
+
+
+def _same_quick_run(config: BenchmarkConfig, r: RunReport, shared: bool) -> bool:
+    """An earlier quick run that did what this one will: its wall time is the best prediction there is."""
+    c = r.config
+    return (r.profile == "quick" and config.profile == "quick" and bool(r.timing.get("shared")) == shared
+            and c.get("quick_budget_s") == config.quick_budget_s and c.get("batch_size") == config.batch_size
+            and r.precision == config.precision and c.get("devices", 1) == config.devices)
 
 
 def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None = None,
@@ -54,28 +108,55 @@ def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None 
             for c, (_g, _d, position), b in zip(configs, share_groups(configs), chosen)]
 
 
+def repredictor(configs: list[BenchmarkConfig], history: list[RunReport] | None,
+                backends: list[str] | None = None) -> Callable[[list[RunReport]], list[float]]:
+    """What a session calls after each finished run: every run's prediction again, its own reports first (newest
+    first, like the history), so the runs still to come are predicted from what this machine just measured."""
+    earlier = list(history or [])
+    return lambda done: [p.seconds for p in predict_all(configs, list(reversed(done)) + earlier, backends)]
+
+
 def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, shared: bool = False,
             backend: str | None = None) -> Prediction:
-    own = _from_history(config, history or [], backend)
+    runs = [r for r in history or [] if _comparable(config, r, backend)]  # newest first
+    own = next((c for c in map(lambda r: _costs(config, r), runs) if c), None)
     p = own or _FALLBACK[config.model]
     if own is None and config.is_kernels and config.precision == "mixed_float16":  # no history: assume a CPU
         p = {**p, "step_per_image_s": p["step_per_image_s"] * CONV_FLOAT16_ON_CPU, "first_step_s": 40.0,
-             "val_per_image_s": p["step_per_image_s"] * VAL_COST_FRACTION}  # its validation stays fast (measured)
+             "val_per_image_s": p["step_per_image_s"] * p["forward_share"]}  # its validation stays fast (measured)
+    seconds, low, high = _seconds(config, p, shared)
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
+    like = [s for s in (wall_s(r) for r in runs if _same_quick_run(config, r, shared)) if s and s > 0][:LIKE_RUNS]
+    if like:  # a quick run ends anywhere between its floor and its budget (measured: 39 to 76 s): their mean
+        seconds, low, high = sum(like) / len(like), min(low, *like), max(high, *like)
+        basis = f"from this machine's {f'last {len(like)} runs' if len(like) > 1 else 'last run'} like it"
+    return Prediction(seconds, basis, low * (1 - TIMING_SPREAD) - 1.0, high * (1 + TIMING_SPREAD) + 1.0)
+
+
+def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tuple[float, float, float]:
+    """(the predicted seconds, the least, the most): a quick run's steady phase ends once its mean is known to ±2%,
+    somewhere between the stop rule's floor and its budget; a protocol run's length is its steps."""
     step = p["step_per_image_s"] * config.batch_size
-    val_step = p.get("val_per_image_s", p["step_per_image_s"] * VAL_COST_FRACTION) * config.batch_size
-    fixed = 2 * p["startup_s"] + p["first_step_s"] + p["load_s"] + p.get("matrix_s", 0.0)
+    val_step = p.get("val_per_image_s", p["step_per_image_s"] * p["forward_share"]) * config.batch_size
+    infer_image = p.get("infer_per_image_s", p["step_per_image_s"] * p["forward_share"])
     infer_share = 0.0 if config.is_kernels else 1.0  # the simple kernels time no inference
-    if config.profile == "quick" and shared:  # warm: ten-odd steps, a validation and a prediction sample
-        return Prediction(14 * step + 12 * val_step + 160 * p["step_per_image_s"] * VAL_COST_FRACTION * 10, basis)
-    if config.profile == "quick":
-        # the budget, but never fewer than the 5 steady steps the stop rule waits for (a step slower than a fifth of it)
-        measured = max(min(config.quick_budget_s, 60 * step), 5 * step)
-        val = 25 * val_step + p["first_step_s"] * 0.3
-        infer = 160 * p["step_per_image_s"] * VAL_COST_FRACTION * 10 * infer_share
-        return Prediction(fixed + 3 * step + measured + val + p["save_s"] + infer, basis)
-    train = (config.epochs * config.steps_per_epoch - 1) * step
-    val = config.epochs * config.val_steps * val_step
-    saves = min(config.epochs, 5) * p["save_s"]
-    infer = config.val_samples * p["step_per_image_s"] * VAL_COST_FRACTION * infer_share
-    return Prediction(fixed + train + val + saves + infer, basis)
+    fixed = 2 * p["startup_s"] + p["first_step_s"] + p["load_s"] * infer_share + p.get("matrix_s", 0.0)
+    if config.profile != "quick":
+        train = (config.epochs * config.steps_per_epoch - 1) * step
+        val = config.epochs * config.val_steps * val_step
+        saves = min(config.epochs, 5) * p["save_s"]
+        total = fixed + train + val + saves + config.val_samples * infer_image * infer_share
+        return total, total, total
+    val = q.QUICK_VAL_BATCHES * val_step
+    infer = QUICK_INFER_BATCHES * config.inference_batch_size * infer_image * infer_share
+    if shared:  # a warm process: its own first and warm-up steps, at least ten steady steps, a third of the budget
+        least = q.QUICK_MIN_STEPS_WARM * step
+        most = max(least, q.QUICK_WARM_BUDGET_SHARE * config.quick_budget_s)
+        rest = HANDOVER_S + (1 + q.QUICK_WARMUP_STEPS) * step + val + infer
+        return rest + (least + most) / 2, rest + least, rest + most
+    # the stop rule waits for a quarter of the budget and twenty steady steps, and stops at the budget at most
+    most = max(config.quick_budget_s, 5 * step)
+    least = min(most, max(q.QUICK_MIN_STEADY_SHARE * config.quick_budget_s, q.QUICK_MIN_STEPS * step))
+    once = 0.3 * p["first_step_s"] + p["save_s"] + q.QUICK_BOUNDARY_STEPS * step  # validation's tracing too
+    rest = fixed + q.QUICK_WARMUP_STEPS * step + val + once + infer
+    return rest + least, rest + least, rest + most

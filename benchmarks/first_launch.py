@@ -1,0 +1,69 @@
+"""How right is the prediction a session starts with (#26, item 1)? A default quick session of Model A on both
+datasets, three ways:
+  rough    a first launch (no history): the protocol page's figures and the quick profile's stop rules;
+  again    the second run predicted again from the session's own first report (what the ETA uses once run 1 ends);
+  history  the same session again in the same home: each run predicted from the last runs like it (their mean).
+Each against the measured run (its report's start to end), and whether that fell inside the predicted range (the
+shortest and longest a quick run may take). Every round is listed.
+
+`python benchmarks/first_launch.py [--rounds N] [--sessions N]`"""
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+
+from common import ROOT, _dlbench_run
+
+sys.path.insert(0, ROOT)
+from dlbench_gui.core.config import BenchmarkConfig  # noqa: E402
+from dlbench_gui.core.measure.predict import Prediction, predict, predict_all, wall_s  # noqa: E402
+from dlbench_gui.core.store.report import RunReport  # noqa: E402
+
+ARGS = ("--model", "model_a", "--dataset", "all", "--data", "synthetic", "--weights", "random")
+FIRST = BenchmarkConfig(model="model_a", dataset="mnist", data="synthetic", weights="random")
+BOTH = [FIRST, dataclasses.replace(FIRST, dataset="fashion_mnist")]
+
+
+def session(home: str, name: str) -> list[RunReport]:
+    out = os.path.join(home, name)
+    _dlbench_run(ARGS, out, home)
+    return [RunReport.from_dict(json.load(open(os.path.join(out, f)))) for f in sorted(os.listdir(out))]
+
+
+def row(round_: int, kind: str, predicted: list[Prediction], reports: list[RunReport]) -> dict:
+    measured, seconds = [wall_s(r) for r in reports], [p.seconds for p in predicted]
+    return {"round": round_, "kind": kind, "predicted_s": [round(s, 1) for s in seconds],
+            "range_s": [[round(p.low, 1), round(p.high, 1)] for p in predicted], "measured_s": measured,
+            "inside": [p.low <= m <= p.high for p, m in zip(predicted, measured)],
+            "error_pct": [round(100 * (p - m) / m, 1) for p, m in zip(seconds, measured)],
+            "total_error_pct": round(100 * (sum(seconds) - sum(measured)) / sum(measured), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--sessions", type=int, default=3, help="sessions a round runs in one home (the first: no history)")
+    a = ap.parse_args()
+    rows = []
+    for i in range(1, a.rounds + 1):
+        home = tempfile.mkdtemp(prefix="dlbench-first-")
+        rough = predict_all(BOTH)
+        first = session(home, "first")
+        rows.append(row(i, "rough", rough, first))
+        again = predict(BOTH[1], [first[0]], shared=True, backend="tensorflow")
+        rows.append(row(i, "again (run 2)", [again], first[1:]))
+        history = list(reversed(first))
+        for n in range(1, a.sessions):
+            predicted = predict_all(BOTH, history, ["tensorflow"] * 2)
+            done = session(home, f"again{n}")
+            rows.append(row(i, f"history ({n} earlier)", predicted, done))
+            history = list(reversed(done)) + history
+        for r in rows[-(1 + a.sessions):]:
+            print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
