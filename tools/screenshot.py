@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--log", action="store_true")
     ap.add_argument("--why", action="store_true", help="with --tab results: open the card's 'Why this verdict?'")
     ap.add_argument("--row", type=int, default=0, help="with --tab results: the saved run to show (0 = newest)")
+    ap.add_argument("--compare", type=int, default=0, metavar="N", help="with --tab compare: compare the N newest runs")
     ap.add_argument("--settings", help="an INI file for the window's settings (default: a fresh one: defaults)")
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
     ap.add_argument("--devices", type=int, default=1, help="Setup → Devices (without a GPU: the CPU split in N)")
@@ -64,6 +65,14 @@ def main() -> None:
     t0 = time.monotonic()
 
     def shoot():
+        if a.tab == "compare" and a.compare > 1:  # as a person does: select the rows (Ctrl+click), then Compare
+            from PySide6.QtCore import QItemSelectionModel
+
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            for row in range(min(a.compare, w.results.table.rowCount())):
+                w.results.table.selectionModel().select(w.results.table.model().index(row, 0), flags)
+            w.compare_selected()
+            app.processEvents()
         if a.tab != "live":
             w.tabs.setCurrentIndex({"results": 1, "compare": 2}[a.tab])
             if a.tab == "results" and w.results.table.rowCount():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -148,8 +149,8 @@ class CompareView(QWidget):
         self.chart.clear()
         self.label_positions: list[tuple[int, float]] = []  # where each bar's label sits (chart units)
         done = [r for r in self.reports if r.status == "completed" and r.headline["execution_time_s"]]
-        self.bars = [(run_label(r).replace("\n", " · ").rsplit(" · ", 1)[0], float(r.headline["execution_time_s"]))
-                     for r in done]
+        # each bar named on two short lines (when; which machine), so four or more fit side by side at 1024x700
+        self.bars = [(run_label(r).rsplit(" · ", 1)[0], float(r.headline["execution_time_s"])) for r in done]
         if not self.bars:
             self.chart.setTitle("No completed run among the selected ones: nothing to chart")
             return
@@ -176,6 +177,9 @@ class CompareView(QWidget):
         self.axis_ticks = ticks  # the time axis' ticks, in its unit
         self.chart.getAxis("left").setTicks([[(t, tick_label(t)) for t in ticks]])
         self.chart.setLabel("left", f"execution time ({unit})")
-        self.chart.getAxis("bottom").setTicks([[(i, label) for i, (label, _) in enumerate(self.bars)]])
+        bottom = self.chart.getAxis("bottom")
+        bottom.setTicks([[(i, label) for i, (label, _) in enumerate(self.bars)]])
+        lines = max(label.count("\n") + 1 for label, _ in self.bars)  # room for every line of the names
+        bottom.setHeight(QFontMetrics(bottom.style.get("tickFont") or self.chart.font()).lineSpacing() * lines + 14)
         self.chart.setYRange(0, ticks[-1], padding=0)
         self.chart.setXRange(-0.6, len(self.bars) - 0.4, padding=0)

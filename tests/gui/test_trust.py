@@ -3,6 +3,7 @@ the log, the baseline chart's labels, and every control within reach on a 1024x7
 
 import json
 
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractButton, QPushButton
 
 from dlbench_gui.core.wire import events as ev
@@ -207,7 +208,10 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
     assert ratio == ["reference", "2.00x (slower)", "—"]
     assert t.item(names.index("95% interval"), 1).text() == "18 h 00 min – 22 h 00 min"
     # the cancelled run is not a 0-second bar; the axis is in hours with round ticks
-    assert [label for label, _ in w.compare.bars] == ["2026-11-29 10:00 · alpha", "2026-11-29 11:00 · beta"]
+    assert [label for label, _ in w.compare.bars] == ["2026-11-29 10:00\nalpha", "2026-11-29 11:00\nbeta"]
+    # on two lines, so that four names fit side by side at 1024x700 (#26, 7); the axis is tall enough for both
+    bottom = w.compare.chart.getAxis("bottom")
+    assert bottom.minimumHeight() >= 2 * QFontMetrics(w.compare.chart.font()).lineSpacing()
     ticks = w.compare.axis_ticks
     assert w.compare.chart.getAxis("left").labelText == "execution time (h)" and ticks[:3] == [0, 10, 20]
     # each bar's label sits above its interval's top, never struck through by the error bar (#26, 14)
