@@ -136,8 +136,14 @@ class BaselineChart(pg.PlotWidget):
                     reach = max(reach, end * px / room)
                     placed.append((text, False))
                     break
-            else:
-                placed.append((self._short[i], True))
+            else:  # inside the bar if it is wide enough for its time (at the widest range); beside it otherwise,
+                # the range growing as far as it must (inside a too-short bar it ran out past the axis at 1024x700)
+                short = self._short[i]
+                room = px - metrics.horizontalAdvance(short) - 16
+                inside = self._values[i] * px / (2 * top) >= metrics.horizontalAdvance(short) + 8 or room <= 0
+                if not inside:
+                    reach = max(reach, end * px / room)
+                placed.append((short, inside))
         ticks = nice_ticks(0.0, reach)
         self.labels = []
         for i, (t, (text, inside)) in enumerate(zip(self.label_items, placed)):

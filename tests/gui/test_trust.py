@@ -81,11 +81,30 @@ def test_the_baseline_chart_labels_are_whole_round_ticked_and_say_how_many_times
     ticks = chart.axis_ticks
     assert chart.getAxis("bottom").labelText == "full protocol (h)" and all(t == round(t) for t in ticks)
     assert ticks[:3] == [0, 5, 10]
-    # every label lies inside the view at this width
-    view = chart.getViewBox().viewRange()[0]
-    for item in chart.label_items:
-        rect = item.mapRectToView(item.boundingRect())
-        assert view[0] <= rect.left() and rect.right() <= view[1] * 1.001
+    # every label lies inside the view at this width, and at 1024x700 (where the chart is narrow and a label
+    # drawn inside this machine's bar ran out past the axis)
+    for size in ((1600, 1000), (1024, 700)):
+        w.resize(*size)
+        qtbot.wait(100)
+        view = chart.getViewBox().viewRange()[0]
+        for item in chart.label_items:
+            rect = item.mapRectToView(item.boundingRect())
+            assert view[0] <= rect.left() and rect.right() <= view[1] * 1.001, (size, item.toPlainText())
+    # as narrow as the chart was beside the run's details at 1024x700 (a 12 h run, its interval to 22 h)
+    from dlbench_gui.core.store.report import RunReport
+    from dlbench_gui.gui.baseline_chart import BaselineChart
+
+    narrow = BaselineChart()
+    qtbot.addWidget(narrow)
+    narrow.show_report(RunReport.from_dict(quick_dict("n", "2026-11-29T10:00:00+00:00", 12 * 3600, [3600, 22 * 3600])))
+    for width in (330, 300, 280):
+        narrow.resize(width, 240)
+        narrow.show()
+        qtbot.wait(50)
+        view = narrow.getViewBox().viewRange()[0]
+        for item in narrow.label_items:
+            rect = item.mapRectToView(item.boundingRect())
+            assert view[0] <= rect.left() and rect.right() <= view[1] * 1.001, (width, item.toPlainText())
 
 
 def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
