@@ -1,5 +1,5 @@
 """A predicted duration before anything starts: from this machine's own earlier runs when there are any,
-otherwise from the step costs the protocol page gives for a small 2-core CPU (labelled as rough). A quick run is
+otherwise from the costs measured on a small 2-core CPU (labelled as rough). A quick run is
 predicted from the rules that end it (core/measure/quick_policy.py), and a session predicts its later runs again
 from its own finished ones (`repredictor`)."""
 
@@ -17,8 +17,9 @@ from . import quick_policy as q
 # A small 2-core x86-64 CPU (TensorFlow 2.21), batch 64: this project's own machine, where a first launch is most
 # likely to be this slow. Model A, measured in session 9 (docs/benchmarks.md, "The first launch's prediction"): steady
 # step 0.39-0.43 s, first step 3.3-4.6 s, two process starts with data, build and report about 6 s each, save 0.6 s,
-# cold load 1.1-1.7 s. Model B: steady step 1.8 s, first step 60-85 s (the project's brief; the protocol page's older
-# figures were 0.16 s and 1.35 s, which predicted a first launch at 53 s that took about 90 s).
+# cold load 1.1-1.7 s. Model B, measured in session 2 ("A faster answer"): steady step about 2.0 s, first step 73-93 s,
+# save 11-12 s, cold load 14 s. (The protocol page's older figures, 0.16 s and 1.35 s a step, predicted a first
+# launch at 53 s that took about 90 s.)
 # forward_share: what an image costs in validation and in prediction (forward only), as a share of a training
 # step's: Model A's VGG19 base is frozen, so its training step is mostly the same forward pass (measured: a
 # prediction 6.4 ms an image against 6.6 ms in training, a warm validation batch 0.75-0.9 of a step).
@@ -26,8 +27,8 @@ CONV_STEP_S = 0.26  # convolve2d's steady step in float32, batch 64; under mixed
 CONV_FLOAT16_ON_CPU = 160.0
 _FALLBACK = {"model_a": {"step_per_image_s": 0.40 / 64, "forward_share": 0.9, "first_step_s": 3.5,
                          "startup_s": 6.0, "save_s": 0.6, "load_s": 1.5},
-             "model_b": {"step_per_image_s": 1.8 / 64, "forward_share": 0.35, "first_step_s": 70.0,
-                         "startup_s": 25.0, "save_s": 6.0, "load_s": 15.0},
+             "model_b": {"step_per_image_s": 2.0 / 64, "forward_share": 0.35, "first_step_s": 80.0,
+                         "startup_s": 10.0, "save_s": 11.0, "load_s": 14.0},
              # the simple kernels, measured on that machine (docs/benchmarks.md): the matrix parts, then convolve2d
              # under mixed_float16 (no save, no inference)
              "convolve2d": {"step_per_image_s": CONV_STEP_S / 64, "forward_share": 0.35, "first_step_s": 2.0,
