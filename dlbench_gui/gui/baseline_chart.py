@@ -163,6 +163,8 @@ class BaselineChart(pg.PlotWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
+        if hasattr(self, "hint"):  # the guidance wraps to the chart's width (at 1024x700 it ran past both edges)
+            self.hint.setTextWidth(max(120, self.width() - 40))
         self._layout()
         # the view box takes its new width only after this event: lay the labels out again once it has (a label
         # measured against the old width ran past the right edge on a 1024-pixel screen)
