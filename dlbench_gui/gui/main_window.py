@@ -222,7 +222,8 @@ class MainWindow(QMainWindow):
             return
         models = [m for m, b in self.setup.model_boxes.items() if b.isChecked()] or ["model_a"]
         datasets = [d for d, b in self.setup.dataset_boxes.items() if b.isChecked()] or ["mnist"]
-        self.maxbatch.start(models[0], datasets[0])
+        self.maxbatch.start(models[0], datasets[0], choose_backend(self.setup.backend_combo.currentData(),
+                                                                   self.hardware).name)
 
     # ------------------------------------------------------------------ files
     def import_report(self) -> None:

@@ -30,7 +30,7 @@ class MaxBatchFlow(QObject):
     def busy(self) -> bool:
         return self.thread is not None
 
-    def start(self, model: str, dataset: str) -> None:
+    def start(self, model: str, dataset: str, backend: str = "tensorflow") -> None:
         if self.busy:
             return
         limit, ok = QInputDialog.getDouble(self._parent, "Find largest batch",
@@ -41,7 +41,7 @@ class MaxBatchFlow(QObject):
                                            "keeps what it found.", 0.0, 0.0, 4096.0, 1)
         if not ok:
             return
-        t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober)
+        t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober, backend=backend)
         self.thread = t
         self.probes = 0
         t.result.connect(self._found)

@@ -149,7 +149,8 @@ class BenchmarkRunner:
         c = self.config
         history = self.history if self.history is not None else load_history()[0]
         return build_report(report, c, train, infer, TelemetryFacts.of(sampler), history,
-                            max_batch=saved_result(c.model, c.dataset, c.host_memory_limit_gb, c.gpu_memory_limit_gb),
+                            max_batch=saved_result(c.model, c.dataset, c.host_memory_limit_gb, c.gpu_memory_limit_gb,
+                                                   self.backend.name if self.backend is not None else "tensorflow"),
                             warnings=self.supervisor.warnings)
 
     def _end(self, report: RunReport, sampler: Sampler | None, journal: storage.Journal) -> RunReport:

@@ -79,6 +79,13 @@ def test_find_largest_batch_reports_each_probe_and_the_answer_injected_prober(ma
     result = blocker.args[0]
     assert result["max_batch_size"] == 256 and result["confirmed"]
     assert "the largest batch that fits is 256" in shown[0]
+    assert result["backend"] == "tensorflow"  # the setup's Auto on this machine
+    # with JAX chosen in the setup the search runs, and keeps its finding, under JAX (a batch that fits TensorFlow's
+    # memory says nothing of JAX's)
+    w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData("jax"))
+    with qtbot.waitSignal(w.maxbatch_finished, timeout=30_000) as blocker:
+        w.find_max_batch()
+    assert blocker.args[0]["backend"] == "jax"
 
 
 def test_dataset_folder_import_asks_which_dataset_and_copies_off_the_gui_thread(make_window, qtbot, tmp_path,

@@ -88,6 +88,12 @@ def test_saved_largest_batch_is_matched_by_model_dataset_and_ceilings(tmp_path, 
     assert maxbatch.saved_result("model_a", "fashion_mnist", 2.0, None) is None
     maxbatch.result_path("model_b", "mnist").write_text("{not json")
     assert maxbatch.saved_result("model_b", "mnist", None, None) is None
+    # a batch found under TensorFlow says nothing of JAX's memory: each framework keeps its own finding
+    assert maxbatch.saved_result("model_a", "mnist", 2.0, None, backend="jax") is None
+    maxbatch.save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 512, "host_memory_limit_gb": 2.0,
+                          "gpu_memory_limit_gb": None, "backend": "jax", "probes": [{}]})
+    assert maxbatch.saved_result("model_a", "mnist", 2.0, None, backend="jax")["max_batch_size"] == 512
+    assert maxbatch.saved_result("model_a", "mnist", 2.0, None)["max_batch_size"] == 1024  # TensorFlow's kept
 
 
 def test_the_largest_batch_must_fit_twice_a_borderline_size_that_fails_again_is_not_the_answer(tmp_path, monkeypatch):
