@@ -6,6 +6,7 @@ from its own finished ones (`repredictor`)."""
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -127,7 +128,8 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
              "val_per_image_s": p["step_per_image_s"] * p["forward_share"]}  # its validation stays fast (measured)
     seconds, low, high = _seconds(config, p, shared)
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
-    like = [s for s in (wall_s(r) for r in runs if _same_quick_run(config, r, shared)) if s and s > 0][:LIKE_RUNS]
+    walls = (wall_s(r) for r in runs if _same_quick_run(config, r, shared))  # newest first, read only as needed
+    like = list(itertools.islice((s for s in walls if s and s > 0), LIKE_RUNS))
     if like:  # a quick run ends anywhere between its floor and its budget (measured: 39 to 76 s): their mean
         seconds, low, high = sum(like) / len(like), min(low, *like), max(high, *like)
         basis = f"from this machine's {f'last {len(like)} runs' if len(like) > 1 else 'last run'} like it"
