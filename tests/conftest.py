@@ -31,6 +31,18 @@ def tiny_config(**overrides):
     return BenchmarkConfig(**values)
 
 
+def wait_until(condition, timeout_s=60.0, poll_s=0.05):
+    """Poll CONDITION until it holds; fail the test (not hang it) after TIMEOUT_S. For waits on something that happens
+    in another thread or process: no fixed sleep that bets on how fast this machine is."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout_s:g} s for {getattr(condition, '__name__', 'a condition')}")
+        time.sleep(poll_s)
+
+
 def children_alive(pids):
     import psutil
 

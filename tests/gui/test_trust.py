@@ -4,7 +4,7 @@ the log, the baseline chart's labels, and every control within reach on a 1024x7
 import json
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QAbstractButton, QPushButton
+from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton
 
 from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.store.storage import reports_dir
@@ -101,8 +101,8 @@ def test_the_baseline_chart_labels_are_whole_round_ticked_and_say_how_many_times
     # drawn inside this machine's bar ran out past the axis)
     for size in ((1600, 1000), (1024, 700)):
         w.resize(*size)
-        qtbot.wait(100)
-        assert labels_outside(chart) == [], size
+        qtbot.waitUntil(lambda: (w.width(), w.height()) == size)
+        qtbot.waitUntil(lambda: labels_outside(chart) == [])  # laid out again once its view has the new width
     # as narrow as the chart was beside the run's details at 1024x700 (a 12 h run, its interval to 22 h)
     from dlbench_gui.core.store.report import RunReport
     from dlbench_gui.gui.baseline_chart import BaselineChart
@@ -113,8 +113,8 @@ def test_the_baseline_chart_labels_are_whole_round_ticked_and_say_how_many_times
     for width in (330, 300, 280):
         narrow.resize(width, 240)
         narrow.show()
-        qtbot.wait(50)
-        assert labels_outside(narrow) == [], width
+        qtbot.waitUntil(lambda: narrow.width() == width)
+        qtbot.waitUntil(lambda: labels_outside(narrow) == [])
 
 
 def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
@@ -134,7 +134,7 @@ def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
     assert w.machine.body.isHidden() and not w.machine.summary.isHidden() and "CPU threads" in w.machine.summary.text()
     for index in range(3):
         w.tabs.setCurrentIndex(index)
-        qtbot.wait(50)
+        QApplication.processEvents()  # the tab's pending layout requests
         for b in w.findChildren(QPushButton):
             if b.isVisible():
                 assert b.width() >= b.minimumSizeHint().width(), f"{b.text()!r} is clipped on tab {index}"
@@ -143,7 +143,7 @@ def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
     # the Results tab at 1024x700 (#26, 7): the window stays the screen's size whatever tab is shown, the table keeps
     # room for several rows, and the card scrolls in its own area instead of losing its lines
     w.tabs.setCurrentIndex(1)
-    qtbot.wait(50)
+    QApplication.processEvents()
     assert (w.width(), w.height()) == (1024, 700)
     assert w.results.table.height() >= 3 * w.results.table.verticalHeader().defaultSectionSize()
     card_area = w.results.card.parentWidget().parentWidget()
@@ -154,12 +154,13 @@ def test_every_control_is_reachable_at_1024x700(make_window, qtbot):
     card.why.setChecked(True)
     for size in ((1024, 700), (1600, 1000)):
         w.resize(*size)
-        qtbot.wait(100)
+        qtbot.waitUntil(lambda: (w.width(), w.height()) == size)
+        QApplication.processEvents()  # the card's own layout, after the window's
         assert card.details.isVisible() and "rule" in card.details.text().lower()
         assert card.height() >= card.layout().totalHeightForWidth(card.width()), size
         assert card.details.height() >= card.details.heightForWidth(card.details.width()), size
         card_area.ensureWidgetVisible(card.details)
-        qtbot.wait(50)
+        QApplication.processEvents()
         bottom = card.details.mapTo(card_area.viewport(), card.details.rect().bottomLeft()).y()
         assert bottom <= card_area.viewport().height(), size
 

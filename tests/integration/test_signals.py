@@ -69,11 +69,13 @@ def test_one_interrupt_stops_cleanly_with_a_cancelled_report(tmp_path, sig):
 def test_a_second_ctrl_c_exits_at_once_and_leaves_no_child(tmp_path, dlbench_home):
     proc, children, lines = start_long_run(tmp_path / "r.json")
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    said = []
+    while not any("stopping…" in line for line in said):  # the first Ctrl+C was taken: a clean stop is under way
+        said.append(lines.get(timeout=60))
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
     rc = proc.wait(timeout=60)
-    stderr = rest(lines)
+    stderr = "".join(said) + rest(lines)
     assert rc == 130 and time.monotonic() - t0 < 5, stderr
     assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "dlbench: interrupted"
     assert not children_alive(children)

@@ -53,16 +53,22 @@ def test_heartbeats_keep_a_long_silent_phase_alive_past_the_watchdog_injected_sl
 
 def test_emitter_beats_only_between_a_phase_and_the_next_step():
     stream = io.StringIO()
-    em = __import__("dlbench_gui.bench.worker.wire", fromlist=["Emitter"]).Emitter(stream, heartbeat_s=0.05)
+    now = [100.0]  # the emitter's clock, stepped by hand: no wait on the machine's timing
+    em = __import__("dlbench_gui.bench.worker.wire", fromlist=["Emitter"]).Emitter(stream, heartbeat_s=10,
+                                                                                  clock=lambda: now[0])
     em.emit(ev.Phase(phase="training", epoch=1, epochs=1))
-    time.sleep(0.06)
+    now[0] += 9.9
+    assert not em.beat_if_due()  # not yet a heartbeat's silence
+    now[0] += 0.2
     assert em.beat_if_due()  # graph tracing of the first step: silent, so it beats
     em.emit(ev.Step(steps=[[0, 0.1, 1.0, 0.1]], steps_per_epoch=1))
-    time.sleep(0.06)
+    now[0] += 30
     assert not em.beat_if_due()  # steps flow: their own events show progress
     em.emit(ev.Phase(phase="validating", epoch=1, epochs=1))
-    time.sleep(0.06)
+    now[0] += 10
     assert em.beat_if_due()
+    now[0] += 4000
+    assert not em.beat_if_due()  # a phase silent for over an hour is hung: the emitter stops vouching for it
     beats = [json.loads(line) for line in stream.getvalue().splitlines() if '"heartbeat"' in line]
     assert [b["phase"] for b in beats] == ["training", "validating"]
 

@@ -1,9 +1,9 @@
 import builtins
 import os
-import time
 
 from dlbench_gui.hardware import detect, nvml
 from dlbench_gui.hardware.telemetry import Sampler
+from tests.conftest import wait_until
 
 
 def test_detection_fills_cpu_ram_and_disk(tmp_path):
@@ -50,7 +50,7 @@ def test_sampler_records_a_series_with_marks():
     s.watch(os.getpid())
     s.mark(phase="training", epoch=1)
     s.start()
-    time.sleep(0.4)
+    wait_until(lambda: len(s.samples) >= 4, timeout_s=30)
     s.stop()
     assert len(s.samples) >= 4
     assert s.samples[-1]["phase"] == "training" and s.samples[-1]["child_rss_bytes"] > 0

@@ -3,34 +3,39 @@ part with an injected NVML (this machine has no GPU)."""
 
 import subprocess
 import sys
-import time
 
 import pytest
 
 from dlbench_gui.core.measure import interference
 from dlbench_gui.hardware import nvml
 from dlbench_gui.hardware.telemetry import Sampler
+from tests.conftest import wait_until
 
 SPIN = "import time\nt = time.time()\nwhile time.time() - t < {s}: pass\n"
 
 
 def test_a_busy_core_elsewhere_is_caught_and_the_watched_childs_own_work_is_not():
-    child = subprocess.Popen([sys.executable, "-c", SPIN.format(s=7)])  # the "benchmark": busy, but ours
+    """Synchronised on the sampler's own samples, not on sleeps: six samples with only the watched child busy, then
+    another program spins a core until six more samples have been taken while it ran."""
+    child = subprocess.Popen([sys.executable, "-c", SPIN.format(s=120)])  # the "benchmark": busy, but ours
     sampler = Sampler(interval_s=0.25, gpus=False)
     sampler.watch(child.pid)
     sampler.mark(phase="training")
     sampler.start()
+    hog = None
     try:
-        time.sleep(3)
+        wait_until(lambda: len(sampler.samples) >= 6, timeout_s=60)
         quiet = len(sampler.samples)
-        hog = subprocess.Popen([sys.executable, "-c", SPIN.format(s=3)])  # another program
-        time.sleep(3)
-        hog.wait()
+        hog = subprocess.Popen([sys.executable, "-c", SPIN.format(s=120)])  # another program
+        wait_until(lambda: len(sampler.samples) >= quiet + 8, timeout_s=60)  # its start-up in the first two
+        during_samples = sampler.samples[quiet + 2:quiet + 8]
     finally:
         sampler.stop()
-        child.kill()
-        child.wait()
-    before, during = interference.assess(sampler.samples[:quiet]), interference.assess(sampler.samples[quiet + 2:])
+        for p in (child, hog):
+            if p is not None:
+                p.kill()
+                p.wait()
+    before, during = interference.assess(sampler.samples[:quiet]), interference.assess(during_samples)
     cores = __import__("psutil").cpu_count()
     # what the product guarantees on any machine: another program's busy core is caught while it runs
     assert during["verdict"] == "interfered"

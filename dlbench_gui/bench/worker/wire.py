@@ -26,12 +26,13 @@ class Emitter:
     step, validation, saving, loading, predicting can each take minutes), so a heartbeat thread sends one every
     `heartbeat_s` of silence. A step event ends the beating until the next phase."""
 
-    def __init__(self, stream, heartbeat_s: float = HEARTBEAT_S):
+    def __init__(self, stream, heartbeat_s: float = HEARTBEAT_S, clock=time.monotonic):
         self._stream = stream
         self._lock = threading.Lock()
         self.heartbeat_s = heartbeat_s
+        self._clock = clock  # seconds, monotonic; a test hands in its own to step time without waiting
         self._phase: str | None = None
-        self._phase_since = self._last = time.monotonic()
+        self._phase_since = self._last = clock()
         self._beating = True
 
     def emit(self, event: ev.Event) -> None:
@@ -39,7 +40,7 @@ class Emitter:
         with self._lock:
             self._stream.write(line)
             self._stream.flush()
-            self._last = time.monotonic()
+            self._last = self._clock()
             if isinstance(event, ev.Phase):
                 self._phase, self._phase_since, self._beating = event.phase, self._last, True
             elif isinstance(event, ev.Step):
@@ -49,7 +50,7 @@ class Emitter:
         self.emit(ev.Phase(phase=phase, **fields))
 
     def beat_if_due(self) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             due = (self._beating and now - self._last >= self.heartbeat_s
                    and now - self._phase_since < MAX_BEATING_S)
