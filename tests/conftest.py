@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own dlbench home, so no test touches the user's data or settings."""
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,18 @@ def dlbench_home(tmp_path, monkeypatch):
     monkeypatch.setenv("DLBENCH_HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))  # no real Keras cache: offline behaviour
     return home
+
+
+@contextlib.contextmanager
+def own_home(tmp_path_factory, name):
+    """The `dlbench_home` fixture's isolation for a module-scoped fixture (which runs before any test's own): a fresh
+    dlbench home and an empty Keras cache while the block runs; yields the home."""
+    base = tmp_path_factory.mktemp(name + "-home")
+    home = base / "dlbench-home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DLBENCH_HOME", str(home))
+        mp.setenv("KERAS_HOME", str(base / "keras-home"))
+        yield home
 
 
 def tiny_config(**overrides):

@@ -13,7 +13,7 @@ from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.store.idx import write_idx
 from dlbench_gui.runner.child import live_children
 from dlbench_gui.runner.runner import BenchmarkRunner
-from tests.conftest import PY, ROOT, children_alive, tiny_config
+from tests.conftest import PY, ROOT, children_alive, own_home, tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -25,60 +25,124 @@ def check_contract(path, status="completed"):
     assert json.loads(Path(path).read_text())["status"] == status
 
 
-def dlbench_run(*args):
-    """`dlbench run` of Model A on synthetic MNIST-shaped data in a real process, with ARGS; it must succeed."""
-    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--data",
-                          "synthetic", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+def dlbench_run(*args, data="synthetic"):
+    """`dlbench run` of Model A on MNIST-shaped DATA in a real process, with ARGS; it must succeed."""
+    out = subprocess.run([PY, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist", "--data", data,
+                          *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     return out
 
 
-def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(tmp_path, dlbench_home):
-    path = tmp_path / "r.json"
-    from dlbench_gui.core.store.maxbatch_store import save_result
+def write_idx_folder(folder, train=128, test=64, seed=3):
+    """The four standard IDX `.gz` files of an MNIST-shaped data set (random pixels) in FOLDER."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    write_idx(folder / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (train, 28, 28), dtype=np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, train).astype(np.uint8))
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (test, 28, 28), dtype=np.uint8))
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, test).astype(np.uint8))
+    return folder
 
-    save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
-                 "gpu_memory_limit_gb": None, "probes": []})  # as `dlbench maxbatch` leaves it
-    out = dlbench_run("--profile", "custom", "--epochs", "2", "--train-samples", "320", "--val-samples", "128",
-                      "--output", str(path))
-    assert "  Training + validation: " in out.stdout and "SYNTHETIC" in out.stdout
-    check_contract(path)
-    r = json.loads(path.read_text())
+
+def assert_steps_add_up(report, label=""):
+    """Each timed step ends when its computation has ended: the steps add up to their epoch's training wall time, and
+    the epochs' parts to the whole fit, within 2%, and no step is a mere dispatch."""
+    t, steps = report["timing"], report["step_times_s"]
+    for i, e in enumerate(t["epochs"]):
+        own = steps[i * e["steps"]:(i + 1) * e["steps"]]
+        assert sum(own) == pytest.approx(e["train_s"], rel=0.02), label
+    parts = sum(e["train_s"] + e["val_s"] + e["checkpoint_s"] for e in t["epochs"])
+    assert parts == pytest.approx(t["execution_time_s"], rel=0.02), label
+    later = steps[1:]
+    assert min(later) > 0.2 * (sum(later) / len(later)), label  # computed, not dispatched
+
+
+@pytest.fixture(scope="module")
+def model_a_cli(tmp_path_factory):
+    """One real `dlbench run` of Model A, paid for once and read by several tests: 2 epochs of 10 steps on a folder
+    of IDX files, under a GPU memory limit this GPU-less machine cannot apply, with a largest batch found earlier in
+    the store (as `dlbench maxbatch --gpu-memory-limit 2` leaves it). Returns (the CLI's output, the report, home)."""
+    base = tmp_path_factory.mktemp("model-a-cli")
+    path = base / "r.json"
+    folder = write_idx_folder(base / "data", train=640, test=128)
+    with own_home(tmp_path_factory, "model-a-cli") as home:
+        from dlbench_gui.core.store.maxbatch_store import save_result
+
+        save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
+                     "gpu_memory_limit_gb": 2.0, "probes": []})
+        out = dlbench_run("--profile", "custom", "--epochs", "2", "--train-samples", "640", "--val-samples", "128",
+                          "--gpu-memory-limit", "2", "--output", str(path), data=str(folder))
+        check_contract(path)
+    return out, json.loads(path.read_text()), home, folder
+
+
+def test_cli_tiny_run_of_model_a_writes_a_report_meeting_the_contract(model_a_cli):
+    out, r, home, _ = model_a_cli
+    assert "  Training + validation: " in out.stdout
     t = r["timing"]
-    assert len(t["epochs"]) == 2 and t["epochs"][0]["steps"] == 5
+    assert len(t["epochs"]) == 2 and t["epochs"][0]["steps"] == 10
     assert t["first_step_s"] > t["steady_step_s"]  # the first step carries graph tracing
     assert t["inference"]["images"] == 128
     assert r["software"]["tensorflow"].startswith("2.21") and r["software"]["tf_devices"]
-    assert r["data"]["synthetic"] is True and len(r["data"]["sha256"]) == 64
+    assert r["data"]["synthetic"] is False and len(r["data"]["sha256"]) == 64
     assert r["telemetry"]["samples"] and r["telemetry"]["summary"]["cpu_percent"]["max"] > 0
     assert r["efficiency"]["train_flops_per_step"] > 0
     assert r["memory"]["max_batch_size"] == 1024 and r["memory"]["peak_child_rss_bytes"] > 0
     assert "no_gpu_visible" not in r["findings"]  # no NVIDIA GPU here: training on the CPU is expected
     # the history copy is the same run
-    saved = list((dlbench_home / "reports").glob("*.json"))
+    saved = list((home / "reports").glob("*.json"))
     assert len(saved) == 1 and json.loads(saved[0].read_text())["run_id"] == r["run_id"]
-    assert not list((dlbench_home / "runs").glob("*/best_model.keras"))  # checkpoints are not hoarded
+    assert not list((home / "runs").glob("*/best_model.keras"))  # checkpoints are not hoarded
 
 
-def test_tiny_run_of_model_b_gives_a_valid_report(tmp_path):
-    report = BenchmarkRunner(tiny_config(model="model_b", train_samples=128, val_samples=64)).run()
+def test_each_timed_step_ends_when_its_computation_has_ended_on_tensorflow(model_a_cli):
+    """The TensorFlow half of test_jax's check of the same name: TensorFlow runs eagerly enough that a late step
+    would show, and the steps must add up to the epoch as on JAX."""
+    _, r, _, _ = model_a_cli
+    assert r["software"]["backend"] == "tensorflow"
+    assert_steps_add_up(r, "tensorflow")
+
+
+def test_local_idx_files_are_used_and_reported_as_files(model_a_cli):
+    _, r, _, folder = model_a_cli
+    assert r["config"]["data_source"] == "files" and r["data"]["origin"] == str(folder)
+
+
+def test_a_gpu_memory_limit_on_a_machine_without_gpu_is_said_not_silently_ignored(model_a_cli):
+    out, r, _, _ = model_a_cli
+    assert "dlbench: warning: the GPU memory limit of 2 GB has no effect: TensorFlow sees no GPU" in out.stderr
+    assert "has no effect" in r["findings"]["gpu_memory_limit_unused"]
+
+
+def _machine_with_an_nvidia_gpu():
+    # The facts NVML would give on a GPU machine; the child's TensorFlow really sees no GPU here (CPU-only).
+    from dlbench_gui.hardware import detect
+
+    hw = detect.detect()
+    hw["gpu"] = {**hw["gpu"], "nvidia": [{"index": 0, "name": "NVIDIA GeForce RTX 3060", "memory_total_bytes": 12 << 30}],
+                 "summary": "NVIDIA GeForce RTX 3060"}
+    return hw
+
+
+@pytest.fixture(scope="module")
+def model_b_report(tmp_path_factory):
+    """Model B's one real run in the suite (its first step traces for a minute or more here), on a machine whose NVML
+    facts are injected: an RTX 3060 that this CPU-only TensorFlow cannot see."""
+    with own_home(tmp_path_factory, "model-b"):
+        report = BenchmarkRunner(tiny_config(model="model_b", train_samples=128, val_samples=64),
+                                 hardware=_machine_with_an_nvidia_gpu()).run()
     assert report.status == "completed", report.error
-    path = report.save(tmp_path / "b.json")
+    return report
+
+
+def test_tiny_run_of_model_b_gives_a_valid_report(model_b_report, tmp_path):
+    path = model_b_report.save(tmp_path / "b.json")
     check_contract(path)
-    assert report.timing["first_step_s"] > 5 * report.timing["steady_step_s"]
+    assert model_b_report.timing["first_step_s"] > 5 * model_b_report.timing["steady_step_s"]
 
 
-def test_local_idx_files_are_used_and_reported_as_files(tmp_path):
-    rng = np.random.default_rng(3)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    write_idx(folder / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (128, 28, 28), dtype=np.uint8))
-    write_idx(folder / "train-labels-idx1-ubyte.gz", rng.integers(0, 10, 128).astype(np.uint8))
-    write_idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (64, 28, 28), dtype=np.uint8))
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 64).astype(np.uint8))
-    report = BenchmarkRunner(tiny_config(train_samples=128, data=str(folder))).run()
-    assert report.status == "completed", report.error
-    assert report.config["data_source"] == "files" and report.data["origin"] == str(folder)
+def test_nvidia_gpu_unseen_by_tensorflow_is_a_finding_of_a_completed_cpu_run(model_b_report):
+    assert "TensorFlow sees no GPU" in model_b_report.findings["no_gpu_visible"]
 
 
 def test_a_corrupt_dataset_file_fails_the_run_with_the_file_named(tmp_path):
@@ -93,13 +157,6 @@ def test_a_corrupt_dataset_file_fails_the_run_with_the_file_named(tmp_path):
     assert report.status == "failed"
     assert report.error["kind"] == "data_error"
     assert "t10k-images-idx3-ubyte.gz" in report.error["message"]
-
-
-def test_auto_data_offline_falls_back_to_labelled_synthetic():
-    report = BenchmarkRunner(tiny_config(train_samples=64, data="auto")).run()
-    assert report.status == "completed", report.error
-    assert report.config["data_source"] == "synthetic"
-    assert any("Keras could not load" in a for a in report.data["attempts"])
 
 
 def test_stop_mid_training_cancels_within_10_seconds_and_leaves_no_child():
@@ -128,11 +185,19 @@ def test_stop_mid_training_cancels_within_10_seconds_and_leaves_no_child():
     assert not live_children()
 
 
-def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbench_home):
-    out = tmp_path / "reports"
-    proc = dlbench_run("--profile", "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
-                       "--repeat", "2", "--output", str(out))
-    reports = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+@pytest.fixture(scope="module")
+def repeat_run(tmp_path_factory):
+    """`dlbench run --repeat 2` with `--data auto` on this offline machine: two runs of their own, each falling back to
+    labelled synthetic data. Returns (the CLI's output, the two reports in order)."""
+    out = tmp_path_factory.mktemp("repeat") / "reports"
+    with own_home(tmp_path_factory, "repeat"):
+        proc = dlbench_run("--profile", "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
+                           "--repeat", "2", "--output", str(out), data="auto")
+    return proc, [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+
+
+def test_cli_repeat_runs_independent_children_and_summarises_them(repeat_run):
+    proc, reports = repeat_run
     assert len(reports) == 2 and len({r["run_id"] for r in reports}) == 2
     assert reports[0]["run_dir"] != reports[1]["run_dir"]  # each run its own folder, log and child
     assert all(r["status"] == "completed" for r in reports)
@@ -142,6 +207,14 @@ def test_cli_repeat_runs_independent_children_and_summarises_them(tmp_path, dlbe
         assert "range of the runs" in proc.stdout and "95% interval" not in proc.stdout
     else:
         assert int("1 run counted" in proc.stdout) + proc.stdout.count("not counted:") >= 2, proc.stdout
+
+
+def test_auto_data_offline_falls_back_to_labelled_synthetic(repeat_run):
+    proc, reports = repeat_run
+    for r in reports:
+        assert r["config"]["data_source"] == "synthetic" and r["data"]["synthetic"] is True
+        assert any("Keras could not load" in a for a in r["data"]["attempts"])
+    assert "SYNTHETIC" in proc.stdout
 
 
 def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_runs(tmp_path, dlbench_home):
@@ -195,12 +268,3 @@ def test_quick_profile_estimates_the_protocol_and_counts_this_machines_earlier_r
     assert r["config"]["precision"] == "float32" and isinstance(r["software"]["jit_compile"], bool)
     assert "== " in out.stdout and "What to do:" in out.stdout
     assert "  Execution time, this protocol: " in out.stdout and "(estimated; 95% interval " in out.stdout
-
-
-def test_a_gpu_memory_limit_on_a_machine_without_gpu_is_said_not_silently_ignored(tmp_path):
-    path = tmp_path / "r.json"
-    out = dlbench_run("--profile", "custom", "--epochs", "1", "--train-samples", "128", "--val-samples", "64",
-                      "--gpu-memory-limit", "2", "--output", str(path))
-    assert "dlbench: warning: the GPU memory limit of 2 GB has no effect: TensorFlow sees no GPU" in out.stderr
-    r = json.loads(path.read_text())
-    assert "has no effect" in r["findings"]["gpu_memory_limit_unused"]
