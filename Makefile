@@ -25,7 +25,7 @@ GPU_EXTRA := $(if $(filter 13,$(CUDA_ON)),gpu-cuda13,gpu)
 EXTRAS := test$(if $(filter 1,$(GPU_ON)),$(comma)$(GPU_EXTRA),)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-gpu$(GPU_ON)-cuda$(CUDA_ON)
 
-.PHONY: run test test-fast install benchmarks package package-test clean
+.PHONY: run test test-fast coverage-fast install benchmarks package package-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,13 +40,28 @@ run: $(STAMP)
 	@bash tools/ensure_qt_libs.sh
 	$(VENV)/bin/dlbench-gui
 
+# Both cores (pytest-xdist), each test file on one of them (`loadfile`): a file's module-scoped real runs are paid for
+# once, and two files' children overlap their start-up, imports and tracing. Measured side by side in
+# docs/benchmarks.md ("Where the suite's time goes"). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+PYTEST := QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+
+# Everything: before a commit lands (CI runs this).
 test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	$(PYTEST)
 
+# While iterating: every test but the real-training ones (`slow`), in about a minute.
 test-fast: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
+
+# Which product modules the fast tier leaves at 0% (its worker children measured too: `patch = subprocess`).
+coverage-fast: $(STAMP)
+	rm -f .coverage .coverage.*
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/coverage run -m pytest -q -p no:xdist -m "not slow"
+	$(VENV)/bin/coverage combine -q
+	$(VENV)/bin/coverage report --sort=cover
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -68,3 +68,17 @@ def children_alive(pids):
         except psutil.NoSuchProcess:
             pass
     return alive
+
+
+# The guard against a hang (pytest-timeout): a test that outlives its tier's limit fails with its stack, instead of
+# a CI run that dies at its own limit. A slow test starts real children that import a framework and train (the
+# slowest, the batch search under a host ceiling, took 4 min beside another test file; docs/benchmarks.md "Where the
+# suite's time goes"); every other test is pure Python, a stand-in child or a window, and takes seconds.
+FAST_TIMEOUT_S = 120
+SLOW_TIMEOUT_S = 600
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S if item.get_closest_marker("slow") else FAST_TIMEOUT_S))
