@@ -105,9 +105,18 @@ def test_two_local_workers_train_in_step_and_each_writes_its_report(tmp_path):
     assert reports[0]["timing"]["epochs"][-1]["loss"] == reports[1]["timing"]["epochs"][-1]["loss"]
 
 
+def _command_line(proc):
+    """A process's command line, or '' once it has ended (a short-lived helper can be a zombie by the time it is read:
+    a fresh-clone run of the suite once failed here, reading one)."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _worker_child(runner_pid):
     for _ in range(600):
-        kids = [c for c in psutil.Process(runner_pid).children() if "--worker" in " ".join(c.cmdline())]
+        kids = [c for c in psutil.Process(runner_pid).children() if "--worker" in _command_line(c)]
         if kids:
             return kids[0]
         time.sleep(0.1)

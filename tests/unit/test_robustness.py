@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -83,7 +82,6 @@ def test_bad_input_gives_one_line_and_writes_nothing_out_of_place(tmp_path, dlbe
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     env = {**os.environ, "DLBENCH_HOME": (home or str(dlbench_home)).replace("{tmp}", str(scratch))}
-    t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "dlbench_gui", *[a.replace("{tmp}", str(scratch)) for a in args]],
                          capture_output=True, text=True, cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert out.returncode == code, out.stderr
@@ -91,17 +89,18 @@ def test_bad_input_gives_one_line_and_writes_nothing_out_of_place(tmp_path, dlbe
     assert len(lines) == 1 and lines[0].startswith("dlbench: error:"), out.stderr
     assert words in lines[0], lines[0]
     assert "Traceback" not in out.stderr + out.stdout
-    assert time.monotonic() - t0 < 20  # refused before any work (an import of the package takes ~2 s here)
+    # refused before any work: nothing written anywhere, no run started (a run's folder is made before its child)
     assert sorted(p.name for p in scratch.iterdir()) == before and not list(cwd.iterdir())
     assert not dlbench_home.exists() or not list((dlbench_home / "reports").glob("*.json"))
+    assert not (dlbench_home / "runs").exists() or not list((dlbench_home / "runs").iterdir())
 
 
-def test_an_unwritable_output_fails_in_under_5_seconds_before_any_work(tmp_path):
-    t0 = time.monotonic()
+def test_an_unwritable_output_fails_before_any_work(tmp_path, dlbench_home):
     out = subprocess.run([sys.executable, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist",
                           "--data", "synthetic", "--output", "/proc/nope/r.json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert out.returncode == 2 and time.monotonic() - t0 < 5, out.stderr
+    assert out.returncode == 2, out.stderr
+    assert not dlbench_home.exists()  # refused before the data folder, a run's folder or its child was made
 
 
 def test_import_and_validate_refuse_a_number_a_float_cannot_hold_and_keep_nothing(tmp_path, dlbench_home):
