@@ -15,8 +15,29 @@ from .args import UsageError, build_parser
 from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
 
 
+def one_line(text: object) -> str:
+    """TEXT on one line, whatever it quotes: a line break or other control character in a path or a name (a newline
+    in DLBENCH_HOME) is shown escaped, so the line cannot be split and a second line cannot be spoofed."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
+def say(prefix: str, text: object) -> None:
+    print(f"dlbench: {prefix}: {one_line(text)}", file=sys.stderr)
+
+
+def encodable_output() -> None:
+    """Whatever stdout and stderr can encode (PYTHONIOENCODING=ascii, LC_ALL=C): a character they cannot is written
+    escaped, never an error after the work was done."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # not a text stream of io's (a test's capture)
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Every way out is one line and an exit code: 2 bad arguments or paths, 1 work that failed, 130 interrupted."""
+    encodable_output()
     parser = build_parser()
     try:
         a = parser.parse_args(argv)
@@ -27,23 +48,23 @@ def main(argv: list[str] | None = None) -> int:
                     "history": cmd_history, "validate": cmd_validate, "import": cmd_import}
         return commands[a.command](a)
     except (UsageError, ConfigError, ReportError) as exc:
-        print(f"dlbench: error: {exc}", file=sys.stderr)
+        say("error", exc)
         return 2
     except WorkFailed as exc:
-        print(f"dlbench: failed: {exc}", file=sys.stderr)
+        say("failed", exc)
         return 1
     except DiskFullError as exc:  # work that failed (the paths were fine): 1, as for every failed work
-        print(f"dlbench: failed: {exc.strerror or exc}", file=sys.stderr)
+        say("failed", exc.strerror or exc)
         return 1
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) and str(exc.filename) not in str(exc.strerror) else ""
-        print(f"dlbench: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        say("error", f"{exc.strerror or exc}{where}")
         return 2
     except KeyboardInterrupt:
         print("dlbench: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: one line here, the traceback in the log
-        print(f"dlbench: internal error: {type(exc).__name__}: {exc}" + _log_traceback(), file=sys.stderr)
+        say("internal error", f"{type(exc).__name__}: {exc}" + _log_traceback())
         return 1
 
 

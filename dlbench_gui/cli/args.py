@@ -11,6 +11,8 @@ from ..core.config import (
     DATASETS,
     DEFAULT_QUICK_BUDGET_S,
     DEFAULT_WATCHDOG_S,
+    MAX_BATCH_SIZE,
+    MAX_REPEAT,
     MODELS,
     PRECISIONS,
     PROFILES,
@@ -26,7 +28,7 @@ from ..core.config import (
     kernels_config,
     parse_cluster,
 )
-from ..core.store.storage import check_writable
+from ..core.store.storage import check_output_file, check_writable
 
 
 class UsageError(Exception):
@@ -173,8 +175,8 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
     if a.profile == "full" and custom:
         raise ConfigError(f"--profile full is the published protocol; {', '.join('--' + k.replace('_', '-') for k in custom)} "
                           "need --profile custom (or quick, to estimate that protocol)")
-    if a.repeat < 1:
-        raise ConfigError("--repeat must be at least 1")
+    if not 1 <= a.repeat <= MAX_REPEAT:
+        raise ConfigError(f"--repeat must be between 1 and {MAX_REPEAT}, got {a.repeat:,}")
     common = dict(data=a.data, weights=a.weights, seed=a.seed, backend=a.backend, quick_budget_s=a.quick_budget,
                   host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
                   watchdog_s=a.watchdog, require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
@@ -189,6 +191,16 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
             for m, d in expand_selection(a.model, a.dataset)]
 
 
+def check_maxbatch_range(start: int, limit: int) -> None:
+    """Before any probe: the search's sizes are batches a run could use (1 to the configuration's 65,536), the
+    largest at least the first."""
+    for name, value in (("--start", start), ("--max", limit)):
+        if not 1 <= value <= MAX_BATCH_SIZE:
+            raise UsageError(f"{name} must be a batch size between 1 and {MAX_BATCH_SIZE:,}, got {value:,}")
+    if limit < start:
+        raise UsageError(f"--max ({limit:,}) is below --start ({start:,}): nothing to search")
+
+
 def check_run_output(out: Path, reports: int) -> Path:
     """Before any work: the reports must be writable where --output says, as a file (one) or a folder (several)."""
     if reports > 1 and out.suffix == ".json" and not out.is_dir():
@@ -196,5 +208,8 @@ def check_run_output(out: Path, reports: int) -> Path:
     if reports > 1 and out.exists() and not out.is_dir():
         raise UsageError(f"{reports} reports would be written: --output {out} is a file, not a folder")
     # several reports, or one into an existing folder (it takes its run id as its name): a folder; else a file
-    check_writable(out if reports > 1 or out.is_dir() else out.parent)
+    if reports > 1 or out.is_dir():
+        check_writable(out)
+    else:
+        check_output_file(out)
     return out

@@ -19,12 +19,12 @@ from ..core.measure.predict import predict_all, repredictor
 from ..core.session import RunSession
 from ..core.store.history import load_history
 from ..core.store.report import ReportError, RunReport, load_report
-from ..core.store.storage import atomic_write_json, check_data_dir, check_writable
+from ..core.store.storage import atomic_write_json, check_data_dir, check_output_file, check_writable
 from ..core.view import present
 from ..core.view.card import card
 from ..core.view.words import pair_words
 from ..hardware import detect
-from .args import UsageError, check_run_output, configs_from_args
+from .args import UsageError, check_maxbatch_range, check_run_output, configs_from_args
 from .text import (CLI_START, HISTORY_COLUMNS, ProgressPrinter, card_text, history_rows, say_backend, summary_text,
                    table_text, warn)
 
@@ -161,8 +161,7 @@ def export_target(output: Path, fmt: str | None, count: int) -> tuple[Path, str]
         fmt = export_format(output, fmt)
     except FormatError as exc:
         raise UsageError(f"{exc}; see --format") from None
-    check_writable(output.parent)
-    return output, fmt
+    return check_output_file(output), fmt
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -212,8 +211,9 @@ def cmd_import(a: argparse.Namespace) -> int:
 def cmd_maxbatch(a: argparse.Namespace) -> int:
     from ..runner.maxbatch import find_max_batch
 
+    check_maxbatch_range(a.start, a.max_batch)
     if a.output:
-        check_writable(Path(a.output).parent)
+        check_output_file(a.output)
     check_data_dir()
     stop = threading.Event()
     # Ctrl+C once: the probe in progress is stopped and what was found is kept (a lower bound); twice: at once

@@ -34,6 +34,13 @@ MODEL_NAMES = {
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 
+# The largest seed: NumPy's legacy seeding (which Keras' set_random_seed calls) takes 0 to 2**32 - 1, and nothing else.
+MAX_SEED = 2**32 - 1
+# The largest batch (training or inference) a configuration takes: far beyond any memory this protocol meets.
+MAX_BATCH_SIZE = 65_536
+# Independent runs of one setup a session may ask for: each is minutes of work, so more than this is a typing slip.
+MAX_REPEAT = 100
+
 # The published protocol (seed-protocol.md): what "full" means and what "quick" estimates by default.
 PROTOCOL_EPOCHS = 100
 PROTOCOL_BATCH_SIZE = 64
@@ -111,10 +118,11 @@ class BenchmarkConfig:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         for name, low, high in (
             ("epochs", 1, 10_000),
-            ("batch_size", 1, 65_536),
+            ("batch_size", 1, MAX_BATCH_SIZE),
             ("train_samples", 1, PROTOCOL_TRAIN_SAMPLES),
             ("val_samples", 1, PROTOCOL_VAL_SAMPLES),
-            ("inference_batch_size", 1, 65_536),
+            ("inference_batch_size", 1, MAX_BATCH_SIZE),
+            ("seed", 0, MAX_SEED),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):

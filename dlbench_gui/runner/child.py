@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from ..core.wire import events as ev
 
@@ -25,6 +25,21 @@ def worker_command() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "--worker"]
     return [sys.executable, "-m", "dlbench_gui", "--worker"]
+
+
+# What the user's environment may hold that would break a worker rather than describe it: warnings turned into errors
+# (PYTHONWARNINGS=error made every child "crash" on a framework's harmless deprecation warning), an interactive prompt
+# at exit (PYTHONINSPECT: the child would wait on its stdin for ever), the development mode's warnings.
+CHILD_ENV_DROPPED = ("PYTHONWARNINGS", "PYTHONINSPECT", "PYTHONDEVMODE")
+
+
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The worker's environment: the user's, less what breaks a child, with its events unbuffered and in UTF-8."""
+    env = {k: v for k, v in environ.items() if k not in CHILD_ENV_DROPPED}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"  # its log lines whatever the locale (LC_ALL=C, PYTHONIOENCODING=ascii)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    return env
 
 
 def live_children() -> list["ChildProcess"]:
@@ -51,9 +66,7 @@ class ChildProcess:
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n===== {time.strftime('%H:%M:%S')} worker task={request.get('task')}\n".encode())
         self._log.flush()
-        env = os.environ.copy()
-        env["PYTHONUNBUFFERED"] = "1"
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+        env = child_environment(os.environ)
         # A fresh interpreter, never a fork of a process that may hold TensorFlow or Qt state.
         separate = ({"start_new_session": True} if PROCESS_GROUPS
                     else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})

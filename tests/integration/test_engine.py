@@ -61,11 +61,13 @@ def assert_steps_add_up(report, label=""):
 def model_a_cli(tmp_path_factory):
     """One real `dlbench run` of Model A, paid for once and read by several tests: 2 epochs of 10 steps on a folder
     of IDX files, under a GPU memory limit this GPU-less machine cannot apply, with a largest batch found earlier in
-    the store (as `dlbench maxbatch --gpu-memory-limit 2` leaves it). Returns (the CLI's output, the report, home)."""
+    the store (as `dlbench maxbatch --gpu-memory-limit 2` leaves it), and PYTHONWARNINGS=error in the environment. Returns (the CLI's output, the report, home)."""
     base = tmp_path_factory.mktemp("model-a-cli")
     path = base / "r.json"
     folder = write_idx_folder(base / "data", train=640, test=128)
-    with own_home(tmp_path_factory, "model-a-cli") as home:
+    with own_home(tmp_path_factory, "model-a-cli") as home, pytest.MonkeyPatch.context() as mp:
+        # #33 B6: a user's PYTHONWARNINGS=error made every child "crash" on a framework's harmless warning
+        mp.setenv("PYTHONWARNINGS", "error")
         from dlbench_gui.core.store.maxbatch_store import save_result
 
         save_result({"model": "model_a", "dataset": "mnist", "max_batch_size": 1024, "host_memory_limit_gb": None,
@@ -101,6 +103,11 @@ def test_each_timed_step_ends_when_its_computation_has_ended_on_tensorflow(model
     _, r, _, _ = model_a_cli
     assert r["software"]["backend"] == "tensorflow"
     assert_steps_add_up(r, "tensorflow")
+
+
+def test_a_users_warnings_as_errors_do_not_reach_the_worker(model_a_cli):
+    out, r, _, _ = model_a_cli
+    assert r["status"] == "completed" and "Traceback" not in out.stderr
 
 
 def test_local_idx_files_are_used_and_reported_as_files(model_a_cli):

@@ -2,7 +2,6 @@ import json
 import subprocess
 import sys
 
-
 from tests.conftest import ROOT
 
 
@@ -205,3 +204,24 @@ def test_the_cli_never_gives_the_windows_advice():
     assert "Press Start to measure" in card([], first_run_s=300).recommendation  # the window's card
     text = card_text(card([], first_run_s=300, start=CLI_START))
     assert "Press Start" not in text and "Run `dlbench run` to measure this machine (about 5 min 00 s)" in text
+
+
+def test_an_output_that_is_a_device_is_written_through_and_a_socket_refused_in_one_line(tmp_path):
+    """#33 B1: `--output /dev/null` as root replaced the system's /dev/null with a regular file and said "written"."""
+    import os
+    import socket
+    import stat
+
+    from tests.unit.test_storage import a_null_device
+
+    node = a_null_device(tmp_path)
+    out = dlbench("export", str(GOOD), "--format", "json", "--output", str(node))
+    assert out.returncode == 0, out.stderr
+    assert stat.S_ISCHR(os.stat(node).st_mode)
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(path))
+        out = dlbench("maxbatch", "--model", "model_a", "--output", str(path))
+    assert out.returncode == 2 and out.stderr.strip() == f"dlbench: error: {path} is a socket, not a file: dlbench " \
+                                                          "writes files and never replaces anything else", out.stderr
+

@@ -58,10 +58,27 @@ BAD_INPUTS = [
     ("export format unknown", ["export", GOOD, "--output", "{tmp}/x.txt"], None, 2, "cannot tell the format"),
     ("export to a folder, no format", ["export", GOOD, "--output", "{tmp}"], None, 2, "say which format"),
     ("export under /proc", ["export", GOOD, "--output", "/proc/nope/x.csv"], None, 2, "not a writable folder"),
-    ("batch search from zero", ["maxbatch", "--model", "model_a", "--start", "0"], None, 2, "batch_size must be between"),
+    ("batch search from zero", ["maxbatch", "--model", "model_a", "--start", "0"], None, 2,
+     "--start must be a batch size between 1 and 65,536, got 0"),
+    # unbounded or unchecked arguments (#33 B5): each refused before any work, where they had grown memory for ever,
+    # crashed a started run, or probed and saved a "largest batch"
+    ("a hundred billion repeats", ["run", "--repeat", "100000000000"], None, 2,
+     "--repeat must be between 1 and 100, got 100,000,000,000"),
+    ("negative seed", ["run", "--seed", "-1"], None, 2, "seed must be between 0 and 4,294,967,295, got -1"),
+    ("30-digit seed", ["run", "--seed", "1" * 30], None, 2, "seed must be between 0 and 4,294,967,295"),
+    ("batch search up to 0", ["maxbatch", "--model", "model_a", "--max", "0"], None, 2,
+     "--max must be a batch size between 1 and 65,536, got 0"),
+    ("batch search from a negative size", ["maxbatch", "--model", "model_a", "--start", "-8"], None, 2,
+     "--start must be a batch size between 1 and 65,536, got -8"),
+    ("batch search up to less than its start", ["maxbatch", "--model", "model_a", "--start", "64", "--max", "32"], None,
+     2, "--max (32) is below --start (64): nothing to search"),
     ("batch search output under /proc", ["maxbatch", "--model", "model_a", "--output", "/proc/nope/m.json"], None, 2,
      "/proc/nope is not a writable folder"),
     ("unknown command", ["frobnicate"], None, 2, "invalid choice"),
+    # a line break in what an error quotes (#33 B6): escaped, so the one line stays one and cannot be followed by a
+    # spoofed second line
+    ("a line break in DLBENCH_HOME", ["history"], "/proc/nope\ndlbench: all is well", 2,
+     "/proc/nope\\ndlbench: all is well"),
     # the cluster list (#26, 18): never an ordinary run in its place, no internal names, ASCII ports, IPv6 bracketed
     ("cluster of commas", ["run", "--profile", "custom", "--cluster", ",,,"], None, 2, "--cluster lists no HOST:PORT"),
     ("cluster port in other digits", ["run", "--profile", "custom", "--cluster", "a:\u0661\u0662\u0663,b:2"], None, 2,
@@ -162,3 +179,30 @@ def test_a_line_break_in_a_csv_cell_never_starts_a_row_or_a_formula(tmp_path):
     assert message.startswith("died") and all(not line.startswith(("=", "+", "-", "@"))
                                               for line in message.replace("\r", "\n").split("\n"))
     assert '"died\r\'=cmd' in text  # quoted, neutralised
+
+
+def test_the_worker_child_is_not_handed_what_would_break_it():
+    """#33 B6: with PYTHONWARNINGS=error every child "crashed" on a framework's harmless warning, with a cryptic
+    message. The child's environment is the user's less what breaks it (the real run with PYTHONWARNINGS=error is in
+    integration/test_engine.py)."""
+    from dlbench_gui.runner.child import child_environment
+
+    env = child_environment({"PYTHONWARNINGS": "error", "PYTHONINSPECT": "1", "PYTHONDEVMODE": "1",
+                             "PYTHONIOENCODING": "ascii", "PATH": "/usr/bin", "PYTHONPATH": "/somewhere"})
+    assert not {"PYTHONWARNINGS", "PYTHONINSPECT", "PYTHONDEVMODE"} & set(env)
+    assert env["PATH"] == "/usr/bin" and env["PYTHONPATH"] == "/somewhere"  # the rest is the user's, as it was
+    assert env["PYTHONIOENCODING"] == "utf-8" and env["PYTHONUNBUFFERED"] == "1"
+
+
+def test_any_stdout_encoding_gets_every_command_s_output_escaped_never_an_internal_error(tmp_path, dlbench_home):
+    """#33 B6: with PYTHONIOENCODING=ascii and LC_ALL=C, `hw`, `history` and exports failed with an internal error
+    (an export after its file was written). What the stream cannot encode is written escaped."""
+    from tests.reports import valid_report
+
+    valid_report(run_id="r-1").save(dlbench_home / "reports" / "r-1.json")
+    env = {**os.environ, "DLBENCH_HOME": str(dlbench_home), "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "ascii",
+           "LC_ALL": "C"}
+    for args in (["hw"], ["history"], ["export", GOOD, "--output", str(tmp_path / "x.csv")]):
+        out = subprocess.run([sys.executable, "-m", "dlbench_gui", *args], capture_output=True, env=env, timeout=120)
+        said = (out.stdout + out.stderr).decode("ascii")  # nothing but ASCII reached the streams
+        assert out.returncode == 0 and "internal error" not in said, (args, said)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -89,9 +91,71 @@ def logs_dir() -> Path:
     return _made(data_dir() / "logs")
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write to a temporary file beside the target, fsync, then rename: the target is old or new, never half."""
+class NotARegularFileError(OSError):
+    """The output names something that is neither a file nor absent (a socket, a block device): never replaced."""
+
+
+def _special_kind(path: Path) -> str | None:
+    """What PATH is when it exists and is not a regular file or a folder ('character device', 'pipe', …), else None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # absent (or unreadable: the write itself will say why)
+    for test, kind in ((stat.S_ISCHR, "character device"), (stat.S_ISFIFO, "pipe"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISBLK, "block device")):
+        if test(mode):
+            return kind
+    return None
+
+
+def check_output_target(path: str | os.PathLike) -> None:
+    """Before any work: an output that exists must be a regular file, a folder, a character device (/dev/null, a
+    terminal) or a pipe, which are written through; anything else is refused, never replaced."""
+    kind = _special_kind(Path(path))
+    if kind in ("socket", "block device"):
+        raise NotARegularFileError(errno.EINVAL, f"{path} is a {kind}, not a file: dlbench writes files and never "
+                                                 "replaces anything else")
+
+
+def check_output_file(path: str | os.PathLike) -> Path:
+    """Before any work: PATH can take a file dlbench writes (its folder writable, or a device or pipe written
+    through); anything else is refused with the reason."""
     target = Path(path)
+    if _special_kind(target) in ("character device", "pipe"):
+        return target
+    check_output_target(target)
+    check_writable(target.parent)
+    return target
+
+
+def _write_through(target: Path, kind: str, data: bytes) -> Path:
+    """Write into a character device or a pipe in place: renaming a file over it would replace it (as root, over
+    /dev/null the system's own). A pipe with no reader is refused at once rather than waited on."""
+    try:
+        fd = os.open(target, os.O_WRONLY | (os.O_NONBLOCK if kind == "pipe" else 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OSError(exc.errno, f"{target} is a pipe that nobody reads: nothing was written") from None
+        raise
+    try:
+        if kind == "pipe":
+            os.set_blocking(fd, True)  # a reader is there: wait for it as a shell pipe would
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    return target
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write to a temporary file beside the target, fsync, then rename: the target is old or new, never half. A
+    character device or a pipe is written through, and any other special file refused: neither is ever replaced."""
+    target = Path(path)
+    kind = _special_kind(target)
+    if kind in ("character device", "pipe"):
+        return _write_through(target, kind, data)
+    check_output_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
