@@ -108,23 +108,24 @@ def _special_kind(path: Path) -> str | None:
     return None
 
 
-def check_output_target(path: str | os.PathLike) -> None:
-    """Before any work: an output that exists must be a regular file, a folder, a character device (/dev/null, a
-    terminal) or a pipe, which are written through; anything else is refused, never replaced."""
-    kind = _special_kind(Path(path))
-    if kind in ("socket", "block device"):
+WRITTEN_THROUGH = ("character device", "pipe")  # an output of these kinds is written into, in place
+
+
+def _refuse_special(path: Path, kind: str | None) -> None:
+    """An output that exists as anything but a regular file, a folder, or a kind written through is refused."""
+    if kind is not None and kind not in WRITTEN_THROUGH:
         raise NotARegularFileError(errno.EINVAL, f"{path} is a {kind}, not a file: dlbench writes files and never "
                                                  "replaces anything else")
 
 
 def check_output_file(path: str | os.PathLike) -> Path:
-    """Before any work: PATH can take a file dlbench writes (its folder writable, or a device or pipe written
-    through); anything else is refused with the reason."""
+    """Before any work: PATH can take a file dlbench writes (its folder writable, or a character device (/dev/null, a
+    terminal) or a pipe, written through); anything else is refused with the reason."""
     target = Path(path)
-    if _special_kind(target) in ("character device", "pipe"):
-        return target
-    check_output_target(target)
-    check_writable(target.parent)
+    kind = _special_kind(target)
+    _refuse_special(target, kind)
+    if kind is None:
+        check_writable(target.parent)
     return target
 
 
@@ -153,9 +154,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     character device or a pipe is written through, and any other special file refused: neither is ever replaced."""
     target = Path(path)
     kind = _special_kind(target)
-    if kind in ("character device", "pipe"):
+    if kind in WRITTEN_THROUGH:
         return _write_through(target, kind, data)
-    check_output_target(target)
+    _refuse_special(target, kind)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
