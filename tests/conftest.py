@@ -17,9 +17,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 @pytest.fixture(autouse=True)
 def dlbench_home(tmp_path, monkeypatch):
-    home = tmp_path / "dlbench-home"
-    monkeypatch.setenv("DLBENCH_HOME", str(home))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))  # no real Keras cache: offline behaviour
+    return _isolate(monkeypatch, tmp_path)
+
+
+def _isolate(mp, base):
+    """A fresh dlbench home under BASE, and an empty Keras cache (offline behaviour), set through the monkeypatch MP."""
+    home = base / "dlbench-home"
+    mp.setenv("DLBENCH_HOME", str(home))
+    mp.setenv("KERAS_HOME", str(base / "keras-home"))  # no real Keras cache: offline behaviour
     return home
 
 
@@ -27,12 +32,8 @@ def dlbench_home(tmp_path, monkeypatch):
 def own_home(tmp_path_factory, name):
     """The `dlbench_home` fixture's isolation for a module-scoped fixture (which runs before any test's own): a fresh
     dlbench home and an empty Keras cache while the block runs; yields the home."""
-    base = tmp_path_factory.mktemp(name + "-home")
-    home = base / "dlbench-home"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DLBENCH_HOME", str(home))
-        mp.setenv("KERAS_HOME", str(base / "keras-home"))
-        yield home
+        yield _isolate(mp, tmp_path_factory.mktemp(name + "-home"))
 
 
 def tiny_config(**overrides):

@@ -153,11 +153,7 @@ def test_nvidia_gpu_unseen_by_tensorflow_is_a_finding_of_a_completed_cpu_run(mod
 
 
 def test_a_corrupt_dataset_file_fails_the_run_with_the_file_named(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for name, shape in (("train-images-idx3-ubyte.gz", (128, 28, 28)), ("train-labels-idx1-ubyte.gz", (128,)),
-                        ("t10k-images-idx3-ubyte.gz", (64, 28, 28)), ("t10k-labels-idx1-ubyte.gz", (64,))):
-        write_idx(folder / name, np.zeros(shape, np.uint8))
+    folder = write_idx_folder(tmp_path / "data")
     victim = folder / "t10k-images-idx3-ubyte.gz"
     victim.write_bytes(victim.read_bytes()[:40])
     report = BenchmarkRunner(tiny_config(train_samples=128, data=str(folder))).run()
