@@ -63,12 +63,7 @@ class MainWindow(QMainWindow):
         self.status = self.status_line.label
         window_parts.add_menus(self)
         self.dataset_importer = DatasetImporter(self)
-        self.dataset_importer.progressed.connect(self.status.setText)
-        self.dataset_importer.finished.connect(self._setup_changed)
         self.maxbatch = MaxBatchFlow(self, prober=maxbatch_prober)
-        self.maxbatch.progressed.connect(self.status.setText)
-        self.maxbatch.finished.connect(self.maxbatch_finished)
-        self.maxbatch.busy_changed.connect(self._set_running)
         window_parts.connect(self)
         window_parts.restore(self)
         self.data_problem = self._check_data_folder()

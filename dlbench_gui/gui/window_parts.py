@@ -72,6 +72,11 @@ def connect(w: "MainWindow") -> None:
     w.results.export_requested.connect(lambda fmt: w.export_selected(fmt, card=True))
     w.results.compare_requested.connect(w.compare_selected)
     w.results.import_requested.connect(w.import_report)
+    w.dataset_importer.progressed.connect(w.status.setText)  # the flows on their threads: progress in the status bar
+    w.dataset_importer.finished.connect(w._setup_changed)
+    w.maxbatch.progressed.connect(w.status.setText)
+    w.maxbatch.finished.connect(w.maxbatch_finished)
+    w.maxbatch.busy_changed.connect(w._set_running)
 
 
 def restore(w: "MainWindow") -> None:
