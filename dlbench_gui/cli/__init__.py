@@ -12,13 +12,8 @@ from ..core.store.report import ReportError
 from ..core.store.storage import DiskFullError
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
+from .text import one_line
 from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
-
-
-def one_line(text: object) -> str:
-    """TEXT on one line, whatever it quotes: a line break or other control character in a path or a name (a newline
-    in DLBENCH_HOME) is shown escaped, so the line cannot be split and a second line cannot be spoofed."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 
 def say(prefix: str, text: object) -> None:

@@ -121,8 +121,14 @@ def say_backend(choice) -> None:
         print(f"dlbench: backend: {BACKEND_NAMES[choice.name]} — {choice.why}", file=sys.stderr, flush=True)
 
 
+def one_line(text: object) -> str:
+    """TEXT on one line, whatever it quotes: a line break or other control character in a path or a name (a newline
+    in DLBENCH_HOME) is shown escaped, so the line cannot be split and a second line cannot be spoofed."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def warn(text: str) -> None:
-    print(f"dlbench: warning: {text}", file=sys.stderr, flush=True)
+    print(f"dlbench: warning: {one_line(text)}", file=sys.stderr, flush=True)
 
 
 HISTORY_COLUMNS = ("date", "model", "dataset", "profile", "precision", "backend", "status", "execution", "verdict",
