@@ -22,9 +22,6 @@ class WeightsUnavailable(RuntimeError):
         super().__init__(f"{reason} Use random weights: a training step costs the same.")
 
 
-KERAS_PACKAGES = ("keras", "tf_keras")
-
-
 def keras_module(package: str | None = None):
     """The Keras package a run uses: `keras` (Keras 3) unless `tf_keras` is asked for."""
     return importlib.import_module(package or "keras")

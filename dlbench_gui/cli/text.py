@@ -6,7 +6,8 @@ import sys
 import time
 from typing import Any
 
-from ..core.backend_choice import BACKEND_NAMES, backend_of
+from ..core import frameworks
+from ..core.backend_choice import backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
 from ..core.session import RunSession
@@ -81,7 +82,7 @@ def summary_text(r: RunReport) -> str:
     c = r.what_ran
     lines = [f"{MODEL_NAMES.get(r.model, r.model)} on {DATASET_NAMES.get(r.dataset, r.dataset)} "
              f"[{r.profile}; {c.get('epochs')} epochs x {c.get('train_samples') or 0:,} images, batch {c.get('batch_size')}; "
-             f"data: {c.get('data_source')}; {BACKEND_NAMES[backend_of(r.software)]}"
+             f"data: {c.get('data_source')}; {frameworks.label(backend_of(r.software))}"
              + ("" if (c.get("precision") or "float32") == "float32" else f"; {c['precision']}")
              + "]", f"  status: {r.status}"]
     if r.error:
@@ -116,9 +117,10 @@ def card_text(c: Card) -> str:
 
 
 def say_backend(choice) -> None:
-    """Which framework runs the models, and why, when it is not TensorFlow as published (one line on stderr)."""
-    if choice.name != "tensorflow" or choice.requested != "auto":
-        print(f"dlbench: backend: {BACKEND_NAMES[choice.name]} — {choice.why}", file=sys.stderr, flush=True)
+    """Which framework runs the models, and why, when it is not the published one chosen by auto (one line on
+    stderr)."""
+    if choice.name != frameworks.PUBLISHED_BACKEND or choice.requested != frameworks.AUTO:
+        print(f"dlbench: backend: {choice.label} — {choice.why}", file=sys.stderr, flush=True)
 
 
 def one_line(text: object) -> str:
@@ -150,7 +152,7 @@ def history_rows(reports: list[RunReport]) -> list[tuple[str, ...]]:
         execution = "—" if h["kind"] == "none" else f"{format_duration(h['execution_time_s'])} ({h['kind']})"
         rows.append((r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
                      DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.precision,
-                     BACKEND_NAMES[backend_of(r.software)], r.status, execution, verdict,
+                     frameworks.label(backend_of(r.software)), r.status, execution, verdict,
                      load_words((r.findings or {}).get("interference")) or "not measured", r.run_id))
     return rows
 

@@ -1,8 +1,9 @@
-"""Which ML framework runs the models under Keras 3: TensorFlow (as published) or JAX, and why, in words.
+"""Which framework runs the models, and why, in words: the choice made once per planned run.
 
-`auto` picks TensorFlow unless TensorFlow cannot drive this machine's NVIDIA GPU: a compute capability outside
-TensorFlow 2.21's CUDA build (its targets stop at sm_89 plus compute_90 PTX, so Blackwell's 10.x and 12.x fail:
-tensorflow/tensorflow#111958, #97387, #99592), or no TensorFlow installed. Then JAX, where it is installed."""
+`auto` takes the first framework of the registry (`core/frameworks.py`: the published one first) that is installed
+and can drive this machine's accelerator: an NVIDIA GPU whose compute capability is above what the framework's CUDA
+build targets (from NVML) rules it out. Where no installed framework can drive the GPU, the first installed one
+trains on the CPU, and the reason says so."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import frameworks
 from .config import ConfigError
-
-BACKENDS = ("auto", "tensorflow", "jax")
-BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX"}
-# The newest compute capability TensorFlow 2.21's CUDA build runs (9.0 through its compute_90 PTX, JIT-compiled).
-TF_MAX_COMPUTE_CAPABILITY = (9, 0)
+from .frameworks import Framework
 
 
 class BackendUnavailable(ConfigError):
@@ -24,12 +22,21 @@ class BackendUnavailable(ConfigError):
 
 @dataclass(frozen=True)
 class BackendChoice:
-    name: str  # tensorflow | jax
+    name: str  # a registry name (core/frameworks.py); never auto
     why: str  # in words, for the CLI, the window and the report
-    requested: str = "auto"
+    requested: str = frameworks.AUTO
 
     def to_dict(self) -> dict[str, str]:
         return {"requested": self.requested, "chosen": self.name, "why": self.why}
+
+    @property
+    def label(self) -> str:
+        return frameworks.label(self.name)
+
+
+def as_published(requested: str = frameworks.AUTO) -> BackendChoice:
+    """The published framework, for a report started before any choice was made."""
+    return BackendChoice(frameworks.PUBLISHED.name, f"{frameworks.PUBLISHED.label}, as published", requested)
 
 
 def installed(module: str) -> bool:
@@ -48,44 +55,49 @@ def capability(text: Any) -> tuple[int, int] | None:
         return None
 
 
+def cannot_drive(f: Framework, hardware: dict[str, Any] | None) -> str | None:
+    """Why `f` cannot drive this machine's accelerator (None: it can, or there is none)."""
+    if f.max_compute_capability is None:
+        return None
+    cards = ((hardware or {}).get("gpu") or {}).get("nvidia") or []
+    for c in cards:
+        if (capability(c.get("compute_capability")) or (0, 0)) > f.max_compute_capability:
+            top = ".".join(map(str, f.max_compute_capability))
+            return (f"{c.get('name') or 'this NVIDIA GPU'} has compute capability {c.get('compute_capability')}, "
+                    f"which {f.gpu_build or f.label} cannot drive (it stops at {top})")
+    return None
+
+
 def choose_backend(requested: str, hardware: dict[str, Any] | None,
                    is_installed: Callable[[str], bool] = installed) -> BackendChoice:
-    """The framework for `requested` (auto, tensorflow or jax) on this machine, with the reason."""
-    if requested in ("tensorflow", "jax"):
-        if not is_installed(requested):
-            raise BackendUnavailable(f"{BACKEND_NAMES[requested]} is not installed here: choose --backend auto, or "
-                                     f"install it (make install installs both)")
-        return BackendChoice(requested, f"{BACKEND_NAMES[requested]}, as asked", requested)
-    has_tf, has_jax = is_installed("tensorflow"), is_installed("jax")
-    if not has_tf and has_jax:
-        return BackendChoice("jax", "TensorFlow is not installed here, so the models run on Keras 3's JAX backend",
-                             requested)
-    cards = ((hardware or {}).get("gpu") or {}).get("nvidia") or []
-    too_new = [c for c in cards if (capability(c.get("compute_capability")) or (0, 0)) > TF_MAX_COMPUTE_CAPABILITY]
-    if too_new and has_jax:
-        c = too_new[0]
-        return BackendChoice("jax", f"{c.get('name') or 'this NVIDIA GPU'} has compute capability "
-                                    f"{c.get('compute_capability')}, which TensorFlow 2.21's CUDA build cannot drive "
-                                    "(it stops at 9.0): the models run on Keras 3's JAX backend", requested)
-    if too_new:
-        return BackendChoice("tensorflow", f"{too_new[0].get('name')} needs JAX (TensorFlow 2.21 cannot drive it), "
-                                           "but JAX is not installed: TensorFlow will train on the CPU", requested)
-    return BackendChoice("tensorflow", "TensorFlow, as published", requested)
+    """The framework for `requested` (auto, or a registry name) on this machine, with the reason."""
+    if requested != frameworks.AUTO:
+        f = frameworks.get(requested)
+        if not is_installed(f.module):
+            raise BackendUnavailable(f"{f.label} is not installed here: choose --backend auto, or install it "
+                                     f"(make install installs every framework)")
+        return BackendChoice(f.name, f"{f.label}, as asked", requested)
+    here = [f for f in frameworks.OFFERED if is_installed(f.module)]
+    if not here:
+        return as_published(requested)  # the child's import then fails with the framework's own words
+    problems = {f.name: cannot_drive(f, hardware) for f in here}
+    able = [f for f in here if problems[f.name] is None]
+    first = frameworks.OFFERED[0]
+    if able and able[0] is first:
+        return as_published(requested) if first is frameworks.PUBLISHED else \
+            BackendChoice(first.name, f"{first.label}, the first framework that can drive this machine", requested)
+    if able:
+        chosen = able[0]
+        before = frameworks.OFFERED[:frameworks.OFFERED.index(chosen)]
+        why = problems.get(before[0].name) or f"{before[0].label} is not installed here"
+        return BackendChoice(chosen.name, f"{why}, so the models run on the {chosen.backend_label}", requested)
+    missing = [f.label for f in frameworks.OFFERED if f not in here]
+    f = here[0]
+    return BackendChoice(f.name, f"{problems[f.name]}, and {' or '.join(missing) or 'no other framework'} is not "
+                                 f"installed: {f.label} will train on the CPU", requested)
 
 
-def backend_of(software: dict[str, Any] | None) -> str:
-    """The framework a report's run used (reports from before the JAX backend ran TensorFlow)."""
-    name = (software or {}).get("backend")
-    return name if name in BACKEND_NAMES else "tensorflow"
-
-
-def gpus_used(software: dict[str, Any] | None) -> list | None:
-    """The GPUs the run's framework trained on, from the child's hello (None: not said)."""
-    s = software or {}
-    return s.get("backend_gpus", s.get("tf_gpus"))
-
-
-def backend_label(software: dict[str, Any] | None) -> str:
-    """'' for TensorFlow (as published), ' (JAX backend)' otherwise: the label a result is compared under."""
-    name = backend_of(software)
-    return "" if name == "tensorflow" else f" ({BACKEND_NAMES[name]} backend)"
+# Read by every room that shows a report's backend; defined with the registry, re-exported here for them.
+backend_of = frameworks.backend_of
+backend_label = frameworks.backend_label
+gpus_used = frameworks.gpus_used

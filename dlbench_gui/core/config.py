@@ -9,13 +9,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from . import frameworks
+
 MODELS = ("model_a", "model_b")
 DATASETS = ("mnist", "fashion_mnist")
 PROFILES = ("quick", "full", "custom")
 DATA_CHOICES = ("auto", "keras", "synthetic")  # or a directory path
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras mixed-precision policies; float32 as published
 WEIGHTS = ("auto", "random", "imagenet")  # auto: ImageNet where Keras' cache has them or can download them
-BACKENDS = ("auto", "tensorflow", "jax")  # Keras 3's backend; auto: core/backend_choice.py
+BACKENDS = frameworks.CHOICES  # auto, or a framework of the registry (core/frameworks.py); auto: core/backend_choice.py
 SCALINGS = ("strong", "weak")  # strong: the published global batch split across replicas; weak: the batch per replica
 MAX_DEVICES = 64
 
@@ -90,7 +92,7 @@ class BenchmarkConfig:
     gpu_memory_limit_gb: float | None = None
     watchdog_s: float = DEFAULT_WATCHDOG_S
     require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
-    backend: str = "auto"  # the framework under Keras 3, as asked: auto, tensorflow or jax (core/backend_choice.py)
+    backend: str = "auto"  # the framework as asked: auto or a registry name (core/backend_choice.py)
     # Data-parallel training through tf.distribute (docs/distribution.md). devices: replicas on this machine (GPUs,
     # or logical CPU devices when cpu_devices splits the CPU); 0 means "all"; 1 is the published single device.
     devices: int = 1
@@ -207,7 +209,7 @@ class BenchmarkConfig:
         """Keras 3 everywhere but TensorFlow's multi-machine path: Keras 3.15.1's fit fails under
         MultiWorkerMirroredStrategy (keras-team/keras#20585); tf_keras (Keras 2) runs the same models there. On JAX,
         Keras 3 itself is the multi-machine path (keras.distribution)."""
-        return "tf_keras" if self.cluster and backend == "tensorflow" else "keras"
+        return frameworks.keras_package_for(backend, bool(self.cluster))
 
     def local_devices(self, gpus: int) -> int:
         """Replicas on this machine, given how many GPUs it has: the logical CPU devices asked for, or N of the

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..core import frameworks
 from ..core.backend_choice import backend_of
 from ..core.durations import format_duration
 from ..core.measure import comparison, distribution, kernels
@@ -27,7 +28,7 @@ COLUMNS = [
     "train_time_s", "val_time_s", "data_prep_s", "build_s", "first_step_s", "steady_step_s", "checkpoint_s",
     "inference_load_s", "inference_predict_s", "inference_images", "peak_child_rss_bytes", "achieved_gflops_per_s",
     "precision", "weights_used", "energy_per_epoch_j", "energy_protocol_wh", "energy_source", "throttling",
-    "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "backend", "backend_version", "tensorflow", "jax", "keras", "dlbench", "run_id", "created_at",
+    "replicas", "workers", "scaling", "scaling_efficiency", "cluster_task_index", "backend", "backend_version", *frameworks.software_columns(), "keras", "dlbench", "run_id", "created_at",
     # the simple kernels (a run of model convolve2d): the published parts, and the total against Setup 1
     "kernels_dense_matmul_s", "kernels_sparse_matmul_s", "kernels_convolve2d_s", "kernels_convolve2d_figures",
     "kernels_total_vs_setup_1",
@@ -83,7 +84,7 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "scaling_efficiency": (distribution.of(r).get("scaling_efficiency") or {}).get("value"),
         "cluster_task_index": distribution.of(r).get("task_index"),
         "backend": backend_of(r.software), "backend_version": r.software.get("backend_version"),
-        "tensorflow": r.software.get("tensorflow"), "jax": r.software.get("jax"), "keras": r.software.get("keras"),
+        **frameworks.software_versions(r.software), "keras": r.software.get("keras"),
         "dlbench": r.app_version,
         "run_id": r.run_id, "created_at": r.created_at,
         **kernels_cells(r),

@@ -8,7 +8,8 @@ import os
 from html import escape
 from pathlib import Path
 
-from ..core.backend_choice import BACKEND_NAMES, backend_of
+from ..core import frameworks
+from ..core.backend_choice import backend_of
 from ..core.durations import format_bytes, format_duration
 from ..core.measure import comparison
 from ..core.measure.kernels import RULE as KERNELS_RULE
@@ -35,7 +36,7 @@ def _ensure_app():
 def _hardware_rows(r: RunReport) -> list[tuple[str, str]]:
     s = r.software
     return present.hardware_rows(r.hardware) + [
-        ("Backend / Keras", f"{BACKEND_NAMES[backend_of(s)]} {s.get('backend_version') or s.get('tensorflow') or NA}"
+        ("Backend / Keras", f"{frameworks.label(backend_of(s))} {s.get('backend_version') or s.get(backend_of(s)) or NA}"
                             f" / {s.get('keras') or NA}" + (f" — {s['backend_choice']['why']}"
                                                              if isinstance(s.get("backend_choice"), dict) else "")),
         ("Backend devices", ", ".join(d["name"] for d in s.get("backend_devices") or s.get("tf_devices") or [])

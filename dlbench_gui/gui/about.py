@@ -9,9 +9,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from .. import __version__
+from ..core import frameworks
 from ..core.store.storage import data_dir
 
-DISTRIBUTIONS = ("tensorflow", "keras", "PySide6-Essentials", "pyqtgraph", "psutil", "nvidia-ml-py", "numpy")
+# every framework of the registry (core/frameworks.py) with its own parts, then the rest
+DISTRIBUTIONS = (*(d for f in frameworks.OFFERED for d in f.distributions), "keras", "PySide6-Essentials", "pyqtgraph",
+                 "psutil", "nvidia-ml-py", "numpy")
 
 
 def show_about(parent: QWidget, hardware: dict[str, Any]) -> None:

@@ -121,7 +121,10 @@ def main(argv: list[str] | None = None, *, quit_after_s: float | None = None,
     log.info("main window shown (platform %s)", app.platformName())
 
     def loop_running() -> None:
-        log.info("event loop running (tensorflow imported: %s)", "tensorflow" in sys.modules)
+        from ..core import frameworks
+
+        log.info("event loop running (ML frameworks imported: %s)",
+                 [f.module for f in frameworks.OFFERED if f.module in sys.modules] or "none")
         if on_shown is not None:
             on_shown()
         if quit_after_s is not None:

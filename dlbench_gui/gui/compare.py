@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.backend_choice import BACKEND_NAMES, backend_label, backend_of
+from ..core import frameworks
+from ..core.backend_choice import backend_label, backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_bytes, format_duration
 from ..core.measure import comparison, kernels
@@ -60,7 +61,7 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Model", [MODEL_NAMES.get(r.model, r.model) for r in reports]),
         ("Dataset", [DATASET_NAMES.get(r.dataset, r.dataset) for r in reports]),
         ("Profile", [r.profile for r in reports]),
-        ("Backend", [BACKEND_NAMES[backend_of(r.software)] + (" (the published figures are TensorFlow runs)"
+        ("Backend", [frameworks.label(backend_of(r.software)) + (f" (the published figures are {frameworks.PUBLISHED.label} runs)"
                                                               if backend_label(r.software) else "") for r in reports]),
         ("Status", [r.status + (f" ({r.error['kind']})" if r.error else "") for r in reports]),
         ("Execution time", [f"{format_duration(timed(r))} ({r.headline['kind']})" if timed(r) else "— (not completed)"

@@ -12,6 +12,7 @@ from ..core.config import BenchmarkConfig
 from ..core.store.report import RunReport
 from ..runner.session import Session
 from .worker_thread import WorkerThread
+from ..core.frameworks import PUBLISHED_BACKEND
 
 
 class RunController(QObject):
@@ -52,7 +53,7 @@ class RunController(QObject):
 
 
 def max_batch_thread(model: str, dataset: str, host_memory_limit_gb: float | None, on_probe,
-                     prober=None, backend: str = "tensorflow") -> WorkerThread:
+                     prober=None, backend: str = PUBLISHED_BACKEND) -> WorkerThread:
     """The largest-batch finder on a WorkerThread; each probe is a fresh child, as from the CLI. `on_probe` is
     called on the thread (a signal's emit). `prober`: None for real probes; tests pass a stand-in. `backend`: the
     framework the setup chose (the search probes and keeps its finding under it)."""

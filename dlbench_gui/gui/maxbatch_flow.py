@@ -9,6 +9,7 @@ from ..core.config import MODEL_NAMES
 from . import as_text
 from .controller import max_batch_thread
 from .worker_thread import WorkerThread
+from ..core.frameworks import PUBLISHED_BACKEND
 
 
 class MaxBatchFlow(QObject):
@@ -30,7 +31,7 @@ class MaxBatchFlow(QObject):
     def busy(self) -> bool:
         return self.thread is not None
 
-    def start(self, model: str, dataset: str, backend: str = "tensorflow") -> None:
+    def start(self, model: str, dataset: str, backend: str = PUBLISHED_BACKEND) -> None:
         if self.busy:
             return
         limit, ok = QInputDialog.getDouble(self._parent, "Find largest batch",

@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
-from ..core.backend_choice import BACKEND_NAMES, backend_of
+from ..core import frameworks
+from ..core.backend_choice import backend_of
 from ..core.view.present import NA, hardware_rows
 
 
@@ -64,8 +65,8 @@ class MachinePanel(QGroupBox):
                 label.setStyleSheet("color: #b35900; font-weight: bold;")
             elif key == "Power":
                 label.setStyleSheet("color: #b35900;")
-        self._row("TensorFlow", _version("tensorflow"))
-        self._row("JAX", _version("jax"))
+        for f in frameworks.OFFERED:
+            self._row(f.label, _version(f.module))
         self._row("Keras", _version("keras"))
         self._row("Devices", "known when a run starts")
 
@@ -85,15 +86,15 @@ class MachinePanel(QGroupBox):
     def update_from_worker(self, software: dict[str, Any]) -> None:
         """The devices the run's framework sees (the child's hello), and its versions."""
         devices = software.get("backend_devices") or software.get("tf_devices") or []
-        framework = BACKEND_NAMES[backend_of(software)]
+        framework = frameworks.label(backend_of(software))
         text = ", ".join(d["name"].replace("/physical_device:", "") for d in devices) or NA
         label = self.labels["Devices"]
         label.setText(f"{text} ({framework})")
         if not any(d["type"] == "GPU" for d in devices) and "GPU 0" in self.labels:
             label.setStyleSheet("color: #b00; font-weight: bold;")
             label.setText(f"{text}\n{framework} sees no GPU although one is installed: it trains on the CPU")
-        for key, name in (("TensorFlow", "tensorflow"), ("JAX", "jax")):
-            self.labels[key].setText(software.get(name, self.labels[key].text()))
+        for f in frameworks.OFFERED:
+            self.labels[f.label].setText(software.get(f.name, self.labels[f.label].text()))
         self.labels["Keras"].setText(software.get("keras", self.labels["Keras"].text()))
 
     def text_of(self, key: str) -> str:

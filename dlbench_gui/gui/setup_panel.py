@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ..core.backend_choice import BACKEND_NAMES, choose_backend
+from ..core import frameworks
+from ..core.backend_choice import as_published, choose_backend
 from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, KERNELS_DATASET, KERNELS_MODEL, KERNELS_PRECISION,
                            KERNELS_PROTOCOL, MAX_DEVICES, MODEL_NAMES, MODELS, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS,
                            PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, PUBLISHED_PROTOCOL, BenchmarkConfig,
@@ -29,9 +30,9 @@ PRECISION_ITEMS = [("float32", "float32", "as the models were published"),
                    ("mixed_bfloat16", "mixed bfloat16", "Keras' mixed bfloat16")]
 # Short texts (a narrow column cuts a long one: "Auto (Keras → imported → syr"); each item's whole meaning is its
 # tooltip, and the line under the box says what was chosen and why.
-BACKEND_ITEMS = [("auto", "Auto", "TensorFlow as published, or JAX where TensorFlow cannot drive the GPU"),
-                 ("tensorflow", "TensorFlow", "TensorFlow under Keras 3, as published"),
-                 ("jax", "JAX", "JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)")]
+BACKEND_ITEMS = [(frameworks.AUTO, "Auto", f"{frameworks.PUBLISHED.label} as published, or the first framework of "
+                                           "the others that can drive this machine's GPU"),
+                 *((f.name, f.label, f.blurb) for f in frameworks.OFFERED)]
 SCALING_ITEMS = [("strong", "strong: the batch of 64 split"), ("weak", "weak: 64 per device")]
 CPU_SPLIT_MAX = 8  # without a GPU, the CPU may be split into this many logical devices (a test of the path, not speed)
 DATA_ITEMS = [("auto", "Auto", "Keras' cache or a download, else an imported folder, else a synthetic stand-in"),
@@ -200,8 +201,8 @@ class SetupPanel(QGroupBox):
         CPU split into N logical devices. One is the published single device."""
         self.gpu_count = 0
         self.devices = spin(1, MAX_DEVICES, 1)
-        self.devices.setToolTip("Train on N devices at once (TensorFlow's MirroredStrategy): N GPUs, or without a GPU "
-                                "the CPU split into N logical devices. 1 is the published single device.")
+        self.devices.setToolTip("Train on N devices at once (the backend's data-parallel strategy): N GPUs, or without "
+                                "a GPU the CPU split into N logical devices. 1 is the published single device.")
         form.addRow("Devices:", self.devices)
         self.devices_note = QLabel()
         self.devices_note.setWordWrap(True)
@@ -210,8 +211,10 @@ class SetupPanel(QGroupBox):
         self.scaling_combo = combo(SCALING_ITEMS, "Strong: the published batch of 64 is split across the devices "
                                    "(comparable with the baseline). Weak: 64 per device (a larger global batch).")
         form.addRow("Scaling:", self.scaling_combo)
-        self.backend_combo = combo(BACKEND_ITEMS, "The framework under Keras 3. Auto: TensorFlow as published, or JAX "
-                                   "where TensorFlow cannot drive this machine's NVIDIA GPU or is not installed.", 14)
+        self.backend_combo = combo(BACKEND_ITEMS, "The framework that runs the models. Auto: the published one, or the "
+                                   "first other that can drive this machine's GPU where it cannot or is not installed.",
+                                   14)
+        self.backend_choice = as_published()  # what the Backend box resolves to on this machine (said below it)
         self.backend_note = QLabel()
         self.backend_note.setWordWrap(True)
         self.backend_note.setStyleSheet("color: #666;")
@@ -234,7 +237,9 @@ class SetupPanel(QGroupBox):
         except ConfigError as exc:  # not installed here: said, and Start refuses the setup (configs)
             self.backend_note.setText(f"⚠ {exc}")
             return
-        self.backend_note.setText(f"→ {BACKEND_NAMES[choice.name]}: {choice.why}")
+        self.backend_choice = choice
+        self.backend_note.setText(f"→ {choice.label}: {choice.why}")
+        self._devices_changed()
 
     def _devices_changed(self) -> None:
         n = self.devices.value()
@@ -242,7 +247,8 @@ class SetupPanel(QGroupBox):
             what = f"{n} of {self.gpu_count} GPU{'s' if self.gpu_count > 1 else ''}"
         else:
             what = "no GPU: the CPU as one device" if n == 1 else f"no GPU: the CPU split into {n} logical devices"
-        self.devices_note.setText(what + (" (MirroredStrategy)" if n > 1 else " (as published)"))
+        strategy = frameworks.strategy_name(self.backend_choice.name, cluster=False)
+        self.devices_note.setText(what + (f" ({strategy})" if n > 1 else " (as published)"))
         self.scaling_combo.setEnabled(n > 1 and self.devices.isEnabled())
 
     def _profile_changed(self) -> None:

@@ -15,6 +15,7 @@ from ..core.store.report import new_run_id
 from ..core.wire.request import WorkerRequest
 from ..hardware.telemetry import Sampler
 from .supervisor import Supervisor
+from ..core.frameworks import PUBLISHED_BACKEND
 
 OOM_KINDS = {"host_oom", "gpu_oom"}
 MAX_CONFIRMATIONS = 3  # re-runs of a borderline answer before the search gives up confirming
@@ -28,7 +29,7 @@ class SearchStopped(WorkFailed):
 
 def probe(model: str, dataset: str, batch_size: int, *, steps: int = 2, host_memory_limit_gb: float | None = None,
           gpu_memory_limit_gb: float | None = None, stop_event: threading.Event | None = None,
-          backend: str = "tensorflow") -> dict[str, Any]:
+          backend: str = PUBLISHED_BACKEND) -> dict[str, Any]:
     """One probe: does `batch_size` train for a few steps? outcome fits | oom | error, with peak memory.
     Setting `stop_event` stops the probe's child as a benchmark is stopped."""
     config = BenchmarkConfig(model=model, dataset=dataset, profile="custom", epochs=1, batch_size=batch_size,
@@ -124,7 +125,7 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
                    on_probe: Callable[[dict], None] | None = None,
                    prober: Callable[..., dict[str, Any]] | None = None,
-                   stop_event: threading.Event | None = None, backend: str = "tensorflow") -> dict[str, Any]:
+                   stop_event: threading.Event | None = None, backend: str = PUBLISHED_BACKEND) -> dict[str, Any]:
     """`stop_event` set: the probe in progress is stopped and SearchStopped raised; nothing is saved."""
     prober = prober or functools.partial(probe, stop_event=stop_event, backend=backend)
     probes: list[dict[str, Any]] = []

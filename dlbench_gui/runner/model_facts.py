@@ -11,9 +11,10 @@ from ..core.errors import WorkFailed
 from ..core.wire import events as ev
 from ..core.wire.request import WorkerRequest, payload_of
 from .child import ChildProcess
+from ..core.frameworks import PUBLISHED_BACKEND
 
 
-def fetch_model_facts(timeout_s: float = 300, command: list[str] | None = None, backend: str = "tensorflow") -> dict:
+def fetch_model_facts(timeout_s: float = 300, command: list[str] | None = None, backend: str = PUBLISHED_BACKEND) -> dict:
     """{model name: its parameters, layers and FLOPs}, from a worker that builds both models."""
     log = Path(tempfile.gettempdir()) / "dlbench-describe.log"
     config = BenchmarkConfig(model="model_a", dataset="mnist", data="synthetic")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..core.backend_choice import BackendChoice, backend_of, gpus_used
+from ..core import frameworks
+from ..core.backend_choice import BackendChoice, as_published, backend_of, gpus_used
 from ..core.config import BenchmarkConfig
 from ..core.measure import distribution as dist
 from ..core.measure import estimate as est
@@ -17,6 +18,7 @@ from ..core.measure.energy import energy_of
 from ..core.store.report import RunReport, now_iso
 from ..core.wire.request import InferPayload, TrainPayload
 from .supervisor import ChildOutcome
+from ..core.frameworks import PUBLISHED_BACKEND
 
 QUICK_MEASURED_NOTE = ("quick profile: the config is what was asked; `measured` is what ran (one pass of this many "
                        "training images and a validation sample); the protocol estimated is estimate.protocol")
@@ -46,7 +48,7 @@ def start_report(run_id: str, config: BenchmarkConfig, hardware: dict[str, Any],
     derived from it."""
     config_dict = {**config.to_dict(), "data_source": data_source, "data_requested": config.data,
                    "steps_per_epoch": config.steps_per_epoch, "val_steps": config.val_steps}
-    chosen = backend or BackendChoice("tensorflow", "TensorFlow, as published", config.backend)
+    chosen = backend or as_published(config.backend)
     software = {"dlbench": __version__, "backend": chosen.name, "backend_choice": chosen.to_dict()}
     return RunReport(run_id=run_id, status="running", config=config_dict, hardware=hardware,
                      software=software, app_version=__version__, log_path=log_path, extra=extra)
@@ -136,7 +138,7 @@ def kernels_of(result: TrainPayload, matrix: dict | None, config: dict, timing: 
 
 
 def quick_estimate(config: BenchmarkConfig, timing: dict, findings: dict, software: dict, hardware: dict,
-                   history: list[RunReport], replicas: int, backend: str = "tensorflow") -> dict[str, Any]:
+                   history: list[RunReport], replicas: int, backend: str = PUBLISHED_BACKEND) -> dict[str, Any]:
     """The full protocol estimated from a quick run's measured parts, with the machine's between-run spread."""
     protocol = {k: getattr(config, k) for k in
                 ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
@@ -161,13 +163,12 @@ def energy_section(telemetry: TelemetryFacts | None, timing: dict, estimate: dic
 
 
 def distribution_section(config: BenchmarkConfig, described: dict[str, Any] | None, timing: dict[str, Any],
-                         hardware: dict[str, Any], history: list[RunReport], backend: str = "tensorflow"
+                         hardware: dict[str, Any], history: list[RunReport], backend: str = PUBLISHED_BACKEND
                          ) -> dict[str, Any]:
     """The child's account of its strategy, with the scaling efficiency against this machine's one-device run."""
     if not described and not config.distributed:
         return {}
-    strategy = ("keras.distribution.DataParallel" if backend == "jax" else
-                "MultiWorkerMirroredStrategy" if config.cluster else "MirroredStrategy")
+    strategy = frameworks.strategy_name(backend, bool(config.cluster))
     d = dict(described or {"strategy": strategy, "replicas": config.workers, "workers": config.workers,
                            "global_batch_size": config.batch_size,
                            "scaling": config.scaling, "keras_package": config.keras_package_for(backend),

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from ..core.backend_choice import BackendChoice, choose_backend
 from ..core.config import BenchmarkConfig
+from ..core.frameworks import PUBLISHED_BACKEND
 from ..core.errors import error_dict
 from ..core.store import storage
 from ..core.store.datasources import state as data_state
@@ -61,6 +62,10 @@ class BenchmarkRunner:
         self.run_dir = storage.runs_dir() / self.run_id
         self.report_path = storage.reports_dir() / f"{self.run_id}.json"
 
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name if self.backend is not None else PUBLISHED_BACKEND
+
     def stop(self) -> None:
         self.supervisor.stop()
 
@@ -72,7 +77,7 @@ class BenchmarkRunner:
         """The one place a benchmark's worker request is made."""
         return WorkerRequest(task=task, config=self.config, checkpoint_path=checkpoint_path(self.run_dir),
                              heartbeat_s=min(HEARTBEAT_MAX_S, self.config.watchdog_s / 4),
-                             backend=self.backend.name if self.backend is not None else "tensorflow")
+                             backend=self.backend_name)
 
     def run_child(self, task: str, sampler: Sampler | None, journal: storage.Journal,
                   on_epoch: Callable[[list], None] = lambda epochs: None) -> ChildOutcome:
@@ -150,7 +155,7 @@ class BenchmarkRunner:
         history = self.history if self.history is not None else load_history()[0]
         return build_report(report, c, train, infer, TelemetryFacts.of(sampler), history,
                             max_batch=saved_result(c.model, c.dataset, c.host_memory_limit_gb, c.gpu_memory_limit_gb,
-                                                   self.backend.name if self.backend is not None else "tensorflow"),
+                                                   self.backend_name),
                             warnings=self.supervisor.warnings)
 
     def _end(self, report: RunReport, sampler: Sampler | None, journal: storage.Journal) -> RunReport:

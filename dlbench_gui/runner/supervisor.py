@@ -10,7 +10,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..core.backend_choice import BACKEND_NAMES, backend_of, gpus_used
+from ..core import frameworks
+from ..core.backend_choice import backend_of, gpus_used
 from ..core.config import BenchmarkConfig
 from ..core.errors import VRAM_FULL, classify_outcome, cluster_failure, error_dict, gpu_visibility_problem, lost_worker
 from ..core.store import storage
@@ -248,7 +249,7 @@ class Supervisor:
     def hello_warnings(self, hello: ev.Hello) -> list[tuple[str, str]]:
         """What the child's first words tell the user: a GPU left unused, a GPU memory limit with no GPU."""
         out = []
-        framework = BACKEND_NAMES[backend_of(hello.software)]
+        framework = frameworks.label(backend_of(hello.software))
         problem = gpu_visibility_problem(self.hardware, gpus_used(hello.software), framework)
         if problem:
             self.gpu_warning = problem

@@ -12,7 +12,7 @@ from typing import Callable
 from ...core.errors import classify_exception, cluster_failure
 from ...core.wire import events as ev
 from ...core.wire.request import Payload, WorkerRequest
-from ..backends import backend_for
+from ..backends import backend_for, sees_gpu
 from .infer import run_inference
 from .job import Job
 from .model_facts import run_model_facts
@@ -57,7 +57,7 @@ def report_failure(exc: BaseException, request: WorkerRequest | None, emitter: E
     config = request.config if request is not None else None
     limit = getattr(config, "host_memory_limit_gb", None)
     kind = classify_exception(type(exc).__name__, str(exc), under_host_limit=bool(limit),
-                              on_gpu=backend_for(request.backend if request is not None else "tensorflow").sees_gpu())
+                              on_gpu=sees_gpu())
     message = str(exc)
     lost = (cluster_failure(type(exc).__name__, message, config.cluster, config.task_index)
             if config is not None and kind == "crash" else None)

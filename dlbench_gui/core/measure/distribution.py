@@ -8,6 +8,7 @@ from typing import Any
 from ..backend_choice import backend_of
 from ..config import PROTOCOL_BATCH_SIZE
 from .estimate import machine_key
+from ..frameworks import PUBLISHED_BACKEND
 
 EFFICIENCY_METHOD = ("steady-step throughput (images/s over all replicas) of this run / (replicas x the steady-step "
                      "throughput of the latest completed one-device run of the same model, dataset and precision on "
@@ -32,7 +33,7 @@ def throughput(report: Any) -> float | None:
 
 def scaling_efficiency(distribution: dict[str, Any], images_per_s: float | None, history: list, model: str,
                        dataset: str, precision: str, hardware: dict[str, Any],
-                       backend: str = "tensorflow") -> dict[str, Any] | None:
+                       backend: str = PUBLISHED_BACKEND) -> dict[str, Any] | None:
     """N-device throughput / (N x one-device throughput), against the latest completed one-device report of the same
     model, dataset and precision on this machine; None when there is no such report (or nothing to divide)."""
     n = distribution.get("replicas") or 1

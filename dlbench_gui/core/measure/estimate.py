@@ -7,6 +7,7 @@ from typing import Any
 
 from ..backend_choice import backend_of, gpus_used
 from . import interference, stats
+from ..frameworks import PUBLISHED_BACKEND
 
 METHOD = (
     "train = first_step + the warm-up steps as measured + (epochs*steps_per_epoch - 1 - warm-up steps)*steady_step_mean "
@@ -47,7 +48,7 @@ def machine_key(hardware: dict[str, Any]) -> tuple:
 
 
 def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str, Any], on_gpu: bool,
-                       precision: str = "float32", replicas: int = 1, backend: str = "tensorflow") -> dict[str, Any]:
+                       precision: str = "float32", replicas: int = 1, backend: str = PUBLISHED_BACKEND) -> dict[str, Any]:
     """The relative spread of steady-step means over earlier completed runs of this model, batch size, precision
     and device kind on this machine (`reports`: RunReport-like). Only runs that can speak for the machine's spread
     count: a run disturbed by other programs, or with fewer than MIN_STEADY_STEPS steady steps, is set aside, and

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .. import frameworks
 from ..config import BenchmarkConfig
 from .events import Result, WireError, _jsonable
 
@@ -25,12 +26,12 @@ class WorkerRequest:
     heartbeat_s: float = DEFAULT_HEARTBEAT_S
     datasets: tuple[str, ...] = ()
     steps: int = 3
-    backend: str = "tensorflow"  # the framework chosen for this run (core/backend_choice.py); never "auto" here
+    backend: str = frameworks.PUBLISHED.name  # the framework chosen for this run (core/backend_choice.py); never auto
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise WireError(f"unknown task {self.task!r}")
-        if self.backend not in ("tensorflow", "jax"):
+        if not frameworks.runs(self.backend):
             raise WireError(f"unknown backend {self.backend!r}")
 
     @property
@@ -59,7 +60,7 @@ class WorkerRequest:
                    checkpoint_path=d.get("checkpoint_path"),
                    heartbeat_s=float(d.get("heartbeat_s") or DEFAULT_HEARTBEAT_S),
                    datasets=tuple(d.get("datasets") or ()), steps=int(d.get("steps") or 3),
-                   backend=str(d.get("backend") or "tensorflow"))
+                   backend=str(d.get("backend") or frameworks.PUBLISHED.name))
 
     @classmethod
     def from_json(cls, line: str) -> "WorkerRequest":

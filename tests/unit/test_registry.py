@@ -1,0 +1,41 @@
+"""The backend registry (core/frameworks.py) is the one place outside the runtime modules that names a framework."""
+
+import ast
+from pathlib import Path
+
+from dlbench_gui.core import frameworks
+from dlbench_gui.core.backend_choice import choose_backend
+from dlbench_gui.core.wire.request import WorkerRequest
+
+ROOT = Path(frameworks.__file__).resolve().parents[1]
+NAMES = {f.name for f in frameworks.FRAMEWORKS} | {f.cluster_keras_package for f in frameworks.FRAMEWORKS} - {"keras"}
+
+
+def string_literals(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+
+
+def test_outside_the_runtime_modules_only_the_registry_names_a_framework():
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("bench/backends/") or rel == "core/frameworks.py":
+            continue
+        found += [f"{rel}:{line}: {value!r}" for line, value in string_literals(path) if value in NAMES]
+    assert not found, "framework names outside the registry:\n" + "\n".join(found)
+
+
+def test_every_entry_names_a_runtime_module_that_exists_and_the_offered_ones_are_the_choices():
+    for f in frameworks.FRAMEWORKS:
+        module, cls = f.runtime.split(":")
+        source = ROOT.parent.joinpath(*module.split(".")).with_suffix(".py").read_text()
+        assert f"class {cls}" in source, f.runtime
+    assert frameworks.CHOICES == ("auto", *(f.name for f in frameworks.FRAMEWORKS if not f.hidden))
+    assert frameworks.PUBLISHED in frameworks.OFFERED and frameworks.get(None) is frameworks.PUBLISHED
+
+
+def test_a_report_that_names_an_unknown_backend_reads_as_the_published_framework():
+    assert frameworks.backend_of({"backend": "no-such"}) == frameworks.PUBLISHED.name
+    assert frameworks.backend_label({"backend": "no-such"}) == ""
