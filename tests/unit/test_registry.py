@@ -39,3 +39,19 @@ def test_every_entry_names_a_runtime_module_that_exists_and_the_offered_ones_are
 def test_a_report_that_names_an_unknown_backend_reads_as_the_published_framework():
     assert frameworks.backend_of({"backend": "no-such"}) == frameworks.PUBLISHED.name
     assert frameworks.backend_label({"backend": "no-such"}) == ""
+
+
+def test_the_report_contract_takes_its_backend_names_from_the_registry():
+    import json
+
+    from dlbench_gui.core.store.contract import validation_errors
+
+    report = json.loads((ROOT.parent / "tests" / "gui" / "data" / "report_model_a_custom.json").read_text())
+    assert validation_errors(report) == []
+    for f in frameworks.FRAMEWORKS:
+        ran = {**report, "software": {**report["software"], "backend": f.name}}
+        assert validation_errors(ran) == [], f.name
+    unknown = {**report, "software": {**report["software"], "backend": "no-such"}}
+    assert validation_errors(unknown) == ["software.backend: unknown value 'no-such'"]
+    asked = {**report, "config": {**report["config"], "backend": "no-such"}}
+    assert validation_errors(asked) == ["config.backend: unknown value 'no-such'"]

@@ -9,16 +9,31 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from .. import frameworks
 from ..resources import resource
 
 SCHEMA_FILE = "report.schema.json"
+
+
+def with_registry(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with the backend names of the registry (core/frameworks.py): what may be asked (auto or an offered
+    framework) and what may have run (any framework a worker runs). The shipped file names none, so a new framework
+    is one registry entry."""
+    props = schema["properties"]
+    asked, ran = list(frameworks.CHOICES), [f.name for f in frameworks.FRAMEWORKS]
+    props["config"]["properties"]["backend"]["enum"] = asked
+    software = props["software"]["properties"]
+    software["backend"]["enum"] = ran
+    software["backend_choice"]["properties"]["requested"]["enum"] = list(dict.fromkeys([*asked, *ran]))
+    software["backend_choice"]["properties"]["chosen"]["enum"] = ran
+    return schema
 
 
 @lru_cache(maxsize=1)
 def _validator():
     import fastjsonschema
 
-    return fastjsonschema.compile(json.loads(resource(SCHEMA_FILE).read_text(encoding="utf-8")))
+    return fastjsonschema.compile(with_registry(json.loads(resource(SCHEMA_FILE).read_text(encoding="utf-8"))))
 
 
 def _clip(text: str, limit: int = 60) -> str:
