@@ -4,10 +4,10 @@ bench/backends/tensorflow.profiler_forward_flops)."""
 from __future__ import annotations
 
 
-def _layers(model):
+def leaf_layers(model):
     for layer in model.layers:
         if hasattr(layer, "layers") and layer.layers:  # a nested model (Model A's VGG19 base)
-            yield from _layers(layer)
+            yield from leaf_layers(layer)
         else:
             yield layer
 
@@ -49,7 +49,7 @@ def count(model) -> dict[str, float]:
     forward = 0
     backward = 0
     seen_trainable = False
-    for layer in _layers(model):
+    for layer in leaf_layers(model):
         f = layer_forward_flops(layer)
         forward += f
         if layer.trainable and layer.trainable_weights:

@@ -49,6 +49,10 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("jax", "JAX", "jax", "dlbench_gui.bench.backends.jax:JaxBackend", extra=None,
               strategies={"devices": KERAS_DP, "cluster": KERAS_DP}, distributions=("jax", "jaxlib"),
               software_keys=("jax",), blurb="JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)"),
+    # The reference runtime of the seam: NumPy only, a small network standing in for the model. It proves in the
+    # tests that a runtime which is not Keras fits the worker; it measures nothing about a machine, and is not offered.
+    Framework("numpy_reference", "NumPy reference", "numpy", "dlbench_gui.bench.backends.numpy_runtime:NumpyRuntime",
+              extra=None, blurb="a test runtime, not a benchmark", hidden=True),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
 PUBLISHED = FRAMEWORKS[0]  # the published protocol's framework; also what a report that names none ran

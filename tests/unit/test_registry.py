@@ -36,6 +36,14 @@ def test_every_entry_names_a_runtime_module_that_exists_and_the_offered_ones_are
     assert frameworks.PUBLISHED in frameworks.OFFERED and frameworks.get(None) is frameworks.PUBLISHED
 
 
+def test_the_test_runtime_runs_in_a_worker_but_is_never_offered_nor_chosen_by_auto():
+    hidden = [f for f in frameworks.FRAMEWORKS if f.hidden]
+    assert hidden and all(f.name not in frameworks.CHOICES for f in hidden)
+    assert all(WorkerRequest.from_dict({"task": "train", "config": {"model": "model_a", "dataset": "mnist"},
+                                        "backend": f.name}).backend == f.name for f in hidden)
+    assert choose_backend("auto", {}, is_installed=lambda m: True).name == frameworks.PUBLISHED.name
+
+
 def test_a_report_that_names_an_unknown_backend_reads_as_the_published_framework():
     assert frameworks.backend_of({"backend": "no-such"}) == frameworks.PUBLISHED.name
     assert frameworks.backend_label({"backend": "no-such"}) == ""

@@ -1,6 +1,7 @@
-"""The frameworks a worker runs on, each behind the one interface of `base.Backend`: everything that differs between
-frameworks (devices, memory limits and peaks, the input pipeline, multi-device set-up, version facts) lives in one
-module per framework, and the worker's tasks know none of them by name."""
+"""The runtimes a worker runs on (bench/backends/base.Runtime), one module per framework, found through the registry
+(core/frameworks.py): everything that differs between frameworks (devices, memory limits and peaks, the input
+pipeline, multi-device set-up, the model's build, training, checkpoints and prediction, version facts) lives behind the
+seam, and the worker's tasks know none of them by name."""
 
 
 import importlib

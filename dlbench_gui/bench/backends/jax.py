@@ -14,6 +14,8 @@ import numpy as np
 
 from ...core.config import BenchmarkConfig
 from ...core.wire.request import WorkerRequest
+from .arrays import ArrayBatches
+from .keras_runtime import KerasRuntime
 
 PIPELINE = ("NumPy arrays in batches through keras.utils.PyDataset (index gather, reshuffled each epoch, partial last "
             "batch kept): no tf.data")
@@ -45,27 +47,6 @@ def memory_limit_settings(limit_gb: float | None, total_bytes: int | None) -> di
     return {"gpu_memory_limit_gb": limit_gb, "applied": True, "how": env}
 
 
-class ArrayBatches:
-    """Made a keras.utils.PyDataset subclass by `pipeline` (Keras is imported only after the backend is chosen)."""
-
-    def __init__(self, x, y, batch_size: int, shuffle: bool, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(x)) if shuffle else np.arange(len(x))
-
-    def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
-
-    def __getitem__(self, i: int):
-        idx = np.sort(self.order[i * self.batch_size:(i + 1) * self.batch_size])
-        return (self.x[idx], self.y[idx]) if self.y is not None else (self.x[idx],)
-
-    def on_epoch_end(self) -> None:
-        if self.shuffle:  # reshuffled every epoch, as Keras' own array pipeline does
-            self.order = self.rng.permutation(len(self.x))
-
-
 class WithoutTensorFlow:
     """An import hook: TensorFlow and tf_keras are never imported in a JAX worker, even where they are installed.
     Keras imports TensorFlow when it can, to seed tf.data (keras.utils.set_random_seed) and to recognise tf.data
@@ -78,14 +59,16 @@ class WithoutTensorFlow:
         return None
 
 
-class JaxBackend:
+class JaxBackend(KerasRuntime):
     name = "jax"
 
     def __init__(self):
+        super().__init__()
         self.jax = None
 
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
+        self.keras_package = request.keras_package
         os.environ["KERAS_BACKEND"] = "jax"  # before Keras is first imported
         sys.meta_path.insert(0, WithoutTensorFlow())
         limit = memory_limit_settings(config.gpu_memory_limit_gb,
@@ -149,7 +132,7 @@ class JaxBackend:
         except Exception:
             return False
 
-    def pipeline(self, x, y, batch_size: int, shuffle: bool):
+    def batches(self, x, y, batch_size: int, shuffle: bool):
         import keras
 
         cls = type("ArrayBatches", (ArrayBatches, keras.utils.PyDataset), {})
@@ -189,6 +172,4 @@ class JaxBackend:
         """A cluster worker's share of every global batch: every N-th image, at the global batch / N."""
         if not config.cluster or not isinstance(dataset, ArrayBatches):
             return dataset
-        n, i = config.workers, config.task_index
-        y = dataset.y[i::n] if dataset.y is not None else None
-        return type(dataset)(dataset.x[i::n], y, max(1, dataset.batch_size // n), dataset.shuffle)
+        return dataset.every_nth(config.workers, config.task_index)

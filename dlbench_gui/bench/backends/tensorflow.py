@@ -12,6 +12,7 @@ from typing import Any
 from ...core.config import BenchmarkConfig
 from ...core.wire.request import WorkerRequest
 from . import tf_distribute
+from .keras_runtime import KerasRuntime
 
 PIPELINE = ("Keras' own input pipeline for arrays (ArrayDataAdapter: index gather, reshuffled each epoch, "
             "partial last batch kept), with tf.data autotuning off")
@@ -124,14 +125,16 @@ def profiler_forward_flops(model, batch: int = 1) -> float:
     return float(info.total_float_ops) / batch
 
 
-class TensorFlowBackend:
+class TensorFlowBackend(KerasRuntime):
     name = "tensorflow"
 
     def __init__(self):
+        super().__init__()
         self.tf = None
 
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
+        self.keras_package = request.keras_package
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         os.environ["KERAS_BACKEND"] = "tensorflow"  # before Keras is first imported
         import tensorflow as tf
@@ -164,7 +167,7 @@ class TensorFlowBackend:
         except Exception:
             return False
 
-    def pipeline(self, x, y, batch_size: int, shuffle: bool):
+    def batches(self, x, y, batch_size: int, shuffle: bool):
         return pipeline(x, y, batch_size, shuffle)
 
     def strategy(self, config: BenchmarkConfig):

@@ -26,7 +26,7 @@ def run_inference(job: Job) -> InferPayload:
         job.emitter.phase("predicting")
         bs = config.inference_batch_size
         t = time.perf_counter()
-        pred = model.predict(job.pipeline(data.x_test, None, bs, shuffle=False), verbose=0)
+        pred = job.runtime.predict(model, job.batches(data.x_test, None, bs, shuffle=False))
         predict_s = time.perf_counter() - t
         accuracy = float((pred.argmax(1) == data.y_test.argmax(1)).mean())
         return InferPayload(inference={"load_s": load_s, "predict_s": predict_s, "total_s": load_s + predict_s,
@@ -56,11 +56,7 @@ def load_model(job: Job, path: str):
     job.emitter.phase("loading")
     t = time.perf_counter()
     try:
-        from ..models import activity_l2_class
-
-        keras = job.keras()  # the package that saved it (tf_keras for a cluster's)
-        activity_l2_class(job.request.keras_package)  # the custom regulariser the checkpoint names must be known first
-        model = keras.models.load_model(path)
+        model = job.runtime.load(path)
     except Exception as exc:
         raise ModelLoadError(f"saved model {path} cannot be loaded: {str(exc).splitlines()[0][:300]}") from exc
     load_s = time.perf_counter() - t
@@ -73,7 +69,7 @@ def predict_sample(job: Job, model, x, bs: int) -> dict:
     and its spread."""
     job.emitter.phase("predicting")
     t = time.perf_counter()
-    model.predict(job.pipeline(x[:bs], None, bs, shuffle=False), verbose=0)
+    job.runtime.predict(model, job.batches(x[:bs], None, bs, shuffle=False))
     first_batch_s = time.perf_counter() - t
     per_image: list[float] = []
     predicted = min(len(x), bs)
@@ -85,7 +81,7 @@ def predict_sample(job: Job, model, x, bs: int) -> dict:
             break
         job.control.check()
         t = time.perf_counter()
-        model.predict(job.pipeline(part, None, bs, shuffle=False), verbose=0)
+        job.runtime.predict(model, job.batches(part, None, bs, shuffle=False))
         dt = time.perf_counter() - t
         rest_s += dt
         per_image.append(dt / len(part))

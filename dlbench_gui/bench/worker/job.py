@@ -1,4 +1,5 @@
-"""What every task is handed: the request, the wire out, the parent's commands in, and the backend."""
+"""What every task is handed: the request, the wire out, the parent's commands in, and the runtime (the framework
+behind the seam, bench/backends/base.Runtime)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ...core.view.words import weights_words
 from ...core.wire import events as ev
 from ...core.wire.request import WorkerRequest
 from .. import datasets
-from ..backends.base import Backend
+from ..backends.base import Runtime
 from .wire import Control, Emitter
 
 
@@ -23,7 +24,7 @@ class Job:
     request: WorkerRequest
     emitter: Emitter
     control: Control
-    backend: Backend
+    runtime: Runtime
 
     @property
     def config(self) -> BenchmarkConfig:
@@ -35,13 +36,8 @@ class Job:
             return self.config
         return dataclasses.replace(self.config, dataset=dataset)
 
-    def keras(self):
-        from ..models import keras_module
-
-        return keras_module(self.request.keras_package)
-
-    def pipeline(self, x, y, batch_size: int, shuffle: bool):
-        return self.backend.pipeline(x, y, batch_size, shuffle)
+    def batches(self, x, y, batch_size: int, shuffle: bool):
+        return self.runtime.batches(x, y, batch_size, shuffle)
 
 
 def prepare_data(job: Job, config: BenchmarkConfig, test_only: bool = False):
@@ -61,8 +57,8 @@ def prepare_data(job: Job, config: BenchmarkConfig, test_only: bool = False):
 def save_checkpoint(job: Job, model, path: str) -> float:
     job.emitter.phase("saving")
     t = time.perf_counter()
-    tmp = path + ".tmp.keras"
-    model.save(tmp)
+    tmp = path + ".tmp.keras"  # the name ends as Keras wants it; every runtime writes exactly the path it is given
+    job.runtime.save(model, tmp)
     os.replace(tmp, path)  # a crash mid-save leaves the previous best checkpoint intact
     return time.perf_counter() - t
 

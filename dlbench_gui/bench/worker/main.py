@@ -43,12 +43,12 @@ def run(request: WorkerRequest, emitter: Emitter, control: Control) -> Payload:
     config = request.config
     apply_host_memory_limit(config.host_memory_limit_gb)
     emitter.phase("starting", task=request.task)
-    backend = backend_for(request.backend)
-    gpu_limit = backend.start(request)
-    emitter.emit(ev.Hello(software=backend.software_info(request.keras_package), gpu_memory_limit=gpu_limit,
+    runtime = backend_for(request.backend)
+    gpu_limit = runtime.start(request)
+    emitter.emit(ev.Hello(software=runtime.software_info(request.keras_package), gpu_memory_limit=gpu_limit,
                           pid=os.getpid()))
-    payload = TASKS[request.task](Job(request, emitter, control, backend))
-    peak = backend.gpu_peak_bytes()
+    payload = TASKS[request.task](Job(request, emitter, control, runtime))
+    peak = runtime.gpu_peak_bytes()
     return dataclasses.replace(payload, gpu_peak_bytes=peak) if peak is not None else payload
 
 

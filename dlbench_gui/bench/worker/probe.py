@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.wire.request import ProbePayload
 from .job import Job
-from .timing import make_timing_callback
+from .timing import make_timing_hooks
 
 
 def peak_rss_bytes() -> int:
@@ -21,18 +21,16 @@ def peak_rss_bytes() -> int:
 def run_probe(job: Job) -> ProbePayload:
     import numpy as np
 
-    from .. import models
-
-    config, steps = job.config, job.request.steps
+    config, steps, runtime = job.config, job.request.steps, job.runtime
     job.emitter.phase("building")
-    model, _weights = models.build_with_weights(config.model, config.weights)
-    models.compile_model(model)
+    model, _weights = runtime.build(config.model, config.weights)
+    runtime.compile(model)
     job.emitter.phase("probing")
     rng = np.random.default_rng(0)
     n = config.batch_size * steps
     x = rng.random((n, 32, 32, 3), dtype=np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, n)]
-    cb = make_timing_callback(job.keras(), job.emitter, job.control.stopped, epochs=1, steps_per_epoch=steps)
-    model.fit(x, y, batch_size=config.batch_size, epochs=1, verbose=0, callbacks=[cb])
+    cb = make_timing_hooks(job.emitter, job.control.stopped, epochs=1, steps_per_epoch=steps)
+    runtime.fit(model, job.batches(x, y, config.batch_size, shuffle=True), 1, cb)
     return ProbePayload(probe={"batch_size": config.batch_size, "steps": steps, "peak_rss_bytes": peak_rss_bytes(),
-                               "gpu_peak_bytes": job.backend.gpu_peak_bytes(), "step_times_s": cb.step_times[0]})
+                               "gpu_peak_bytes": runtime.gpu_peak_bytes(), "step_times_s": cb.step_times[0]})

@@ -10,36 +10,26 @@ from ...core.measure import quick_policy as policy
 from ...core.wire import events as ev
 from ...core.wire.request import TrainPayload
 from .job import Job, prepare_data, save_checkpoint
-from .timing import floats, make_timing_callback, thin
+from .timing import make_timing_hooks, thin
 
 MAX_EPOCHS = 10_000  # the stop rule ends fit long before: the sample is cycled over until it does
 METRICS = ("loss", "accuracy", "precision", "recall")
 
 
-def fresh_state(model, initial: list, keras) -> None:
-    """The next dataset starts from the same weights and a fresh optimizer, as in a process of its own: the timing
-    does not depend on it, but the loss and accuracy it reports would otherwise continue the previous dataset's.
-    (The random seed is not set again: with `keras.utils.set_random_seed` here, Model B's first step on the second
-    dataset took 36.6 s, part of its graph traced again, and 1.9 s without it; dropout and shuffling go on from the
-    process's random state.)"""
-    model.set_weights(initial)
-    for v in model.optimizer.variables:
-        if "learning_rate" not in v.name:  # the moments and the iteration count
-            v.assign(keras.ops.zeros_like(v))
-
-
 def quick_datasets(job: Job, model, data, common: TrainPayload) -> TrainPayload:
     """Each dataset but the last is reported as a Result of its own, then the child waits for the parent's "next".
     What is paid once (tracing, warm-up, the checkpoint save, the epoch boundary) is measured with the first dataset
-    and said so in `timing.shared` (identical shapes: the same graphs, the same model)."""
+    and said so in `timing.shared` (identical shapes: the same graphs, the same model). The next dataset starts from
+    the same weights and a fresh optimiser, as in a process of its own: the timing does not depend on it, but the loss
+    and accuracy it reports would otherwise continue the previous dataset's."""
     names = job.request.dataset_names
-    initial = [w.copy() for w in model.get_weights()]
+    initial = job.runtime.snapshot(model)
     first = None
     for i, name in enumerate(names):
         config = job.config_for(name)
         if i:
             job.control.wait_for_next()
-            fresh_state(model, initial, job.keras())
+            job.runtime.restore(model, initial)
             data, data_prep_s, data_info = prepare_data(job, config)
             common = dataclasses.replace(common, data=data_info, data_prep_s=data_prep_s)
         result = quick_training(job, config, model, data, common, first)
@@ -58,8 +48,8 @@ def validation_sample(job: Job, config, model, data, cb) -> tuple[dict, float, l
     n_val = min(config.val_samples, val_batches * config.batch_size)
     cb.on_epoch_begin(0)  # give the callback an epoch to file the validation batches under
     t = time.perf_counter()
-    val = job.pipeline(data.x_test[:n_val], data.y_test[:n_val], config.batch_size, shuffle=False)
-    val_metrics = model.evaluate(val, verbose=0, callbacks=[cb], return_dict=True)
+    val = job.batches(data.x_test[:n_val], data.y_test[:n_val], config.batch_size, shuffle=False)
+    val_metrics = job.runtime.evaluate(model, val, cb)
     return val_metrics, time.perf_counter() - t, cb.val_batch_times[-1], n_val
 
 
@@ -67,10 +57,9 @@ def epoch_boundary(job: Job, config, model, train) -> list[float]:
     """Every later epoch of the protocol starts after a validation pass (and sometimes a save), with a fresh
     iterator over the training data: time a few steps of exactly that, so the estimate can add what an epoch
     boundary costs instead of assuming it is free."""
-    boundary = make_timing_callback(job.keras(), job.emitter, job.control.stopped, epochs=1,
-                                    steps_per_epoch=config.steps_per_epoch,
-                                    on_step=lambda n, dt: n >= policy.QUICK_BOUNDARY_STEPS)
-    model.fit(train, epochs=1, shuffle=False, verbose=0, callbacks=[boundary])
+    boundary = make_timing_hooks(job.emitter, job.control.stopped, epochs=1, steps_per_epoch=config.steps_per_epoch,
+                                 on_step=lambda n, dt: n >= policy.QUICK_BOUNDARY_STEPS)
+    job.runtime.fit(model, train, 1, boundary)
     return boundary.step_times[0]
 
 
@@ -86,11 +75,11 @@ def quick_training(job: Job, config, model, data, common: TrainPayload, shared: 
     """
     prior = None if shared is None else shared["steady_steps_kept_s"]
     steps, on_step = policy.stop_rule_for(config.quick_budget_s, prior)
-    cb = make_timing_callback(job.keras(), job.emitter, job.control.stopped, epochs=MAX_EPOCHS,
-                              steps_per_epoch=config.steps_per_epoch, on_step=on_step)
-    train = job.pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True)
+    cb = make_timing_hooks(job.emitter, job.control.stopped, epochs=MAX_EPOCHS, steps_per_epoch=config.steps_per_epoch,
+                           on_step=on_step)
+    train = job.batches(data.x_train, data.y_train, config.batch_size, shuffle=True)
     t0 = time.perf_counter()
-    history = model.fit(train, epochs=MAX_EPOCHS, shuffle=False, verbose=0, callbacks=[cb])  # the pipeline reshuffles
+    last = job.runtime.fit(model, train, MAX_EPOCHS, cb)  # running means of the last pass
     train_wall_s = time.perf_counter() - t0
     val_metrics, val_wall_s, val_times, n_val = validation_sample(job, config, model, data, cb)
     if shared is None:  # the simple kernels' published fit saves no checkpoint
@@ -100,14 +89,13 @@ def quick_training(job: Job, config, model, data, common: TrainPayload, shared: 
         save_s, boundary_steps = 0.0, shared["epoch_boundary_steps_s"]
     n_sample, per_cycle = len(data.x_train), -(-len(data.x_train) // config.batch_size)
     cycles, rest = divmod(len(steps), per_cycle)
-    last = floats({k: v[-1] for k, v in history.history.items() if v})  # running means of the last pass
     measured_pass = {  # what this run did, recorded as its one epoch: the steps measured, then a validation sample
         "epoch": 1, "train_s": train_wall_s, "val_s": val_wall_s, "checkpoint_s": save_s,
         "epoch_s": train_wall_s + val_wall_s + save_s, "steps": len(steps),
         "images": cycles * n_sample + min(rest * config.batch_size, n_sample), "val_images": n_val,
         "measured_pass": True,
         **{k: last.get(k) for k in METRICS},
-        **{f"val_{k}": floats(val_metrics).get(k) for k in METRICS},
+        **{f"val_{k}": val_metrics.get(k) for k in METRICS},
     }
     # the validation sample's metrics, live: the window draws them as the validation points of the measured pass
     job.emitter.emit(ev.EpochEnd.from_dict({**measured_pass, "epochs": 1}))

@@ -1,5 +1,5 @@
-"""The Keras callback that times every step, sends the step and epoch events, saves the best checkpoint and
-stops fit/evaluate when the parent asks."""
+"""The step hooks (bench/backends/base.StepHooks) that time every step, send the step and epoch events, save the best
+checkpoint and stop training or validation when the parent asks. Every runtime calls them (Keras through a callback)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ import time
 from typing import Any, Callable
 
 from ...core.wire import events as ev
+from ..backends.base import floats
 from .wire import Emitter, StopRequested
 
 STEP_FLUSH_S = 0.1  # step events are batched: at most one line every ~100 ms
 EPOCH_METRICS = ("loss", "accuracy", "precision", "recall", "val_loss", "val_accuracy", "val_precision", "val_recall")
-
-
-def floats(logs: dict | None) -> dict[str, float]:
-    """Keras' logs as plain floats (what cannot be one is left out)."""
-    out = {}
-    for k, v in (logs or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            pass
-    return out
 
 
 def thin(rows: list, limit: int = 500) -> list:
@@ -34,14 +24,13 @@ def thin(rows: list, limit: int = 500) -> list:
 
 
 class TimingLogic:
-    """The timing callback's behaviour; `make_timing_callback` mixes it into Keras' Callback class.
+    """The step hooks a runtime calls (in Keras' order, see bench/backends/base.py).
 
     A step's time is the interval between consecutive batch ends (the first: from epoch start), so the input
     pipeline and callback overhead count, as they do in a real run."""
 
     def __init__(self, emitter: Emitter, stop: threading.Event, epochs: int, steps_per_epoch: int,
                  checkpoint: Callable[[int, dict], float | None] | None, on_step: Callable[[int, float], bool] | None):
-        super().__init__()
         self.emitter, self.stop, self.epochs, self.steps_per_epoch = emitter, stop, epochs, steps_per_epoch
         self.checkpoint, self.on_step = checkpoint, on_step
         self.epoch_records: list[dict[str, Any]] = []
@@ -61,7 +50,8 @@ class TimingLogic:
         self.val_batch_times.append([])
         self.emitter.phase("training", epoch=epoch + 1, epochs=self.epochs)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch, logs=None) -> bool:
+        """True: stop training after this step (the quick profile's stop rule said so)."""
         now = time.perf_counter()
         dt = now - self._last
         self._last = now
@@ -74,8 +64,7 @@ class TimingLogic:
             self._flush()
         if self.stop.is_set():
             raise StopRequested()
-        if self.on_step is not None and self.on_step(self._global_step, dt):
-            self.model.stop_training = True
+        return bool(self.on_step is not None and self.on_step(self._global_step, dt))
 
     def _flush(self):
         if self._pending:
@@ -116,9 +105,8 @@ class TimingLogic:
         self.emitter.emit(ev.EpochEnd.from_dict({**record, "epochs": self.epochs}))
 
 
-def make_timing_callback(keras, emitter: Emitter, stop: threading.Event, *, epochs: int, steps_per_epoch: int,
-                         checkpoint: Callable[[int, dict], float | None] | None = None,
-                         on_step: Callable[[int, float], bool] | None = None):
-    """One Keras callback for timing, events, the best-model checkpoint and stopping (see `TimingLogic`)."""
-    cls = type("TimingCallback", (TimingLogic, keras.callbacks.Callback), {})
-    return cls(emitter, stop, epochs, steps_per_epoch, checkpoint, on_step)
+def make_timing_hooks(emitter: Emitter, stop: threading.Event, *, epochs: int, steps_per_epoch: int,
+                      checkpoint: Callable[[int, dict], float | None] | None = None,
+                      on_step: Callable[[int, float], bool] | None = None) -> TimingLogic:
+    """One set of hooks for timing, events, the best-model checkpoint and stopping (see `TimingLogic`)."""
+    return TimingLogic(emitter, stop, epochs, steps_per_epoch, checkpoint, on_step)

@@ -1,9 +1,9 @@
 """The `train` task: build and compile the model (under a distribution strategy when asked), then either the
-protocol's epochs as configured, or the quick profile's measured pass (`quick.py`)."""
+protocol's epochs as configured, or the quick profile's measured pass (`quick.py`). Every framework call goes through
+the runtime (bench/backends/base.Runtime)."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from typing import Any
@@ -13,7 +13,7 @@ from ...core.wire import events as ev
 from ...core.wire.request import TrainPayload
 from .job import Job, prepare_data, save_checkpoint, say_weights
 from .quick import quick_datasets
-from .timing import make_timing_callback, thin
+from .timing import make_timing_hooks, thin
 
 
 def join(job: Job):
@@ -25,7 +25,7 @@ def join(job: Job):
     if config.cluster:
         job.emitter.emit(ev.Log(message=f"joining the cluster as worker {config.task_index} of {config.workers} "
                                         f"({', '.join(config.cluster)}); waiting up to {config.cluster_timeout_s:g} s"))
-    strategy, info = job.backend.strategy(config)
+    strategy, info = job.runtime.strategy(config)
     job.emitter.emit(ev.Log(message=f"{info['strategy']}: {info['replicas']} replicas over {info['workers']} "
                                     f"worker(s), global batch {info['global_batch_size']} ({config.scaling} scaling)",
                             extra={"distribution": info}))
@@ -34,30 +34,24 @@ def join(job: Job):
 
 def build(job: Job, strategy) -> tuple[Any, dict[str, Any], float, float]:
     """(the compiled model, the report's `model`, build seconds, compile seconds)."""
-    from .. import flops, models
-
-    keras, config = job.keras(), job.config
+    runtime, config = job.runtime, job.config
     job.emitter.phase("building")
     t = time.perf_counter()
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():  # variables mirrored on each replica
-        model, weights = models.build_with_weights(config.model, config.weights, keras=keras)
-        build_s = time.perf_counter() - t
-        say_weights(job, weights)
-        job.emitter.phase("compiling")
-        t = time.perf_counter()
-        models.compile_model(model, keras=keras)
+    model, weights = runtime.build(config.model, config.weights, strategy)  # variables mirrored on each replica
+    build_s = time.perf_counter() - t
+    say_weights(job, weights)
+    job.emitter.phase("compiling")
+    t = time.perf_counter()
+    runtime.compile(model, strategy)
     compile_s = time.perf_counter() - t
-    model_info = {"name": model.name, "params": int(model.count_params()),
-                  "trainable_params": int(sum(int(math.prod(w.shape)) for w in model.trainable_weights)),
-                  "weights": weights, "precision": str(keras.mixed_precision.global_policy().name),
-                  "jit_compile": bool(getattr(model, "jit_compile", False)), **flops.count(model)}
+    model_info = {**{k: v for k, v in runtime.describe(model).items() if k != "layers"}, "weights": weights}
     job.emitter.emit(ev.Log(message=f"model {model.name}: {model_info['params']:,} parameters",
                             extra={"model": model_info}))
     return model, model_info, build_s, compile_s
 
 
 def run_training(job: Job) -> TrainPayload:
-    job.keras().utils.set_random_seed(job.config.seed)
+    job.runtime.seed(job.config.seed)
     matrix = None
     if job.config.is_kernels:  # the simple kernels: NumPy's and SciPy's products first, then convolve2d trains
         from ..kernels import run_matrix_parts
@@ -91,14 +85,13 @@ def protocol_training(job: Job, model, data, common: TrainPayload) -> TrainPaylo
             return save_checkpoint(job, model, path)
         return None
 
-    cb = make_timing_callback(job.keras(), job.emitter, job.control.stopped, epochs=config.epochs,
-                              steps_per_epoch=config.steps_per_epoch,
-                              checkpoint=None if config.is_kernels else checkpoint)  # the kernels' fit saves nothing
-    train = job.backend.shard(config, job.pipeline(data.x_train, data.y_train, config.batch_size, shuffle=True))
-    val = job.backend.shard(config, job.pipeline(data.x_test, data.y_test, config.batch_size, shuffle=False))
+    cb = make_timing_hooks(job.emitter, job.control.stopped, epochs=config.epochs,
+                           steps_per_epoch=config.steps_per_epoch,
+                           checkpoint=None if config.is_kernels else checkpoint)  # the kernels' fit saves nothing
+    train = job.runtime.shard(config, job.batches(data.x_train, data.y_train, config.batch_size, shuffle=True))
+    val = job.runtime.shard(config, job.batches(data.x_test, data.y_test, config.batch_size, shuffle=False))
     t0 = time.perf_counter()
-    # shuffle=False: Keras must not try to shuffle a dataset; the pipeline itself reshuffles every epoch
-    model.fit(train, epochs=config.epochs, validation_data=val, shuffle=False, verbose=0, callbacks=[cb])
+    job.runtime.fit(model, train, config.epochs, cb, validation=val)
     execution_time_s = time.perf_counter() - t0
     all_steps = [s for epoch in cb.step_times for s in epoch]
     timing = protocol_timing(config.batch_size, config.train_samples, cb.epoch_records, all_steps,
