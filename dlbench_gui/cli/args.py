@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .. import __version__
+from ..core import frameworks
 from ..core.config import (
     BACKENDS,
     DATASETS,
@@ -70,8 +71,11 @@ def _cluster(text: str) -> tuple[str, ...]:
 
 
 def add_backend(parser) -> None:
-    parser.add_argument("--backend", default="auto", choices=BACKENDS,
-                        help="auto (default): TensorFlow as published, or JAX where TensorFlow cannot drive this machine's NVIDIA GPU (a compute capability above 9.0) or is not installed; tensorflow; jax")
+    parser.add_argument("--backend", default="auto", choices=BACKENDS, metavar="{" + ",".join(frameworks.CHOICES) + "}",
+                        help=f"auto (default): {frameworks.PUBLISHED.label} as published, or the first other framework "
+                             "that can drive this machine's GPU where it cannot (an NVIDIA compute capability above "
+                             "its CUDA build's) or is not installed; "
+                             + "; ".join(f"{f.name}: {f.blurb}" for f in frameworks.OFFERED))
 
 
 def add_run_parser(sub) -> None:

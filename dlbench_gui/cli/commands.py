@@ -15,7 +15,6 @@ from ..core.backend_choice import choose_backend
 from ..core.config import MODEL_NAMES, BenchmarkConfig
 from ..core.durations import format_bytes
 from ..core.measure import interference
-from ..core.measure.predict import predict_all, repredictor
 from ..core.session import RunSession
 from ..core.store.history import load_history
 from ..core.store.report import ReportError, RunReport, load_report
@@ -57,7 +56,7 @@ class Interrupts:
 def cmd_run(a: argparse.Namespace) -> int:
     from ..hardware import detect
     from ..runner.recovery import recover_interrupted
-    from ..runner.session import Session, plan_runs
+    from ..runner.session import open_session
 
     configs = configs_from_args(a)
     several = len(configs) * a.repeat > 1
@@ -66,15 +65,13 @@ def cmd_run(a: argparse.Namespace) -> int:
     recover_interrupted()
     hw = detect.detect()
     history, _ = load_history()
-    runs = plan_runs(configs, a.repeat, hw)
-    backends = [choose_backend(c.backend, hw).name for c in runs]  # one not installed: one line, before any work
-    progress = RunSession(runs, [p.seconds for p in predict_all(runs, history, backends)],
-                          repredict=repredictor(runs, history, backends))
+    # the plan: every run, its framework chosen once (one not installed: one line, before any work), its prediction
+    progress, session = open_session(
+        configs, a.repeat, hw, history, keep_checkpoint=a.keep_checkpoint,
+        on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),
+        on_repeats=lambda group: print(present.repeat_summary(group), flush=True))
     ProgressPrinter(progress, a.quiet, a.repeat)
-    session = Session(runs, hardware=hw, history=history, keep_checkpoint=a.keep_checkpoint,
-                      on_event=progress.handle, on_report=lambda r, rest: _report_done(progress, r, [] if session.stopping else rest),
-                      on_repeats=lambda group: print(present.repeat_summary(group), flush=True))
-    for choice in dict.fromkeys(session.backend_for(c) for c in runs):  # each framework once, with why
+    for choice in session.plan.choices():  # each framework once, with why
         say_backend(choice)
     interrupts = Interrupts(session)
     interrupts.install()

@@ -17,7 +17,7 @@ PROFILES = ("quick", "full", "custom")
 DATA_CHOICES = ("auto", "keras", "synthetic")  # or a directory path
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras mixed-precision policies; float32 as published
 WEIGHTS = ("auto", "random", "imagenet")  # auto: ImageNet where Keras' cache has them or can download them
-BACKENDS = frameworks.CHOICES  # auto, or a framework of the registry (core/frameworks.py); auto: core/backend_choice.py
+BACKENDS = frameworks.ACCEPTED  # auto, or a framework of the registry (core/frameworks.py); auto: core/backend_choice.py
 SCALINGS = ("strong", "weak")  # strong: the published global batch split across replicas; weak: the batch per replica
 MAX_DEVICES = 64
 
@@ -115,7 +115,7 @@ class BenchmarkConfig:
         if self.weights not in WEIGHTS:
             raise ConfigError(f"unknown weights {self.weights!r}; choose one of {', '.join(WEIGHTS)}")
         if self.backend not in BACKENDS:
-            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+            raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(frameworks.CHOICES)}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         for name, low, high in (

@@ -61,6 +61,9 @@ AUTO = "auto"
 # What a user may ask for: auto, or a framework by name (the test runtime is not offered)
 CHOICES: tuple[str, ...] = (AUTO, *(f.name for f in FRAMEWORKS if not f.hidden))
 OFFERED: tuple[Framework, ...] = tuple(f for f in FRAMEWORKS if not f.hidden)
+# What a configuration accepts: the offered choices and, by name only, a hidden runtime (the tests' reference runtime:
+# never in a list, never picked by auto, and its reports say what it is)
+ACCEPTED: tuple[str, ...] = (AUTO, *(f.name for f in FRAMEWORKS))
 
 
 def get(name: str | None) -> Framework:

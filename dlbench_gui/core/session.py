@@ -62,6 +62,12 @@ class RunSession:
         self.finished = False
         self._listeners: list[Listener] = []
 
+    @classmethod
+    def of(cls, plan, clock: Callable[[], float] = time.monotonic) -> "RunSession":
+        """The progress of a session plan (core/plan.py): its runs as they run here, their predictions, and their
+        predictions again from the session's own reports."""
+        return cls(plan.configs, plan.predictions_s, clock=clock, repredict=plan.repredictor())
+
     # ------------------------------------------------------------------ input
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -76,7 +82,7 @@ class RunSession:
 
     def handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
-            self.index = min(self.index + 1, len(self.configs) - 1)
+            self.index = min(max(event.index, 0), len(self.configs) - 1)  # its planned run (core/plan.py)
             self.run_t0, self.steps_done, self.phase, self.data = self.clock(), 0, "starting", None
             self.step_s = []
             self._tell("run_started", event)

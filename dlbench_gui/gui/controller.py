@@ -8,9 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.config import BenchmarkConfig
+from ..core.plan import SessionPlan
+from ..core.session import RunSession
 from ..core.store.report import RunReport
-from ..runner.session import Session
+from ..runner.session import Session, open_session
 from .worker_thread import WorkerThread
 from ..core.frameworks import PUBLISHED_BACKEND
 
@@ -30,11 +31,17 @@ class RunController(QObject):
         self._history = list(history or [])
         self.session: Session | None = None
 
-    def thread_for(self, runs: list[BenchmarkConfig]) -> WorkerThread:
-        """The session of `runs` on a thread of its own, not yet started; its end is `all_finished`."""
-        self.session = Session(runs, hardware=self._hardware, history=self._history,
-                               on_event=self.event_received.emit, on_sample=self.sampled.emit,
-                               on_report=lambda r, rest: (self.finished if r.status == "completed" else self.failed).emit(r))
+    def open(self, plan: SessionPlan) -> RunSession:
+        """The session of `plan`, opened as the CLI opens one (runner/session.open_session); returns its progress,
+        which the window shows (its events reach it queued, through `feed`)."""
+        progress, self.session = open_session(
+            [], 1, self._hardware, self._history, plan=plan, on_event=self.event_received.emit,
+            on_sample=self.sampled.emit,
+            on_report=lambda r, rest: (self.finished if r.status == "completed" else self.failed).emit(r))
+        return progress
+
+    def thread(self) -> WorkerThread:
+        """The opened session on a thread of its own, not yet started; its end is `all_finished`."""
         thread = WorkerThread(self.session.run, stop=self.session.stop)
         thread.finished.connect(self.all_finished)
         return thread

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from ..core.backend_choice import choose_backend
 from ..core.config import ConfigError
-from ..core.measure.predict import predict_all, repredictor
+from ..core.measure.repeats import repeated_sets
 from ..core.resources import resource
 from ..core.session import RunSession
 from ..core.store.history import history_note, load_history
@@ -21,7 +21,6 @@ from ..core.view.words import data_words, pair_words
 from ..hardware import detect
 from ..runner.child import stop_all
 from ..runner.recovery import recover_interrupted
-from ..runner.session import plan_runs
 from . import window_parts
 from .about import show_about, show_text
 from .controller import RunController
@@ -31,15 +30,6 @@ from .maxbatch_flow import MaxBatchFlow
 from .session_view import SessionAdapter, StatusLine
 from .settings import Settings
 from .worker_thread import WorkerThread
-
-
-def repeat_groups(reports: list[RunReport]) -> list[list[RunReport]]:
-    """A session's reports grouped by setup (model, dataset, profile, protocol), in run order; only repeated ones."""
-    groups: dict[tuple, list[RunReport]] = {}
-    for r in reports:
-        key = (r.model, r.dataset, r.profile, tuple(sorted(r.protocol.items())))
-        groups.setdefault(key, []).append(r)
-    return [g for g in groups.values() if len(g) > 1]
 
 
 class MainWindow(QMainWindow):
@@ -113,24 +103,22 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         if self.busy or self.data_problem:
             return
+        history = self.results.reports
         try:
-            configs = plan_runs(self.setup.runs(), 1, self.hardware)  # as they run on this machine
+            plan = self.setup.take_plan(history)  # the plan shown: each run as it runs here, its framework, its time
         except ConfigError as exc:
             QMessageBox.warning(self, "dlbench", f"The setup is not usable:\n{exc}")
             return
-        if not configs:
+        if not len(plan):
             QMessageBox.information(self, "dlbench", "Select at least one model and one dataset.")
             return
         window_parts.save_settings(self)
-        backends = [choose_backend(c.backend, self.hardware).name for c in configs]
-        history = self.results.reports
-        session = RunSession(configs, [p.seconds for p in predict_all(configs, history, backends)],
-                             repredict=repredictor(configs, history, backends))
+        self.controller = RunController(self.hardware, history)
+        session = self.controller.open(plan)
         self.bind_session(session)
-        self.controller = RunController(self.hardware, self.results.reports)
         self.controller.feed(self.adapter)
         self.controller.sampled.connect(self.plots.add_sample)
-        self.thread = self.controller.thread_for(configs)
+        self.thread = self.controller.thread()
         self._set_running(True)
         self.tabs.setCurrentIndex(0)
         self.log_panel.clear()
@@ -184,7 +172,7 @@ class MainWindow(QMainWindow):
     def _on_report(self, report: RunReport) -> None:
         session = self.adapter.session if self.adapter is not None else None
         pending = [pair_words(c.model, c.dataset)
-                   for c in session.configs[len(session.reports):]] if session is not None else []
+                   for c in session.configs[session.index + 1:]] if session is not None else []
         self.results.pending = pending
         self.results.add_report(report)
         c = self.results.card.card
@@ -205,7 +193,7 @@ class MainWindow(QMainWindow):
         self.results.set_pending([])
         ran = bool(self.adapter and self.adapter.session.reports)
         if ran:
-            self.results.show_repeats(repeat_groups(self.adapter.session.reports))
+            self.results.show_repeats(repeated_sets(self.adapter.session.reports))
         self.status_line.done()
         self.thread = self.controller = None
         if ran:

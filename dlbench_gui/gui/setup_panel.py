@@ -16,7 +16,7 @@ from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, KERNELS_DATASE
                            PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, PUBLISHED_PROTOCOL, BenchmarkConfig,
                            ConfigError, expand_selection, kernels_config)
 from ..core.durations import format_duration
-from ..core.measure.predict import predict_all
+from ..core.plan import SessionPlan, plan_session
 from ..core.store import datasources
 
 PROFILE_ITEMS = [("quick", "Quick estimate", "measure briefly, estimate the published 100 epochs with an interval"),
@@ -221,6 +221,7 @@ class SetupPanel(QGroupBox):
         form.addRow("Backend:", self.backend_combo)
         form.addRow(self.backend_note)
         self.hardware: dict[str, Any] = {}
+        self.plan: SessionPlan | None = None  # the plan of the setup as shown (refresh), which Start runs
         self._devices_changed()
 
     def set_hardware(self, hardware: dict[str, Any]) -> None:
@@ -284,7 +285,6 @@ class SetupPanel(QGroupBox):
         return expand_selection(ms, ds) if ms and ds else []
 
     def configs(self) -> list[BenchmarkConfig]:
-        choose_backend(self.backend_combo.currentData(), self.hardware)  # a backend not installed: ConfigError
         if self.profile in KERNELS_PROFILES:
             return [kernels_config(measured=KERNELS_PROFILES[self.profile], data=self.data,
                                    quick_budget_s=float(self.budget.value()),
@@ -308,19 +308,30 @@ class SetupPanel(QGroupBox):
         return [c for c in self.configs() for _ in range(self.repeat.value())]
 
     def refresh(self, history: list) -> float | None:
-        """Where each dataset would come from, and the predicted duration of the selection (from `history`),
-        shown and returned (None when the setup is not usable or selects nothing)."""
+        """Where each dataset would come from, and the plan of the selection (core/plan.py: each run's framework and
+        predicted duration, from `history`): shown, kept as `plan` for Start to run, and its total returned (None
+        when the setup is not usable or selects nothing)."""
         self.refresh_data_state()
+        self.plan = None
         try:
-            configs = self.runs()
-        except ConfigError as exc:
+            self.plan = plan = plan_session(self.configs(), self.repeat.value(), self.hardware, history)
+        except ConfigError as exc:  # a bad value, or a framework asked for that is not installed
             self.prediction.setText(f"⚠ {exc}")
             return None
-        preds = predict_all(configs, history, [choose_backend(c.backend, self.hardware).name for c in configs])
+        preds = [r.prediction for r in plan.runs]
         total = sum(p.seconds for p in preds)
-        self.show_prediction(total, preds[0].basis if preds else "", len(configs),
+        self.show_prediction(total, preds[0].basis if preds else "", len(preds),
                              (sum(p.low for p in preds), sum(p.high for p in preds)))
         return total or None
+
+    def take_plan(self, history: list) -> SessionPlan:
+        """The plan Start runs: the one shown, made again only if none is current (a ConfigError says why not).
+        Taken once: the next Start plans anew (a repeated setup's group is its own)."""
+        if self.plan is None:
+            self.refresh(history)
+        plan, self.plan = self.plan, None
+        # None: the setup is not usable, and planning it again raises its ConfigError, in words
+        return plan or plan_session(self.configs(), self.repeat.value(), self.hardware, history)
 
     def refresh_data_state(self) -> None:
         for d, label in self.dataset_state.items():

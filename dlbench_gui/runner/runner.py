@@ -46,7 +46,7 @@ class BenchmarkRunner:
                  on_sample: Callable[[dict], None] | None = None, hardware: dict[str, Any] | None = None,
                  keep_checkpoint: bool = False, telemetry: bool = True, worker_command: list[str] | None = None,
                  sharing: Sharing | None = None, history: list[RunReport] | None = None,
-                 backend: BackendChoice | None = None, repeat: dict[str, Any] | None = None):
+                 backend: BackendChoice | None = None, repeat: dict[str, Any] | None = None, index: int = 0):
         self.config = config
         self.on_sample = on_sample
         self.hardware = hardware
@@ -55,7 +55,8 @@ class BenchmarkRunner:
         self.sharing = sharing  # the session's processes shared between datasets (runner/share.py), or None
         self.history = history
         self.backend = backend  # the framework chosen for this run; None: chosen when the run starts
-        self.repeat = repeat  # its place in a repeated setup (runner/session.repeat_groups), or None
+        self.repeat = repeat  # its place in a repeated setup (core/plan.py), or None
+        self.index = index  # its planned run's place in the session (core/plan.py): its events say it
         self.supervisor = Supervisor(config, on_event=on_event, hardware=hardware, worker_command=worker_command)
         self.place = Place(-1, [config.dataset], 0)
         self.run_id = new_run_id(config.model, config.dataset)
@@ -133,12 +134,12 @@ class BenchmarkRunner:
         if self.backend is None:
             self.backend = choose_backend(self.config.backend, hw)
         if self.sharing is not None:
-            self.place = self.sharing.claim(self.config)
+            self.place = self.sharing.place(self.index, self.config.dataset)
         log_path = str(self.run_dir / "worker.log")
         if self.sharing is not None and self.place.shared:  # a shared child goes on writing the group's log
             log_path = self.sharing.logs.get(self.place.group, log_path)
         extra = {"runner_pid": os.getpid(), "runner_started_at": process_started_at(os.getpid()),
-                 "run_dir": str(self.run_dir),
+                 "run_dir": str(self.run_dir), "plan_index": self.index,
                  **({"shared_process": {"datasets": self.place.datasets, "position": self.place.position}}
                     if self.place.shared else {}),
                  **({"repeat": self.repeat} if self.repeat else {})}
@@ -146,7 +147,7 @@ class BenchmarkRunner:
                               data_source=predicted_data_source(self.config.data, self.config.dataset))
         self._save(report)
         self.supervisor.emit(ev.RunStarted(run_id=self.run_id, config=report.config, log_path=report.log_path,
-                                           report_path=str(self.report_path)))
+                                           report_path=str(self.report_path), index=self.index))
         return report
 
     def _build(self, report: RunReport, train: ChildOutcome, infer: ChildOutcome | None,

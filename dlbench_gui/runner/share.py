@@ -6,7 +6,8 @@ validation sample and prediction sample in turn. The reports stay one per model 
 shared: `timing.shared`, `estimate.inputs.shared`); the full and custom profiles keep a process per benchmark, as
 published, and so do repeats (`--repeat` runs must stay independent) and distributed runs.
 
-A session makes one `Sharing` for its list of runs and hands it to every BenchmarkRunner. The first runner of a
+A session makes one `Sharing` from its plan (core/plan.py: each planned run's group, datasets and position) and hands
+it to every BenchmarkRunner, which takes its place by its planned run's index. The first runner of a
 group starts each child with the group's datasets; when the child has sent its Result for that runner's dataset it
 is kept here, waiting, and the next runner of the group takes it over (it says "next" on the child's stdin). A child
 that failed or ended is never kept: the next runner then starts its own."""
@@ -18,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..core.config import BenchmarkConfig, share_groups
+from ..core.plan import SessionPlan
 from ..core.wire import events as ev
 from ..core.wire.request import WorkerRequest
 from .checkpoints import remove_checkpoints
@@ -46,23 +47,18 @@ class Place:
 
 
 class Sharing:
-    def __init__(self, configs: list[BenchmarkConfig]):
-        self.configs = list(configs)
-        self._places = [Place(*p) for p in share_groups(self.configs)]
-        self._claimed: set[int] = set()
+    def __init__(self, plan: SessionPlan):
+        self._places = [Place(r.share_group, list(r.share_datasets), r.share_position) for r in plan.runs]
         self._kept: dict[tuple[int, str], ChildProcess] = {}  # (group, task) -> a child waiting for "next"
         self.checkpoints: dict[int, str] = {}  # group -> where its training child saved the model
         self.logs: dict[int, str] = {}  # group -> the log its children write (the first run's)
         self._lock = threading.Lock()
 
-    def claim(self, config: BenchmarkConfig) -> Place:
-        """The place of the next unclaimed run equal to `config` (a run not in the list runs alone)."""
-        with self._lock:
-            for i, c in enumerate(self.configs):
-                if i not in self._claimed and c == config:
-                    self._claimed.add(i)
-                    return self._places[i]
-        return Place(-1, [config.dataset], 0)
+    def place(self, index: int, dataset: str) -> Place:
+        """The place of planned run `index` (a run outside the plan runs alone)."""
+        if 0 <= index < len(self._places):
+            return self._places[index]
+        return Place(-1, [dataset], 0)
 
     def take(self, place: Place, task: str) -> ChildProcess | None:
         """The group's child for `task`, told to go on with this run's dataset; None if none is waiting (the first

@@ -3,6 +3,7 @@
 report files."""
 
 from dlbench_gui.hardware import detect
+from dlbench_gui.core.plan import plan_session
 from dlbench_gui.runner.session import Session, plan_runs
 from tests.conftest import PY, ROOT, tiny_config
 
@@ -10,9 +11,9 @@ FAKE = [PY, str(ROOT / "tests" / "fake_worker.py"), "checkpoint-then-crash"]
 
 
 def test_one_loop_runs_repeats_in_turn_and_says_each_report_and_the_repeated_setup():
-    runs = plan_runs([tiny_config()], 2, detect.detect())
+    plan = plan_session([tiny_config()], 2, detect.detect())
     seen, groups = [], []
-    session = Session(runs, hardware=detect.detect(), history=[], worker_command=FAKE,
+    session = Session(plan, hardware=detect.detect(), history=[], worker_command=FAKE,
                       on_report=lambda r, rest: seen.append((r.status, len(rest))), on_repeats=groups.append)
     reports = session.run()
     assert seen == [("failed", 1), ("failed", 0)]
@@ -22,7 +23,7 @@ def test_one_loop_runs_repeats_in_turn_and_says_each_report_and_the_repeated_set
 
 
 def test_a_stopped_session_starts_nothing_more():
-    session = Session(plan_runs([tiny_config()], 3, {}), hardware=detect.detect(), history=[], worker_command=FAKE)
+    session = Session(plan_session([tiny_config()], 3, {}), hardware=detect.detect(), history=[], worker_command=FAKE)
     session.stop()
     assert session.run() == [] and session.stopping
 

@@ -33,6 +33,7 @@ def test_every_entry_names_a_runtime_module_that_exists_and_the_offered_ones_are
         source = ROOT.parent.joinpath(*module.split(".")).with_suffix(".py").read_text()
         assert f"class {cls}" in source, f.runtime
     assert frameworks.CHOICES == ("auto", *(f.name for f in frameworks.FRAMEWORKS if not f.hidden))
+    assert frameworks.ACCEPTED == ("auto", *(f.name for f in frameworks.FRAMEWORKS))
     assert frameworks.PUBLISHED in frameworks.OFFERED and frameworks.get(None) is frameworks.PUBLISHED
 
 

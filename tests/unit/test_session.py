@@ -56,7 +56,7 @@ def test_a_recorded_stream_gives_runs_phases_steps_epochs_and_the_eta():
     for e in events:
         session.handle(e)
     assert changes.count("epoch") == 3 and changes.count("hello") == 1 and changes[0] == "run_started"
-    session.handle(ev.RunStarted(run_id="r2", config={}))
+    session.handle(ev.RunStarted(run_id="r2", config={}, index=1))
     assert session.index == 1 and session.steps_done == 0 and session.phase == "starting"
 
 
@@ -145,14 +145,17 @@ def test_the_cli_prints_its_progress_lines_from_the_session(capsys):
     assert any(line.startswith("    step ") and "/30  ETA" in line for line in err)
 
 
-def test_repeated_setups_are_tagged_so_their_reports_can_be_combined():
-    from dlbench_gui.runner.session import repeat_groups
+def test_repeated_setups_are_tagged_in_the_plan_so_their_reports_can_be_combined():
+    from dlbench_gui.core.plan import plan_session
 
     a, b = config(), config(dataset="fashion_mnist")
-    tags = repeat_groups([a, a, a, b, a, a])
-    assert [t and (t["index"], t["of"]) for t in tags] == [(1, 3), (2, 3), (3, 3), None, (1, 2), (2, 2)]
-    assert tags[0]["group"] == tags[1]["group"] == tags[2]["group"] != tags[4]["group"] == tags[5]["group"]
-    assert repeat_groups([a, b]) == [None, None]
+    plan = plan_session([a, b], 3, {})
+    tags = [r.repeat for r in plan.runs]
+    assert [(t["index"], t["of"]) for t in tags] == [(1, 3), (2, 3), (3, 3)] * 2
+    assert tags[0]["group"] == tags[1]["group"] == tags[2]["group"] != tags[3]["group"] == tags[5]["group"]
+    assert [r.index for r in plan.runs] == list(range(6)) and [r.asked for r in plan.runs] == [a, a, a, b, b, b]
+    assert [plan.repeat_ends(i) for i in range(6)] == [False, False, True] * 2
+    assert [r.repeat for r in plan_session([a, b], 1, {}).runs] == [None, None]
 
 
 def test_the_inference_childs_data_is_said_to_be_the_test_images_of_this_run():

@@ -78,3 +78,13 @@ def combined_report(source: RunReport, reports: list[RunReport]) -> tuple[RunRep
         return base.with_changes(estimate=estimate), c
     timing = {**base.timing, "execution_time_s": c.mean_s, "combined": info}
     return base.with_changes(timing=timing), c
+
+
+def repeated_sets(reports: list[RunReport]) -> list[list[RunReport]]:
+    """A session's reports of each repeated setup (by the plan's repeat group), in run order."""
+    groups: dict[str, list[RunReport]] = {}
+    for r in reports:
+        group = group_of(r)
+        if group is not None:
+            groups.setdefault(group, []).append(r)
+    return list(groups.values())

@@ -20,7 +20,7 @@ def with_registry(schema: dict[str, Any]) -> dict[str, Any]:
     framework) and what may have run (any framework a worker runs). The shipped file names none, so a new framework
     is one registry entry."""
     props = schema["properties"]
-    asked, ran = list(frameworks.CHOICES), [f.name for f in frameworks.FRAMEWORKS]
+    asked, ran = list(frameworks.ACCEPTED), [f.name for f in frameworks.FRAMEWORKS]
     props["config"]["properties"]["backend"]["enum"] = asked
     software = props["software"]["properties"]
     software["backend"]["enum"] = ran

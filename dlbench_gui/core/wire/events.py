@@ -178,12 +178,15 @@ class Heartbeat(Event):
 
 @dataclass(frozen=True)
 class RunStarted(Event):
-    """Made by the runner, not the child: one benchmark (model x dataset) begins."""
+    """Made by the runner, not the child: one benchmark (model x dataset) begins. `index`: its planned run's place in
+    the session (core/plan.py), 0-based."""
     TYPE = "run_started"
     run_id: str
     config: dict[str, Any]
     log_path: str | None = None
     report_path: str | None = None
+    index: int = 0
+    CHECKS = {"index": (int,)}
 
 
 @dataclass(frozen=True)
