@@ -182,7 +182,9 @@ class ChildProcess:
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
-            except (OSError, ValueError):
+            except (OSError, ValueError, RuntimeError):
+                # RuntimeError: a second Ctrl+C's handler closing the stdin that the first one was still flushing
+                # ("reentrant call inside BufferedWriter"); the child is killed already, its pipe goes with it
                 pass
         self._reader.join(timeout=2)
         try:
