@@ -17,11 +17,11 @@ from ...core.config import BenchmarkConfig
 from ...core.wire.request import WorkerRequest
 from .arrays import ArrayBatches
 from .base import StepHooks
+from . import loops
 
 POOL, HIDDEN, CLASSES = 4, 64, 10
 FEATURES = (32 // POOL) * (32 // POOL) * 3
 PARAMS = ("w1", "b1", "w2", "b2")
-METRICS = ("loss", "accuracy", "precision", "recall")
 
 
 class Model:
@@ -39,30 +39,6 @@ class Model:
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return f, h, p / p.sum(axis=1, keepdims=True)
-
-
-class Metrics:
-    """Running means over a pass, as Keras' logs are: loss and accuracy per image, precision and recall over every
-    class entry thresholded at 0.5 (Keras' Precision and Recall on one-hot labels)."""
-
-    def __init__(self):
-        self.loss = self.correct = self.images = self.tp = self.fp = self.fn = 0.0
-
-    def add(self, p: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        self.loss += float(-(y * np.log(np.clip(p, 1e-7, 1.0))).sum())
-        self.correct += float((p.argmax(1) == y.argmax(1)).sum())
-        self.images += len(p)
-        hit = p > 0.5
-        self.tp += float((hit & (y > 0.5)).sum())
-        self.fp += float((hit & (y <= 0.5)).sum())
-        self.fn += float((~hit & (y > 0.5)).sum())
-        return self.logs()
-
-    def logs(self) -> dict[str, float]:
-        n = max(self.images, 1.0)
-        return {"loss": self.loss / n, "accuracy": self.correct / n,
-                "precision": self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0,
-                "recall": self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0}
 
 
 class NumpyRuntime:
@@ -143,31 +119,15 @@ class NumpyRuntime:
         return p
 
     def fit(self, model: Model, train, epochs: int, hooks: StepHooks, validation: Any = None) -> dict[str, float]:
-        logs: dict[str, float] = {}
-        for epoch in range(epochs):
-            hooks.on_epoch_begin(epoch)
-            metrics, stop = Metrics(), False
-            for i, (x, y) in enumerate(train):
-                logs = metrics.add(self._step(model, x, y), y)
-                if hooks.on_train_batch_end(i, dict(logs)):
-                    stop = True
-                    break
-            train.on_epoch_end()
-            if validation is not None:  # as Keras' fit: validation, then the epoch's end, then a stop
-                logs = {**logs, **{f"val_{k}": v for k, v in self.evaluate(model, validation, hooks).items()}}
-            hooks.on_epoch_end(epoch, dict(logs))
-            if stop:
-                break
-        return logs
+        return loops.fit(lambda x, y: (self._step(model, x, y), y, None), self._infer(model), train, epochs, hooks,
+                         validation)
 
     def evaluate(self, model: Model, batches, hooks: StepHooks) -> dict[str, float]:
-        hooks.on_test_begin()
-        metrics = Metrics()
-        for i, (x, y) in enumerate(batches):
-            metrics.add(model.forward(x)[2], y)
-            hooks.on_test_batch_end(i, metrics.logs())
-        hooks.on_test_end(metrics.logs())
-        return metrics.logs()
+        return loops.evaluate(self._infer(model), batches, hooks)
+
+    @staticmethod
+    def _infer(model: Model) -> loops.Step:
+        return lambda x, y: (model.forward(x)[2], y, None)
 
     def predict(self, model: Model, batches) -> np.ndarray:
         return np.concatenate([model.forward(b[0])[2] for b in batches])
