@@ -11,7 +11,8 @@ import sys
 import tempfile
 
 STEPS = int(os.environ.get("STEPS", 60))
-BACKEND = os.environ.get("BACKEND", "tensorflow")  # jax: the same comparison on Keras 3's JAX backend
+BACKEND = os.environ.get("BACKEND", "tensorflow")  # jax: on Keras 3's JAX backend; torch: native PyTorch, against
+# benchmarks/bare_torch.py
 ROUNDS = int(os.environ.get("ROUNDS", 4))
 PY = sys.executable
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -19,8 +20,10 @@ ROOT = os.path.dirname(HERE)
 
 
 def bare() -> float:
-    out = subprocess.run([PY, os.path.join(HERE, "bare_keras.py"), str(STEPS), "model_a", BACKEND], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    script = ["bare_torch.py", str(STEPS), "model_a"] if BACKEND == "torch" else ["bare_keras.py", str(STEPS), "model_a",
+                                                                                BACKEND]
+    out = subprocess.run([PY, os.path.join(HERE, script[0]), *script[1:]], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])["steady_step_s"]
 
 

@@ -1,4 +1,4 @@
-"""One GPU check, prepared to run in one go (at most 8 minutes on one GPU):
+"""One GPU check, prepared to run in one go (at most 9 minutes on one GPU):
 
     python tools/gpu_check.py --output gpu_check.json [--load-seconds 30]
 
@@ -18,6 +18,8 @@ a machine that has only JAX):
   c4 a provoked GPU out-of-memory that must come back as gpu_oom with the parent alive, c6 mixed_bfloat16 against
   float32, c7 the harness overhead against a bare Keras-on-JAX `fit`, and last (the slowest) c5 `maxbatch` under a GPU
   memory limit. What the lent H200 gave is in docs/benchmarks.md, "GPU check on the lent H200".
+Part (d) is the same for native PyTorch (no Keras at all), where PyTorch sees a GPU: d1-d7 as c1-c7, d6 with autocast
+in bfloat16 and float16 against float32, d7 against `benchmarks/bare_torch.py`. It runs before (c).
 On a machine without a GPU every GPU part is skipped, with the reason."""
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 PY = sys.executable
-BUDGET_S = 470  # the whole check stays under 8 minutes
+BUDGET_S = 530  # the whole check stays under 9 minutes
 
 LOADS = {  # a matrix-product loop for SECONDS on GPU 0, in whichever library is installed
     "torch": ("import sys, time, torch\nx = torch.randn(8192, 8192, device='cuda')\nt = time.time()\n"
@@ -231,14 +233,16 @@ def part_b(check: Check) -> None:
                result=(out.stdout.strip().splitlines()[-1] if ok and out.stdout.strip() else None))
 
 
-# ----------------------------------------------------------------------------------------------- part (c)
-C_PARTS = ("c1_jax_quick_model_a", "c2_jax_quick_model_b", "c3_jax_short_protocol_vs_estimate", "c4_jax_provoked_gpu_oom",
-           "c5_jax_maxbatch_gpu_limit", "c6_jax_bfloat16_vs_float32", "c7_jax_harness_overhead")
-
-
-def jax_gpus() -> tuple[int, str | None]:
-    return framework_gpus("JAX", "jax", "import jax; print(sum(d.platform == 'gpu' for d in jax.devices()))",
-                          "JAX sees no GPU (its CPU-only wheel, or a CUDA plugin that does not match the driver)")
+# ----------------------------------------------------------------------------------------------- parts (c), (d)
+# The same parts for each framework that dlbench drives without TensorFlow: (c) Keras 3 on JAX, (d) native PyTorch.
+PARTS = ("quick_model_a", "quick_model_b", "short_protocol_vs_estimate", "provoked_gpu_oom", "maxbatch_gpu_limit",
+         "low_precision_vs_float32", "harness_overhead")
+FRAMEWORKS = {  # backend: (part letter, label, module, how many GPUs it sees, why none)
+    "jax": ("c", "JAX", "jax", "import jax; print(sum(d.platform == 'gpu' for d in jax.devices()))",
+            "JAX sees no GPU (its CPU-only wheel, or a CUDA plugin that does not match the driver)"),
+    "torch": ("d", "PyTorch", "torch", "import torch; print(torch.cuda.device_count())",
+              "PyTorch sees no GPU (its CPU build, or a CUDA build that does not match the driver)"),
+}
 
 
 def report(path: str) -> dict | None:
@@ -248,10 +252,10 @@ def report(path: str) -> dict | None:
         return None
 
 
-def jax_run(check: Check, name: str, args: list[str], home: str, limit_s: float) -> dict | None:
-    """One `dlbench run --backend jax`; the part fails unless it completed on a GPU. Returns its report."""
+def backend_run(check: Check, backend: str, name: str, args: list[str], home: str, limit_s: float) -> dict | None:
+    """One `dlbench run --backend BACKEND`; the part fails unless it completed on a GPU. Returns its report."""
     path = f"{home}/{name}.json"
-    out = dlbench(["run", "--backend", "jax", "--data", "synthetic", "--quiet", *args, "--output", path],
+    out = dlbench(["run", "--backend", backend, "--data", "synthetic", "--quiet", *args, "--output", path],
                   min(limit_s, check.left()), home)
     r = report(path)
     if out is None or out.returncode != 0 or r is None:
@@ -260,7 +264,7 @@ def jax_run(check: Check, name: str, args: list[str], home: str, limit_s: float)
     on_gpu = bool(r["software"].get("backend_gpus"))
     t = r["timing"]
     check.part(name, "passed" if on_gpu else "failed", None if on_gpu else "it trained on the CPU",
-               backend=r["software"].get("backend"), jax=r["software"].get("jax"),
+               backend=r["software"].get("backend"), version=r["software"].get("backend_version"),
                steady_step_s=t.get("steady_step_s"), first_step_s=t.get("first_step_s"),
                execution_time_s=t.get("execution_time_s"), estimate=r.get("estimate") and {
                    k: r["estimate"].get(k) for k in ("execution_time_s", "execution_time_ci95_s", "protocol")},
@@ -269,49 +273,57 @@ def jax_run(check: Check, name: str, args: list[str], home: str, limit_s: float)
     return r
 
 
-def part_c(check: Check) -> None:
-    n, why = jax_gpus()
+def part_names(backend: str) -> list[str]:
+    return [f"{FRAMEWORKS[backend][0]}{i + 1}_{backend}_{p}" for i, p in enumerate(PARTS)]
+
+
+def framework_part(check: Check, backend: str) -> None:
+    letter, label, module, count, none_why = FRAMEWORKS[backend]
+    names = part_names(backend)
+    n, why = framework_gpus(label, module, count, none_why)
     if not n:
-        return skip_all(check, C_PARTS, why)
-    home = tempfile.mkdtemp(prefix="dlbench-gpu-check-jax-")
+        return skip_all(check, names, why)
+    home = tempfile.mkdtemp(prefix=f"dlbench-gpu-check-{backend}-")
     a = ["--model", "model_a", "--dataset", "mnist"]
-    quick = jax_run(check, C_PARTS[0], [*a, "--quick-budget", "10"], home, 120)
-    jax_run(check, C_PARTS[1], ["--model", "model_b", "--dataset", "mnist", "--quick-budget", "10"], home, 150)
+    go = lambda name, args, limit: backend_run(check, backend, name, args, home, limit)  # noqa: E731
+    quick = go(names[0], [*a, "--quick-budget", "10"], 120)
+    go(names[1], ["--model", "model_b", "--dataset", "mnist", "--quick-budget", "10"], 150)
     short = ["--epochs", "2", "--train-samples", "60000", "--val-samples", "10000"]
-    est = jax_run(check, "c3_estimate", [*a, "--profile", "quick", "--quick-budget", "10", *short], home, 90)
-    measured = jax_run(check, "c3_measured", [*a, "--profile", "custom", *short], home, 120)
+    est = go(f"{letter}3_estimate", [*a, "--profile", "quick", "--quick-budget", "10", *short], 90)
+    measured = go(f"{letter}3_measured", [*a, "--profile", "custom", *short], 120)
     if est and measured and est.get("estimate"):
         lo, hi = est["estimate"]["execution_time_ci95_s"]
         m = measured["timing"]["execution_time_s"]
-        check.part(C_PARTS[2], "passed" if lo <= m <= hi else "failed",
+        check.part(names[2], "passed" if lo <= m <= hi else "failed",
                    None if lo <= m <= hi else "the measured protocol lies outside the quick estimate's interval",
                    estimate_s=est["estimate"]["execution_time_s"], interval_s=[lo, hi], measured_s=m)
     else:
-        check.part(C_PARTS[2], "failed", "the quick estimate or the measured protocol did not complete")
+        check.part(names[2], "failed", "the quick estimate or the measured protocol did not complete")
     path = f"{home}/oom.json"
-    out = dlbench(["run", "--backend", "jax", *a, "--data", "synthetic", "--quiet", "--profile", "custom", "--epochs", "1",
-                   "--batch-size", "8192", "--train-samples", "16384", "--val-samples", "64", "--gpu-memory-limit", "1",
-                   "--output", path], min(90, check.left()), home)
+    out = dlbench(["run", "--backend", backend, *a, "--data", "synthetic", "--quiet", "--profile", "custom", "--epochs",
+                   "1", "--batch-size", "8192", "--train-samples", "16384", "--val-samples", "64", "--gpu-memory-limit",
+                   "1", "--output", path], min(90, check.left()), home)
     kind = ((report(path) or {}).get("error") or {}).get("kind")
     ok = out is not None and out.returncode == 1 and kind == "gpu_oom"
-    check.part(C_PARTS[3], "passed" if ok else "failed", None if ok else f"error kind {kind}: "
-               + ("timed out" if out is None else out.stderr[-300:]), kind=kind)
-    bf16 = jax_run(check, "c6_bfloat16", [*a, "--quick-budget", "10", "--precision", "mixed_bfloat16"], home, 90)
-    if quick and bf16:
-        ratio = quick["timing"]["steady_step_s"] / bf16["timing"]["steady_step_s"]
-        check.part(C_PARTS[5], "passed", None, float32_over_bfloat16_step=ratio)
-    else:
-        check.part(C_PARTS[5], "failed", "a quick run did not complete")
+    check.part(names[3], "passed" if ok else "failed", None if ok else f"error kind {kind}: "
+               + ("timed out" if out is None else out.stderr[-300:]), kind=kind,
+               message=((report(path) or {}).get("error") or {}).get("message", "")[:300])
+    ratios = {}
+    for precision in ("mixed_bfloat16", "mixed_float16") if backend == "torch" else ("mixed_bfloat16",):
+        low = go(f"{letter}6_{precision}", [*a, "--quick-budget", "10", "--precision", precision], 90)
+        if quick and low:
+            ratios[f"float32_over_{precision}_step"] = quick["timing"]["steady_step_s"] / low["timing"]["steady_step_s"]
+    check.part(names[5], "passed" if ratios else "failed", None if ratios else "a quick run did not complete", **ratios)
     out = run([PY, "benchmarks/harness_overhead.py"], min(100, check.left()),
-              {"STEPS": "100", "ROUNDS": "1", "BACKEND": "jax"})
+              {"STEPS": "100", "ROUNDS": "1", "BACKEND": backend})
     ok = out is not None and out.returncode == 0
-    check.part(C_PARTS[6], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
+    check.part(names[6], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
                result=(out.stdout.strip().splitlines()[-1] if ok and out.stdout.strip() else None))
-    # last: on the H200 each probe is a fresh process (start, JAX, compile) of about 16 s, and the search takes ~7
-    out = dlbench(["maxbatch", "--backend", "jax", "--model", "model_a", "--gpu-memory-limit", "2", "--start", "2048",
+    # last: on the H200 each probe is a fresh process (start, framework, compile) of about 16 s
+    out = dlbench(["maxbatch", "--backend", backend, "--model", "model_a", "--gpu-memory-limit", "2", "--start", "2048",
                    "--max", "16384"], min(150, check.left()), home)
     ok = out is not None and out.returncode == 0
-    check.part(C_PARTS[4], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
+    check.part(names[4], "passed" if ok else "failed", None if ok else ("timed out" if out is None else out.stderr[-300:]),
                stdout=(out.stdout[-600:] if out else None))
 
 
@@ -331,7 +343,8 @@ def main() -> int:
         if gpus:
             telemetry_under_load(check, gpus, a.load_seconds)
         part_b(check)
-        part_c(check)
+        framework_part(check, "torch")  # the newer path first: the budget's end, if it comes, cuts JAX's
+        framework_part(check, "jax")
         check.save()
     finally:
         if scratch:

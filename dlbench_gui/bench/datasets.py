@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.config import BenchmarkConfig
-from ..core.store.datasources import local_folder
+from ..core.store.datasources import keras_cache_dir, keras_cached, local_folder
 from ..core.store.idx import DatasetError, load_folder, locate
 from ..core.store.rawdata import RawDataset, synthetic
 
@@ -30,7 +30,10 @@ class PreparedData:
 
 
 def load_keras(dataset: str) -> RawDataset:
-    import keras
+    try:
+        import keras
+    except ImportError:  # a worker without Keras (native PyTorch): Keras' cache is read as the files it is
+        return load_keras_cache(dataset)
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[dataset]
     previous = socket.getdefaulttimeout()
@@ -43,6 +46,16 @@ def load_keras(dataset: str) -> RawDataset:
         socket.setdefaulttimeout(previous)
     return RawDataset(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64),
                       source="keras", origin="keras.datasets (cache or download)")
+
+
+def load_keras_cache(dataset: str) -> RawDataset:
+    """The dataset from Keras' cache folder, without Keras (the same files `keras.datasets` reads); no download."""
+    if not keras_cached(dataset):
+        raise DatasetUnavailable(f"{dataset} is not in Keras' cache ({keras_cache_dir()}), and this worker has no Keras "
+                                 "to download it")
+    raw = load_folder(keras_cache_dir(), dataset)
+    return RawDataset(raw.x_train, raw.y_train, raw.x_test, raw.y_test, source="keras",
+                      origin=f"Keras' cache, read without Keras ({keras_cache_dir()})")
 
 
 def load_raw(config: BenchmarkConfig) -> tuple[RawDataset, list[str]]:

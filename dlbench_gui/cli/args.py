@@ -41,6 +41,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _backend(text: str) -> str:
+    """auto, or a framework of the registry (a hidden test runtime by its name only: never listed)."""
+    if text not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"unknown backend {text[:40]!r}: choose {', '.join(frameworks.CHOICES)}")
+    return text
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -71,7 +78,7 @@ def _cluster(text: str) -> tuple[str, ...]:
 
 
 def add_backend(parser) -> None:
-    parser.add_argument("--backend", default="auto", choices=BACKENDS, metavar="{" + ",".join(frameworks.CHOICES) + "}",
+    parser.add_argument("--backend", default="auto", type=_backend, metavar="{" + ",".join(frameworks.CHOICES) + "}",
                         help=f"auto (default): {frameworks.PUBLISHED.label} as published, or the first other framework "
                              "that can drive this machine's GPU where it cannot (an NVIDIA compute capability above "
                              "its CUDA build's) or is not installed; "

@@ -40,10 +40,13 @@ def as_published(requested: str = frameworks.AUTO) -> BackendChoice:
 
 
 def installed(module: str) -> bool:
+    """Can `module` be imported here? A spec with neither an origin nor a package path is a placeholder that an
+    import hook put there to refuse it (a worker that must not load another framework), not an installed module."""
     try:
-        return importlib.util.find_spec(module) is not None
+        spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
         return False
+    return spec is not None and (spec.origin is not None or bool(spec.submodule_search_locations))
 
 
 def capability(text: Any) -> tuple[int, int] | None:
@@ -55,8 +58,27 @@ def capability(text: Any) -> tuple[int, int] | None:
         return None
 
 
+GPU_KIND_WORDS = {"nvidia-windows": "an NVIDIA GPU on Windows (no CUDA build for Windows)",
+                  "apple": "Apple silicon's GPU (Metal)", "amd": "an AMD GPU (ROCm)", "intel": "an Intel GPU (XPU)"}
+
+
+def gpu_kind(hardware: dict[str, Any] | None) -> str | None:
+    """What kind of GPU this machine has, as the registry's `drives` names them; None: none that is known."""
+    hw = hardware or {}
+    system = (hw.get("os") or {}).get("system")
+    arch = str((hw.get("cpu") or {}).get("architecture") or "").lower()
+    if system == "Darwin" and arch in ("arm64", "aarch64"):
+        return "apple"
+    if ((hw.get("gpu") or {}).get("nvidia") or []):
+        return "nvidia-windows" if system == "Windows" else "nvidia-linux"
+    return None
+
+
 def cannot_drive(f: Framework, hardware: dict[str, Any] | None) -> str | None:
     """Why `f` cannot drive this machine's accelerator (None: it can, or there is none)."""
+    kind = gpu_kind(hardware)
+    if kind is not None and kind not in f.drives:
+        return f"{f.label} cannot drive {GPU_KIND_WORDS.get(kind, kind)}"
     if f.max_compute_capability is None:
         return None
     cards = ((hardware or {}).get("gpu") or {}).get("nvidia") or []
@@ -66,6 +88,16 @@ def cannot_drive(f: Framework, hardware: dict[str, Any] | None) -> str | None:
             return (f"{c.get('name') or 'this NVIDIA GPU'} has compute capability {c.get('compute_capability')}, "
                     f"which {f.gpu_build or f.label} cannot drive (it stops at {top})")
     return None
+
+
+def skipped_words(skipped: tuple[Framework, ...], problems: dict[str, str | None]) -> str:
+    """Why the frameworks before the chosen one were passed over: the first's reason, or one sentence for all of them
+    where they share it ("TensorFlow and JAX cannot drive Apple silicon's GPU (Metal)")."""
+    reasons = [problems.get(f.name) or f"{f.label} is not installed here" for f in skipped]
+    rests = {r[len(f.label):] for f, r in zip(skipped, reasons)}
+    if len(skipped) > 1 and len(rests) == 1 and all(problems.get(f.name) for f in skipped):
+        return " and ".join(f.label for f in skipped) + rests.pop()
+    return reasons[0]
 
 
 def choose_backend(requested: str, hardware: dict[str, Any] | None,
@@ -89,12 +121,13 @@ def choose_backend(requested: str, hardware: dict[str, Any] | None,
     if able:
         chosen = able[0]
         before = frameworks.OFFERED[:frameworks.OFFERED.index(chosen)]
-        why = problems.get(before[0].name) or f"{before[0].label} is not installed here"
-        return BackendChoice(chosen.name, f"{why}, so the models run on the {chosen.backend_label}", requested)
+        why = skipped_words(before, problems)
+        return BackendChoice(chosen.name, f"{why}, so the models run on {chosen.engine}", requested)
     missing = [f.label for f in frameworks.OFFERED if f not in here]
     f = here[0]
-    return BackendChoice(f.name, f"{problems[f.name]}, and {' or '.join(missing) or 'no other framework'} is not "
-                                 f"installed: {f.label} will train on the CPU", requested)
+    others = (f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed" if missing else
+              "no installed framework can drive it")
+    return BackendChoice(f.name, f"{problems[f.name]}, and {others}: {f.label} will train on the CPU", requested)
 
 
 # Read by every room that shows a report's backend; defined with the registry, re-exported here for them.

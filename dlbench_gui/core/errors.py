@@ -95,8 +95,10 @@ def gpu_visibility_problem(hardware: dict | None, gpus_seen: list | None, framew
 
 _GPU_DEVICE = re.compile(r"device:GPU|/GPU:\d|GPU_\d_bfc|gpu_bfc|on device ordinal", re.IGNORECASE)
 # Out of memory on the GPU in the words of the libraries below TensorFlow (tests/fixtures/gpu_failure_messages.json
-# cites where each was seen): the CUDA driver, cuDNN and cuBLAS failing to allocate.
-_GPU_ALLOC = re.compile(r"CUDA_ERROR_OUT_OF_MEMORY|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED")
+# cites where each was seen): the CUDA driver, cuDNN and cuBLAS failing to allocate; and PyTorch's device allocators
+# (CUDA, HIP on ROCm, MPS on Apple silicon, XPU), which name their device.
+_GPU_ALLOC = re.compile(r"CUDA_ERROR_OUT_OF_MEMORY|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED"
+                        r"|(CUDA|HIP|XPU) out of memory|MPS backend out of memory")
 # Out of memory without naming a device: the BFC allocator's "OOM when allocating", XLA's "Out of memory while trying
 # to allocate", "Resource exhausted" / RESOURCE_EXHAUSTED. On a run where TensorFlow sees a GPU that is the GPU.
 _OOM = re.compile(r"OOM when allocating|out of memory while trying to allocate|resource exhausted|RESOURCE_EXHAUSTED"
@@ -131,7 +133,8 @@ def gpu_memory_kind(text: str, on_gpu: bool, vram_full: bool = False) -> str | N
 
 # How a failed allocation surfaces under a host memory ceiling (RLIMIT_DATA): oneDNN cannot build a kernel's
 # scratch space, the C++ allocator throws, or the OS refuses the mapping.
-HOST_ALLOCATION_FAILURES = ("could not create a primitive", "bad_alloc", "Cannot allocate memory", "failed to allocate")
+HOST_ALLOCATION_FAILURES = ("could not create a primitive", "bad_alloc", "Cannot allocate memory", "failed to allocate",
+                            "DefaultCPUAllocator: can't allocate memory", "DefaultCPUAllocator: not enough memory")
 
 
 def near_host_ceiling(limit_gb: float | None, peak_rss_bytes: float, text: str = "") -> bool:
@@ -151,8 +154,8 @@ def classify_exception(type_name: str, message: str, under_host_limit: bool = Fa
     text = f"{type_name}: {message}"
     if under_host_limit and any(p in text for p in HOST_ALLOCATION_FAILURES):
         return "host_oom"
-    if type_name == "MemoryError" or "std::bad_alloc" in text:
-        return "host_oom"
+    if type_name == "MemoryError" or "std::bad_alloc" in text or "DefaultCPUAllocator" in text:
+        return "host_oom"  # (PyTorch's CPU allocator: c10/core/impl/alloc_cpu.cpp)
     memory = gpu_memory_kind(text, on_gpu, vram_full)
     if memory is not None:
         return memory

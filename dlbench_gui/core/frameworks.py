@@ -27,7 +27,11 @@ class Framework:
     # The newest NVIDIA compute capability its CUDA build can drive (None: any): what `auto` needs of the machine
     max_compute_capability: tuple[int, int] | None = None
     gpu_build: str = ""  # the build that limit belongs to, in words
+    # The kinds of GPU it can drive (core/backend_choice.gpu_kind): a machine whose GPU is of another kind is judged on
+    # its CPU by this framework, so `auto` looks further
+    drives: tuple[str, ...] = ("nvidia-linux",)
     blurb: str = ""  # the window's one line about it
+    engine: str = ""  # what runs the models, in words: "Keras 3's JAX backend", "native PyTorch"
     hidden: bool = False  # a test runtime: the worker runs it, no user is offered it
 
     @property
@@ -45,14 +49,24 @@ FRAMEWORKS: tuple[Framework, ...] = (
               # TensorFlow 2.21's CUDA build stops at sm_89 plus compute_90 PTX: Blackwell's 10.x and 12.x fail
               # (tensorflow/tensorflow#111958, #97387, #99592)
               max_compute_capability=(9, 0), gpu_build="TensorFlow 2.21's CUDA build",
-              blurb="TensorFlow under Keras 3, as published"),
+              blurb="TensorFlow under Keras 3, as published", engine="TensorFlow under Keras 3"),
     Framework("jax", "JAX", "jax", "dlbench_gui.bench.backends.jax:JaxBackend", extra=None,
               strategies={"devices": KERAS_DP, "cluster": KERAS_DP}, distributions=("jax", "jaxlib"),
-              software_keys=("jax",), blurb="JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)"),
+              software_keys=("jax",), blurb="JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)",
+              engine="Keras 3's JAX backend"),
     # The reference runtime of the seam: NumPy only, a small network standing in for the model. It proves in the
     # tests that a runtime which is not Keras fits the worker; it measures nothing about a machine, and is not offered.
+    # Native PyTorch: the models written in PyTorch (bench/backends/torch_models.py), eager. It drives what TensorFlow
+    # and JAX cannot: Apple silicon (MPS; tensorflow-metal and jax-metal no longer load with current releases), an
+    # NVIDIA GPU on Windows (neither has a Windows CUDA build), AMD (ROCm) and Intel (XPU) GPUs.
+    Framework("torch", "PyTorch", "torch", "dlbench_gui.bench.backends.torch_runtime:TorchRuntime", extra=None,
+              distributions=("torch",), software_keys=("torch",),
+              drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
+              blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
+              engine="native PyTorch (the models written in PyTorch)"),
     Framework("numpy_reference", "NumPy reference", "numpy", "dlbench_gui.bench.backends.numpy_runtime:NumpyRuntime",
-              extra=None, blurb="a test runtime, not a benchmark", hidden=True),
+              extra=None, blurb="a test runtime, not a benchmark", hidden=True, drives=(),
+              engine="the NumPy reference runtime (a stand-in network: no benchmark)"),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
 PUBLISHED = FRAMEWORKS[0]  # the published protocol's framework; also what a report that names none ran

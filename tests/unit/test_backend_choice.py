@@ -19,7 +19,8 @@ def gpu(name, cc):
     (gpu("NVIDIA GeForce RTX 5090", "12.0"), BOTH, "jax", "compute capability 12.0"),
     (gpu("NVIDIA B200", "10.0"), BOTH, "jax", "TensorFlow 2.21's CUDA build cannot drive"),
     ({}, {"jax"}.__contains__, "jax", "TensorFlow is not installed"),
-    (gpu("NVIDIA GeForce RTX 5090", "12.0"), {"tensorflow"}.__contains__, "tensorflow", "JAX is not installed"),
+    (gpu("NVIDIA GeForce RTX 5090", "12.0"), {"tensorflow"}.__contains__, "tensorflow",
+     "JAX and PyTorch are not installed: TensorFlow will train on the CPU"),
 ], ids=["no GPU", "Ampere", "Hopper", "Blackwell RTX", "Blackwell B200", "no TensorFlow", "Blackwell, no JAX"])
 def test_auto_picks_tensorflow_unless_it_cannot_drive_the_gpu_and_says_why(machine, installed, expected, words):
     choice = choose_backend("auto", machine, is_installed=installed)
@@ -57,3 +58,24 @@ def test_a_backend_that_is_not_installed_is_one_line_and_exit_2_before_any_work(
         assert out.returncode == 2 and len(lines) == 1, out.stderr
         assert lines[0].startswith("dlbench: error: JAX is not installed here"), lines
     assert not (tmp_path / "home" / "reports").exists() or not list((tmp_path / "home" / "reports").iterdir())
+
+
+MAC = {"os": {"system": "Darwin"}, "cpu": {"architecture": "arm64"}, "gpu": {"nvidia": []}}
+WINDOWS_RTX = {"os": {"system": "Windows"}, "cpu": {"architecture": "AMD64"},
+               "gpu": {"nvidia": [{"name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"}]}}
+ALL = {"tensorflow", "jax", "torch"}.__contains__
+
+
+@pytest.mark.parametrize("machine,installed,expected,words", [
+    (MAC, ALL, "torch", "TensorFlow and JAX cannot drive Apple silicon's GPU (Metal), so the models run on native PyTorch"),
+    (WINDOWS_RTX, ALL, "torch", "cannot drive an NVIDIA GPU on Windows"),
+    ({}, {"torch"}.__contains__, "torch", "TensorFlow is not installed here, so the models run on native PyTorch"),
+    ({}, ALL, "tensorflow", "TensorFlow, as published"),  # a CPU: the published framework
+    (MAC, {"tensorflow"}.__contains__, "tensorflow", "JAX and PyTorch are not installed: TensorFlow will train on"),
+    (MAC, {"tensorflow", "jax"}.__contains__, "tensorflow", "and PyTorch is not installed: TensorFlow will train on"),
+], ids=["Apple silicon", "Windows with an NVIDIA GPU", "PyTorch alone", "a CPU", "Apple silicon, TensorFlow alone",
+       "Apple silicon, no PyTorch"])
+def test_auto_picks_pytorch_where_it_alone_can_drive_the_gpu_and_says_why(machine, installed, expected, words):
+    """Injected machines: an Apple silicon Mac, a Windows PC with an NVIDIA GPU (no such machine here)."""
+    choice = choose_backend("auto", machine, is_installed=installed)
+    assert choice.name == expected and words in choice.why, choice.why

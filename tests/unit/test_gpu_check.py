@@ -32,11 +32,13 @@ def test_here_every_gpu_part_is_skipped_and_says_why(tmp_path):
     parts = summary["parts"]
     tool = load_tool()
     assert set(parts) == {"a1_hw_json", "a2_telemetry_under_load", "a3_throttling_and_energy", "b1_quick_run_on_gpu",
-                          "b2_provoked_gpu_oom", "b3_maxbatch_gpu_limit", "b4_harness_overhead", *tool.C_PARTS}
-    if summary["skipped"] == 14:  # a machine without an NVIDIA GPU (this one)
+                          "b2_provoked_gpu_oom", "b3_maxbatch_gpu_limit", "b4_harness_overhead",
+                          *(name for backend in tool.FRAMEWORKS for name in tool.part_names(backend))}
+    if summary["skipped"] == 21:  # a machine without an NVIDIA GPU (this one)
         assert proc.returncode == 0 and all(p["reason"] for p in parts.values())
         assert "NVML" in parts["a1_hw_json"]["reason"] and "TensorFlow" in parts["b1_quick_run_on_gpu"]["reason"]
         assert "JAX sees no GPU" in parts["c1_jax_quick_model_a"]["reason"]
+        assert "PyTorch sees no GPU" in parts["d1_torch_quick_model_a"]["reason"]
 
 
 def test_part_a_needs_neither_tensorflow_nor_qt_nor_the_full_install():

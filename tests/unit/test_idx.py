@@ -85,3 +85,31 @@ def test_synthetic_has_the_real_shapes_and_says_so():
     assert "not real" in s.origin
     assert set(np.unique(s.y_train)) <= set(range(10))
     assert read_idx  # the reader is part of the public surface used by the GUI's import check
+
+
+def test_a_worker_without_keras_reads_keras_cache_as_files_and_says_so(tmp_path):
+    """Injected: Keras made unimportable (tests/fixtures/no_frameworks, PyTorch kept), and a Keras cache holding a
+    small mnist.npz in the layout keras.datasets writes; Fashion-MNIST is not in it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "datasets").mkdir()
+    r = np.random.default_rng(0)
+    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=r.integers(0, 256, (70, 28, 28), dtype=np.uint8),
+             y_train=r.integers(0, 10, 70).astype(np.uint8), x_test=r.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+             y_test=r.integers(0, 10, 20).astype(np.uint8))
+    code = ("from dlbench_gui.bench.datasets import load_keras, DatasetUnavailable\n"
+            "d = load_keras('mnist'); print(d.source, d.x_train.shape[0], d.origin)\n"
+            "try:\n    load_keras('fashion_mnist')\nexcept DatasetUnavailable as e:\n    print('unavailable:', e)\n")
+    env = {**os.environ, "PYTHONPATH": f"{root / 'tests' / 'fixtures' / 'no_frameworks'}{os.pathsep}{root}",
+           "DLBENCH_TEST_KEEP": "torch", "KERAS_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.strip().splitlines()
+    assert first.startswith("keras 70 Keras' cache, read without Keras")
+    assert second.startswith("unavailable: fashion_mnist is not in Keras' cache")

@@ -30,7 +30,8 @@ def prepare(tmp):
 BAD_INPUTS = [
     # id, arguments ({tmp} is a scratch folder), DLBENCH_HOME override or None, exit code, words in the one line
     ("unknown model", ["run", "--model", "model_z"], None, 2, "invalid choice"),
-    ("unknown backend", ["run", "--backend", "torch"], None, 2, "argument --backend: invalid choice: 'torch'"),
+    ("unknown backend", ["run", "--backend", "mxnet"], None, 2, "argument --backend: unknown backend 'mxnet': choose "
+                                                                 "auto, tensorflow, jax, torch"),
     ("epochs not a number", ["run", "--epochs", "many"], None, 2, "invalid int value"),
     ("full profile changed", ["run", "--profile", "full", "--epochs", "3"], None, 2, "--profile full is the published protocol"),
     ("zero samples", ["run", "--profile", "custom", "--train-samples", "0"], None, 2, "train_samples must be between"),

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from ..backend_choice import backend_label
+from .. import frameworks
+from ..backend_choice import backend_of
 from ..config import is_published
 from ..durations import format_duration
 from ..resources import resource
@@ -96,9 +97,11 @@ def precision_label(report: RunReport) -> str:
 
 
 def backend_words(report: RunReport) -> str:
-    """'' for TensorFlow (as published); else the label every comparison of this run with the baseline carries."""
-    label = backend_label(report.software)
-    return f" on Keras 3's{label.replace(' (', ' ').rstrip(')')} (the published figures are TensorFlow runs)" if label else ""
+    """'' for the published framework; else the label every comparison of this run with the baseline carries."""
+    f = frameworks.get(backend_of(report.software))
+    if f is frameworks.PUBLISHED:
+        return ""
+    return f" on {f.engine} (the published figures are {frameworks.PUBLISHED.label} runs)"
 
 
 def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:

@@ -1,0 +1,198 @@
+"""Native PyTorch, for real: the published models written in PyTorch (bench/backends/torch_models.py), proven the same
+as Keras' by copying a Keras model's weights in and comparing outputs and losses, and the protocol run in real child
+processes on this CPU (torch 2.13.0's CPU build) with TensorFlow, tf_keras, Keras and JAX made unimportable
+(injected: tests/fixtures/no_frameworks with DLBENCH_TEST_KEEP=torch, for the parent and every child). No GPU here:
+the CUDA, ROCm, MPS and XPU paths are unrun; their out-of-memory texts are injected in tests/unit/test_errors.py."""
+
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from tests.conftest import PY, ROOT, own_home
+from tests.integration.test_engine import assert_steps_add_up, check_contract
+
+pytestmark = pytest.mark.slow
+
+TINY = ["--model", "model_a", "--dataset", "mnist", "--profile", "custom", "--epochs", "2", "--train-samples", "640",
+        "--val-samples", "128", "--data", "synthetic"]
+
+
+def torch_only(*args, timeout=900, **env):
+    """`python -m dlbench_gui ARGS` where only PyTorch of the ML frameworks can be imported (parent and children)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests" / "fixtures" / "no_frameworks"),
+           "DLBENCH_TEST_KEEP": "torch", **env}
+    return subprocess.run([PY, "-m", "dlbench_gui", *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def torch_run(tmp_path_factory):
+    """The issue's own command: a custom run of Model A on the PyTorch backend, 2 epochs of 10 steps."""
+    path = tmp_path_factory.mktemp("torch-run") / "r.json"
+    with own_home(tmp_path_factory, "torch-run"):
+        out = torch_only("run", "--backend", "torch", *TINY, "--output", str(path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    check_contract(path)
+    return out, json.loads(path.read_text())
+
+
+def test_a_torch_run_completes_with_no_other_framework_importable_and_says_what_ran(torch_run):
+    out, r = torch_run
+    s = r["software"]
+    assert s["backend"] == "torch" and s["torch"].startswith("2.13.0") and s["torch_device"] == "cpu"
+    assert not any(k in s for k in ("tensorflow", "jax", "keras")) and s["execution"] == "eager"
+    assert r["model"]["params"] == 30_239_690 and r["model"]["trainable_params"] == 10_215_306
+    assert len(r["step_times_s"]) == 20 and r["timing"]["best_epoch"] in (1, 2)
+    inference = r["timing"]["inference"]
+    assert inference["images"] == 128 and inference["load_s"] > 0 and inference["predict_s"] > 0
+    assert "PyTorch" in out.stderr and "native PyTorch" in out.stdout  # the CLI says which, compared under its label
+
+
+def test_each_timed_step_ends_when_its_computation_has_ended_on_torch(torch_run):
+    """Each step's loss is read back before its hook: the steps add up to each epoch's training time (2%)."""
+    _, r = torch_run
+    assert_steps_add_up(r)
+
+
+def test_the_models_have_the_published_parameter_counts_on_torch():
+    out = torch_only("models", "--backend", "torch", timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "30,239,690" in out.stdout and "118,002,738" in out.stdout
+
+
+def test_the_quick_profile_on_torch_estimates_the_protocol_with_an_interval(tmp_path):
+    path = tmp_path / "q.json"
+    out = torch_only("run", "--backend", "torch", "--model", "model_a", "--dataset", "mnist", "--profile", "quick",
+                     "--quick-budget", "5", "--epochs", "2", "--train-samples", "6400", "--val-samples", "640",
+                     "--data", "synthetic", "--output", str(path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    est = json.loads(path.read_text())["estimate"]
+    (low, high), mid = est["execution_time_ci95_s"], est["execution_time_s"]
+    assert 0 < low <= mid <= high and est["protocol"]["epochs"] == 2
+
+
+def test_host_memory_running_out_on_torch_is_one_classified_failure(tmp_path):
+    """Model B's weights and Adam's moments (about 1.4 GB) under a 1 GB ceiling: PyTorch's CPU allocator refuses."""
+    path = tmp_path / "oom.json"
+    out = torch_only("run", "--backend", "torch", "--model", "model_b", "--dataset", "mnist", "--profile", "custom",
+                     "--epochs", "1", "--train-samples", "64", "--val-samples", "64", "--data", "synthetic",
+                     "--host-memory-limit", "1", "--output", str(path))
+    assert out.returncode == 1
+    r = json.loads(path.read_text())
+    assert r["status"] == "failed" and r["error"]["kind"] == "host_oom", r["error"]
+
+
+# ---------------------------------------------------------------------------- the same architecture, proven
+
+def keras_weighted_layers(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:  # Model A's nested VGG19 base
+            yield from keras_weighted_layers(layer)
+        elif layer.weights:
+            yield layer
+
+
+def copy_keras_weights(keras_model, torch_model):
+    """Every Keras layer's weights into the PyTorch module of the same Keras name (Xception's unnamed residual
+    convolutions and their BatchNormalizations in their order), converted to PyTorch's layouts."""
+    import torch
+
+    named = {m.keras_name: m for m in torch_model.modules() if hasattr(m, "keras_name")}
+    residuals = [m for seq in getattr(getattr(torch_model, "xception", None), "residuals", []) for m in seq]
+    copied = 0
+    for layer in keras_weighted_layers(keras_model):
+        module = named.get(layer.name) or residuals.pop(0)
+        w = [np.asarray(v) for v in layer.get_weights()]
+        kind = type(layer).__name__
+        if kind == "Dense":
+            target = getattr(module, "linear", module)
+            pairs = [(target.weight, w[0].T), (target.bias, w[1])]
+        elif kind == "Conv2D":
+            pairs = [(module.weight, w[0].transpose(3, 2, 0, 1))] + ([(module.bias, w[1])] if len(w) > 1 else [])
+        elif kind == "SeparableConv2D":
+            pairs = [(module.depthwise.weight, w[0].transpose(2, 3, 0, 1)),
+                     (module.pointwise.weight, w[1].transpose(3, 2, 0, 1))]
+        elif kind == "BatchNormalization":
+            pairs = [(module.weight, w[0]), (module.bias, w[1]), (module.running_mean, w[2]),
+                     (module.running_var, w[3])]
+        else:
+            raise AssertionError(f"unexpected Keras layer {layer.name} ({kind})")
+        with torch.no_grad():
+            for tensor, value in pairs:
+                assert tuple(tensor.shape) == value.shape, (layer.name, tensor.shape, value.shape)
+                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        copied += 1
+    assert not residuals
+    return copied
+
+
+def assert_every_layer_agrees(km, tm, x):
+    """Random heads make near-uniform probabilities, and deep random features fade, so the outputs alone prove little:
+    every layer the two models share by name (the top level's: all of Model B's, Model A's head) is compared, each
+    within 1e-4 of its own scale (NHWC → NCHW; a Keras layer's ReLU applied to the PyTorch module's output)."""
+    import keras
+    import torch
+
+    modules = {m.keras_name: m for m in tm.modules() if hasattr(m, "keras_name") and m.keras_name != "predictions"}
+    top = {layer.name: layer for layer in km.layers}
+    names = [n for n in modules if n in top]
+    seen = {}
+    hooks = [modules[n].register_forward_hook(lambda m, i, o, n=n: seen.__setitem__(n, o)) for n in names]
+    with torch.no_grad():
+        tm(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous())
+    for h in hooks:
+        h.remove()
+    wanted = keras.Model(km.inputs, [top[n].output for n in names])(x, training=False)
+    for n, k_out in zip(names, wanted):
+        k_out = np.asarray(k_out)
+        k_out = k_out.transpose(0, 3, 1, 2) if k_out.ndim == 4 else k_out
+        t_out = seen[n]
+        if getattr(getattr(top[n], "activation", None), "__name__", "") == "relu" and type(top[n]).__name__ == "Conv2D":
+            t_out = torch.relu(t_out)
+        scale = float(np.abs(k_out).max()) or 1.0
+        np.testing.assert_allclose(t_out.numpy(), k_out, rtol=1e-4, atol=1e-4 * scale, err_msg=n)
+    assert len(names) >= (5 if "head_conv1" in modules else 300 if "fuse_conv" in modules else 3)  # all were compared
+
+
+@pytest.mark.parametrize("name", ["model_a", "model_b", "convolve2d"])
+def test_the_torch_models_compute_what_the_keras_models_compute_given_the_same_weights(name):
+    """Random Keras weights (float32) copied into the PyTorch model: the same class probabilities on one batch in
+    inference mode (rtol 1e-4), and the same loss, the regularisers included (the Keras loss after one forward pass:
+    cross-entropy plus the kernel, bias and activity terms)."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import torch
+
+    from dlbench_gui.bench import models
+    from dlbench_gui.bench.backends import torch_models
+
+    keras.utils.set_random_seed(1)
+    km = models.build_model(name)
+    # BatchNormalization starts at gamma 1, beta 0, mean 0, variance 1: move each, so that every copy is checked
+    for layer in keras_weighted_layers(km):
+        if type(layer).__name__ == "BatchNormalization":
+            r = np.random.default_rng(len(layer.name))
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([(v * r.uniform(lo, hi, v.shape) + shift * r.uniform(-1, 1, v.shape)).astype(np.float32)
+                               for v, lo, hi, shift in ((gamma, 0.8, 1.2, 0), (beta, 1, 1, 0.05),
+                                                        (mean, 1, 1, 0.05), (var, 0.8, 1.2, 0))])
+    tm = torch_models.BUILDERS[name]().eval()
+    copy_keras_weights(km, tm)
+    assert torch_models.keras_param_count(tm) == km.count_params()
+    rng = np.random.default_rng(2)
+    x = rng.random((4, 32, 32, 3), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 4)]
+    k_prob = np.asarray(km(x, training=False))
+    with torch.no_grad():
+        logits = tm(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous())
+        t_prob = torch.softmax(logits, 1).numpy()
+        t_loss = float(-(torch.from_numpy(y) * torch.log(torch.softmax(logits, 1).clamp(1e-7, 1 - 1e-7))).sum(1).mean()
+                       + torch_models.penalty(tm))
+    np.testing.assert_allclose(t_prob, k_prob, rtol=1e-4, atol=1e-6)
+    assert_every_layer_agrees(km, tm, x)
+    k_loss = float(np.mean(keras.losses.categorical_crossentropy(y, k_prob))) + float(sum(np.asarray(v)
+                                                                                         for v in km.losses))
+    assert t_loss == pytest.approx(k_loss, rel=1e-4)
