@@ -92,3 +92,12 @@ def test_a_session_predicts_its_later_runs_again_from_its_own_first_run():
     failing.index = 0
     failing.add_report(dataclasses.replace(quick_report(), status="failed"))
     assert failing.predictions_s[1] == pytest.approx(predict_all(BOTH)[1].seconds)
+
+
+def test_a_backend_without_a_run_here_is_predicted_roughly_and_says_whose_costs_those_are():
+    from dlbench_gui.core.config import BenchmarkConfig
+    from dlbench_gui.core.measure.predict import predict
+
+    c = BenchmarkConfig(model="model_a", dataset="mnist")
+    assert predict(c, [], backend="torch").basis == "rough: no PyTorch run on this machine yet (TensorFlow's costs on a small CPU)"
+    assert predict(c, [], backend="tensorflow").basis == "rough: no run on this machine yet"

@@ -10,6 +10,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import frameworks
 from ..backend_choice import backend_of
 from ..config import BenchmarkConfig, share_groups
 from ..store.report import RunReport
@@ -128,6 +129,10 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
              "val_per_image_s": p["step_per_image_s"] * p["forward_share"]}  # its validation stays fast (measured)
     seconds, low, high = _seconds(config, p, shared)
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
+    if own is None and backend is not None and backend != frameworks.PUBLISHED_BACKEND:
+        # the costs above are TensorFlow's on a small CPU: say so, rather than pass them off as this framework's
+        basis = (f"rough: no {frameworks.label(backend)} run on this machine yet "
+                 f"({frameworks.PUBLISHED.label}'s costs on a small CPU)")
     walls = (wall_s(r) for r in runs if _same_quick_run(config, r, shared))  # newest first, read only as needed
     like = list(itertools.islice((s for s in walls if s and s > 0), LIKE_RUNS))
     if like:  # a quick run ends anywhere between its floor and its budget (measured: 39 to 76 s): their mean
