@@ -63,7 +63,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
               distributions=("torch",), software_keys=("torch",),
               drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
               blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
-              engine="native PyTorch (the models written in PyTorch)"),
+              engine="native PyTorch"),
     Framework("numpy_reference", "NumPy reference", "numpy", "dlbench_gui.bench.backends.numpy_runtime:NumpyRuntime",
               extra=None, blurb="a test runtime, not a benchmark", hidden=True, drives=(),
               engine="the NumPy reference runtime (a stand-in network: no benchmark)"),
