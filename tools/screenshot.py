@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--settings", help="an INI file for the window's settings (default: a fresh one: defaults)")
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
     ap.add_argument("--devices", type=int, default=1, help="Setup → Devices (without a GPU: the CPU split in N)")
+    ap.add_argument("--backend", help="Setup → Backend (auto, tensorflow, jax, torch)")
     a = ap.parse_args()
     app = QApplication([])
     w = MainWindow(settings=Settings(a.settings or os.path.join(tempfile.mkdtemp(), "settings.ini")))
@@ -54,6 +55,8 @@ def main() -> None:
         w.setup.profile_combo.setCurrentIndex(w.setup.profile_combo.findData(a.profile))
     if a.log:
         w.log_panel.toggle.setChecked(True)
+    if a.backend:
+        w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData(a.backend))
     w.setup.devices.setValue(a.devices)
     if a.devices > 1:  # show the Devices rows: scroll the setup column to them
         from PySide6.QtWidgets import QScrollArea
