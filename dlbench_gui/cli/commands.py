@@ -15,7 +15,7 @@ from ..core.backend_choice import choose_backend
 from ..core.config import MODEL_NAMES, BenchmarkConfig
 from ..core.durations import format_bytes
 from ..core.measure import interference
-from ..core.session import RunSession
+from ..core.progress import RunSession
 from ..core.store.history import load_history
 from ..core.store.report import ReportError, RunReport, load_report
 from ..core.store.storage import atomic_write_json, check_data_dir, check_output_file, check_writable
@@ -106,7 +106,7 @@ def _report_done(progress: RunSession, report: RunReport, remaining: list[Benchm
 
 
 def cmd_models(a: argparse.Namespace) -> int:
-    from ..runner.model_facts import fetch_model_facts
+    from ..runner.describe import fetch_model_facts
 
     choice = choose_backend(a.backend, detect.detect())
     say_backend(choice)

@@ -10,7 +10,7 @@ from ..core import frameworks
 from ..core.backend_choice import backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
-from ..core.session import RunSession
+from ..core.progress import RunSession
 from ..core.store.report import RunReport
 from ..core.view import present
 from ..core.view.card import Card

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from ..core.plan import SessionPlan
-from ..core.session import RunSession
+from ..core.progress import RunSession
 from ..core.store.report import RunReport
 from ..runner.session import Session, open_session
 from .worker_thread import WorkerThread

@@ -13,7 +13,7 @@ from ..core.backend_choice import choose_backend
 from ..core.config import ConfigError
 from ..core.measure.repeats import repeated_sets
 from ..core.resources import resource
-from ..core.session import RunSession
+from ..core.progress import RunSession
 from ..core.store.history import history_note, load_history
 from ..core.store.report import RunReport
 from ..core.store.storage import DataDirError, check_data_dir

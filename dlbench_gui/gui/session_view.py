@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from ..core.wire.events import Event
 from ..core.store.report import RunReport
-from ..core.session import RunSession
+from ..core.progress import RunSession
 
 
 class SessionAdapter(QObject):

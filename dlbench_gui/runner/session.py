@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from ..core.config import BenchmarkConfig
 from ..core.plan import PlannedRun, SessionPlan, plan_session
-from ..core.session import RunSession
+from ..core.progress import RunSession
 from ..core.store.report import RunReport
 from ..core.wire import events as ev
 from .runner import BenchmarkRunner

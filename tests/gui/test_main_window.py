@@ -46,7 +46,7 @@ def test_selections_persist_across_window_instances(make_window):
 
 def test_plots_and_status_follow_a_replayed_event_stream(make_window, qtbot):
     """A recorded child's events (tests/gui/data), replayed through a RunSession bound to the window."""
-    from dlbench_gui.core.session import RunSession
+    from dlbench_gui.core.progress import RunSession
 
     w = make_window()
     w.show()  # hidden plots are not drawn

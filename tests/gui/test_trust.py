@@ -327,7 +327,7 @@ def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_th
     say 'preliminary' and what is still to come; the end of the session makes it final."""
     from dlbench_gui.core.config import BenchmarkConfig
     from dlbench_gui.core.store.report import RunReport
-    from dlbench_gui.core.session import RunSession
+    from dlbench_gui.core.progress import RunSession
 
     w = make_window()
     w.show()

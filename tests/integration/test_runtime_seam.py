@@ -55,7 +55,7 @@ def test_the_quick_profile_measures_and_estimates_the_protocol_with_an_interval(
 
 def test_a_probe_and_the_model_facts_go_through_the_same_runtime():
     from dlbench_gui.runner.maxbatch import probe
-    from dlbench_gui.runner.model_facts import fetch_model_facts
+    from dlbench_gui.runner.describe import fetch_model_facts
 
     result = probe("model_a", "mnist", 128, backend=NAME)
     assert result["outcome"] == "fits" and result["peak_rss_bytes"] > 0 and result["gpu_peak_bytes"] is None

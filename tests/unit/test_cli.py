@@ -144,11 +144,11 @@ def test_a_probe_failing_for_another_reason_than_memory_is_one_line_and_exit_1(m
 
 def test_models_failing_is_one_line_and_exit_1_with_a_worker_that_dies(monkeypatch, capsys):
     from dlbench_gui import cli
-    from dlbench_gui.runner import model_facts
+    from dlbench_gui.runner import describe
 
-    real = model_facts.fetch_model_facts
+    real = describe.fetch_model_facts
     dying = [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit(3)"]  # injected: a worker that dies
-    monkeypatch.setattr(model_facts, "fetch_model_facts", lambda **kw: real(timeout_s=60, command=dying, **kw))
+    monkeypatch.setattr(describe, "fetch_model_facts", lambda **kw: real(timeout_s=60, command=dying, **kw))
     assert cli.main(["models"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("dlbench: failed: the worker ended without describing the models")

@@ -85,7 +85,7 @@ def test_the_kernels_config_is_the_published_protocol_on_fashion_mnist_and_one_d
 
 
 def test_the_matrix_parts_time_generation_apart_record_the_blas_and_stop_when_asked():
-    from dlbench_gui.bench import kernels as run
+    from dlbench_gui.bench import matrix_parts as run
 
     class Stop(Exception):
         pass

@@ -9,7 +9,7 @@ import pytest
 from dlbench_gui.core.config import BenchmarkConfig
 from dlbench_gui.core.measure import quick_policy as q
 from dlbench_gui.core.measure.predict import HANDOVER_S, TIMING_SPREAD, predict, predict_all, repredictor, wall_s
-from dlbench_gui.core.session import RunSession
+from dlbench_gui.core.progress import RunSession
 from dlbench_gui.core.store.report import RunReport
 
 QUICK = BenchmarkConfig(model="model_a", dataset="mnist", data="synthetic")

@@ -15,7 +15,7 @@ from ...core.wire.request import Payload, WorkerRequest
 from ..backends import backend_for, sees_gpu
 from .infer import run_inference
 from .job import Job
-from .model_facts import run_model_facts
+from .describe import run_model_facts
 from .probe import run_probe
 from .train import run_training
 from .wire import Control, Emitter, StopRequested, claim_stdout

@@ -54,7 +54,7 @@ def run_training(job: Job) -> TrainPayload:
     job.runtime.seed(job.config.seed)
     matrix = None
     if job.config.is_kernels:  # the simple kernels: NumPy's and SciPy's products first, then convolve2d trains
-        from ..kernels import run_matrix_parts
+        from ..matrix_parts import run_matrix_parts
 
         matrix = run_matrix_parts(job.emitter.phase, job.control.check, job.config.seed)
         job.emitter.emit(ev.Log(message=f"matrix parts: dense {matrix['dense_matmul']['total_s']:.2f} s, sparse "

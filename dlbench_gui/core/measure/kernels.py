@@ -1,6 +1,6 @@
 """The seed's "simple kernels" test, published by the protocol's authors after the two models: what it runs (the
 shapes below, read from their public notebook and utilities), the report's `kernels` section, and its comparison
-with the four published setups. Pure: the matrix parts run in the worker (bench/kernels.py), convolve2d as a model
+with the four published setups. Pure: the matrix parts run in the worker (bench/matrix_parts.py), convolve2d as a model
 (bench/models.py) under the quick profile's estimate or measured in full.
 
 What the published figures mix: dense_matmul and sparse_matmul run NumPy and SciPy on the CPU whatever GPU the

@@ -113,7 +113,7 @@ class TrainPayload(Payload):
     step_times_s: list[float] | None = None
     step_log: list[list[Any]] | None = None
     val_batch_times_s: list[float] | None = None
-    kernels: dict[str, Any] | None = None  # the simple kernels' matrix parts (bench/kernels.py), before convolve2d
+    kernels: dict[str, Any] | None = None  # the simple kernels' matrix parts (bench/matrix_parts.py), before convolve2d
 
 
 @dataclass(frozen=True)

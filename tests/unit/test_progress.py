@@ -7,7 +7,7 @@ import pytest
 
 from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.config import BenchmarkConfig
-from dlbench_gui.core.session import RunSession
+from dlbench_gui.core.progress import RunSession
 from tests.reports import valid_report
 
 RECORDED = Path(__file__).resolve().parents[1] / "gui" / "data" / "model_a_train_events.jsonl"
