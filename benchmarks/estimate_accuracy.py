@@ -33,6 +33,8 @@ CASES = {
 # images (2 batches); the quick run's default 45 s budget measures about a dozen of its steps
 CASES["model_a_jax"] = ["--model", "model_a", "--dataset", "mnist", "--epochs", "2", "--train-samples", "640",
                         "--val-samples", "128", "--data", "synthetic", "--backend", "jax"]
+# Model A on native PyTorch (eager, about 1.3x TensorFlow's step on this CPU): the same 2 epochs x 100 steps as model_a
+CASES["model_a_torch"] = [*CASES["model_a"], "--backend", "torch"]
 # The simple kernels' convolve2d (#25), in the float32 variant (under the published mixed_float16 a step takes ~42 s on
 # this CPU): 1 epoch x 100 steps of 64 images, validation 640 images; quick `--profile kernels`, real `--convolve2d full`
 KERNELS = {"convolve2d": ["--profile", "kernels", "--precision", "float32", "--epochs", "1", "--train-samples", "6400",

@@ -33,6 +33,7 @@ class Framework:
     blurb: str = ""  # the window's one line about it
     engine: str = ""  # what runs the models, in words: "Keras 3's JAX backend", "native PyTorch"
     hidden: bool = False  # a test runtime: the worker runs it, no user is offered it
+    keras: bool = True  # runs the models under Keras (its reports name the Keras package; "none" otherwise)
 
     @property
     def backend_label(self) -> str:
@@ -60,12 +61,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # and JAX cannot: Apple silicon (MPS; tensorflow-metal and jax-metal no longer load with current releases), an
     # NVIDIA GPU on Windows (neither has a Windows CUDA build), AMD (ROCm) and Intel (XPU) GPUs.
     Framework("torch", "PyTorch", "torch", "dlbench_gui.bench.backends.torch_runtime:TorchRuntime", extra=None,
-              distributions=("torch",), software_keys=("torch",),
+              strategies={"cluster": "DistributedDataParallel"}, distributions=("torch",), software_keys=("torch",),
+              keras=False,
               drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
               blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
               engine="native PyTorch"),
     Framework("numpy_reference", "NumPy reference", "numpy", "dlbench_gui.bench.backends.numpy_runtime:NumpyRuntime",
-              extra=None, blurb="a test runtime, not a benchmark", hidden=True, drives=(),
+              extra=None, blurb="a test runtime, not a benchmark", hidden=True, drives=(), keras=False,
               engine="the NumPy reference runtime (a stand-in network: no benchmark)"),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
@@ -115,7 +117,10 @@ def gpus_used(software: dict[str, Any] | None) -> list | None:
 
 def keras_package_for(backend: str, cluster: bool) -> str:
     """The Keras package a run builds its model with: Keras 3, but a multi-machine run's may differ."""
-    return get(backend).cluster_keras_package if cluster else "keras"
+    f = get(backend)
+    if not f.keras:
+        return "none"
+    return f.cluster_keras_package if cluster else "keras"
 
 
 def strategy_name(backend: str, cluster: bool) -> str:

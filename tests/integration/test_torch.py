@@ -71,7 +71,7 @@ def test_the_quick_profile_on_torch_estimates_the_protocol_with_an_interval(tmp_
     assert out.returncode == 0, out.stderr[-3000:]
     est = json.loads(path.read_text())["estimate"]
     (low, high), mid = est["execution_time_ci95_s"], est["execution_time_s"]
-    assert 0 < low <= mid <= high and est["protocol"]["epochs"] == 2
+    assert 0 <= low <= mid <= high and mid > 0 and est["protocol"]["epochs"] == 2
 
 
 def test_host_memory_running_out_on_torch_is_one_classified_failure(tmp_path):
@@ -196,3 +196,47 @@ def test_the_torch_models_compute_what_the_keras_models_compute_given_the_same_w
     k_loss = float(np.mean(keras.losses.categorical_crossentropy(y, k_prob))) + float(sum(np.asarray(v)
                                                                                          for v in km.losses))
     assert t_loss == pytest.approx(k_loss, rel=1e-4)
+
+
+# ---------------------------------------------------------------------------- several machines: torch.distributed
+
+def test_two_local_torch_workers_train_in_step_with_ddp_and_report_the_same_final_loss(tmp_path):
+    """Two worker processes on 127.0.0.1 (gloo), each with its report: DistributedDataParallel over the cluster, the
+    chief's run tag in both, and each epoch's metrics summed over both workers: the same final loss."""
+    from tests.integration.test_distribution import free_ports
+
+    ports = free_ports(2)
+    cluster = ",".join(f"127.0.0.1:{p}" for p in ports)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests" / "fixtures" / "no_frameworks"), "DLBENCH_TEST_KEEP": "torch"}
+    procs = []
+    for i in (0, 1):
+        log = open(tmp_path / f"w{i}.log", "w")
+        procs.append(subprocess.Popen(
+            [PY, "-m", "dlbench_gui", "run", "--backend", "torch", *TINY, "--cluster", cluster, "--task-index", str(i),
+             "--output", str(tmp_path / f"r{i}.json")], cwd=ROOT, env={**env, "DLBENCH_HOME": str(tmp_path / f"h{i}")},
+            stdout=log, stderr=subprocess.STDOUT, text=True))
+    for p in procs:
+        assert p.wait(timeout=600) == 0, (tmp_path / "w0.log").read_text()[-2000:] + (tmp_path / "w1.log").read_text()[-2000:]
+    reports = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in (0, 1)]
+    for i, r in enumerate(reports):
+        check_contract(tmp_path / f"r{i}.json")
+        d = r["distribution"]
+        assert d["strategy"] == "DistributedDataParallel (gloo)" and d["workers"] == d["replicas"] == 2
+        assert d["task_index"] == i and d["chief"] is (i == 0) and d["process_group"]["world_size"] == 2
+        assert r["software"]["backend"] == "torch" and r["timing"]["inference"]["total_s"] > 0
+    assert reports[0]["distribution"]["cluster_run"] == reports[1]["distribution"]["cluster_run"]
+    assert [e["loss"] for e in reports[0]["timing"]["epochs"]] == [e["loss"] for e in reports[1]["timing"]["epochs"]]
+
+
+def test_a_torch_worker_whose_peer_never_comes_is_named_in_one_failure(tmp_path):
+    from tests.integration.test_distribution import free_ports
+
+    ports = free_ports(2)
+    path = tmp_path / "u.json"
+    out = torch_only("run", "--backend", "torch", "--model", "model_a", "--dataset", "mnist", "--profile", "custom",
+                     "--epochs", "1", "--train-samples", "128", "--val-samples", "64", "--data", "synthetic", "--cluster",
+                     ",".join(f"127.0.0.1:{p}" for p in ports), "--task-index", "0", "--cluster-timeout", "6",
+                     "--output", str(path))
+    assert out.returncode == 1
+    error = json.loads(path.read_text())["error"]
+    assert error["kind"] == "cluster_unreachable" and f"127.0.0.1:{ports[1]}" in error["message"]

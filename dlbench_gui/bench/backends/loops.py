@@ -33,6 +33,18 @@ class Metrics:
         self.fn += float((~hit & (y > 0.5)).sum())
         return self.logs()
 
+    FIELDS = ("loss", "correct", "images", "tp", "fp", "fn")
+
+    def totals(self) -> list[float]:
+        return [getattr(self, f) for f in self.FIELDS]
+
+    @classmethod
+    def of(cls, totals: list[float]) -> "Metrics":
+        m = cls()
+        for f, v in zip(cls.FIELDS, totals):
+            setattr(m, f, float(v))
+        return m
+
     def logs(self) -> dict[str, float]:
         n = max(self.images, 1.0)
         return {"loss": self.loss / n, "accuracy": self.correct / n,
@@ -40,7 +52,15 @@ class Metrics:
                 "recall": self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0}
 
 
-def evaluate(infer: Step, batches, hooks: StepHooks) -> dict[str, float]:
+# What several workers do with a pass's metrics before they are said (sums over every worker); alone: nothing
+Reduce = Callable[["Metrics"], "Metrics"]
+
+
+def alone(metrics: "Metrics") -> "Metrics":
+    return metrics
+
+
+def evaluate(infer: Step, batches, hooks: StepHooks, reduce: Reduce = alone) -> dict[str, float]:
     """One pass in inference mode: the hooks' validation calls around it, the metrics of the whole pass."""
     hooks.on_test_begin()
     metrics = Metrics()
@@ -48,13 +68,16 @@ def evaluate(infer: Step, batches, hooks: StepHooks) -> dict[str, float]:
         p, labels, loss = infer(x, y)
         metrics.add(p, labels, loss)
         hooks.on_test_batch_end(i, metrics.logs())
-    hooks.on_test_end(metrics.logs())
-    return metrics.logs()
+    logs = reduce(metrics).logs()
+    hooks.on_test_end(logs)
+    return logs
 
 
-def fit(step: Step, infer: Step, train, epochs: int, hooks: StepHooks, validation: Any = None) -> dict[str, float]:
+def fit(step: Step, infer: Step, train, epochs: int, hooks: StepHooks, validation: Any = None,
+        reduce: Reduce = alone) -> dict[str, float]:
     """Keras' fit loop: each epoch's steps (a hook answering True ends training after this epoch), the pipeline
-    reshuffled, validation, then the epoch's end. Returns the last epoch's logs."""
+    reshuffled, validation, then the epoch's end. Returns the last epoch's logs (with several workers, over all of
+    them: `reduce`)."""
     logs: dict[str, float] = {}
     for epoch in range(epochs):
         hooks.on_epoch_begin(epoch)
@@ -66,8 +89,9 @@ def fit(step: Step, infer: Step, train, epochs: int, hooks: StepHooks, validatio
                 stop = True
                 break
         train.on_epoch_end()
+        logs = reduce(metrics).logs()
         if validation is not None:  # as Keras' fit: validation, then the epoch's end, then a stop
-            logs = {**logs, **{f"val_{k}": v for k, v in evaluate(infer, validation, hooks).items()}}
+            logs = {**logs, **{f"val_{k}": v for k, v in evaluate(infer, validation, hooks, reduce).items()}}
         hooks.on_epoch_end(epoch, dict(logs))
         if stop:
             break

@@ -93,6 +93,7 @@ class TorchRuntime:
 
     def __init__(self):
         self.torch = None
+        self.group = None  # the process group of a cluster run (torch.distributed), None alone
         self.device = "cpu"
         self.precision = "float32"
         self.rng = np.random.default_rng(0)
@@ -102,15 +103,18 @@ class TorchRuntime:
     # ------------------------------------------------------------------ the process
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
-        if config.distributed:
-            raise RuntimeError("several devices or machines are not yet run on the PyTorch backend "
-                               "(torch.distributed is planned): choose --backend tensorflow or jax for them")
+        if config.devices != 1:
+            raise RuntimeError("several devices of one machine are not yet run on the PyTorch backend (one process per "
+                               "device, as torchrun starts them, is planned): use --cluster with one worker per device, "
+                               "or --backend tensorflow or jax")
         sys.meta_path.insert(0, WithoutOtherFrameworks())
         import torch
 
         self.torch = torch
         self.device = pick_device(torch)
         self.precision = config.precision
+        if config.cluster and request.task == "train":
+            self.group = join_cluster(torch, config, self.device)
         return self._memory_limit(config.gpu_memory_limit_gb)
 
     def _memory_limit(self, limit_gb: float | None) -> dict[str, Any]:
@@ -173,10 +177,37 @@ class TorchRuntime:
         return cls(x, y, batch_size, shuffle, seed=int(self.rng.integers(2**31)))
 
     def strategy(self, config: BenchmarkConfig):
-        return None, None
+        """A cluster run: DistributedDataParallel over one process per machine (gloo on CPUs, NCCL on NVIDIA GPUs),
+        each feeding its share of every global batch."""
+        if self.group is None:
+            return None, None
+        dist = self.torch.distributed
+        own = self.torch.tensor([int.from_bytes(os.urandom(3), "big")], dtype=self.torch.int64)
+        dist.broadcast(own, src=0)  # the chief's number: the tag that groups a cluster's reports
+        backend = dist.get_backend()
+        return "ddp", {"strategy": f"DistributedDataParallel ({backend})", "replicas": config.workers,
+                       "workers": config.workers, "devices": [f"{self.device} of worker {i}" for i in
+                                                              range(config.workers)],
+                       "global_batch_size": config.batch_size, "per_replica_batch_size": config.batch_size /
+                       config.workers, "scaling": config.scaling, "keras_package": "none",
+                       "cluster": list(config.cluster), "task_index": config.task_index,
+                       "chief": config.task_index == 0, "cluster_run": int(own.item()),
+                       "process_group": {"backend": backend, "world_size": dist.get_world_size(),
+                                         "rank": dist.get_rank()}}
 
     def shard(self, config: BenchmarkConfig, batches):
-        return batches
+        """A cluster worker's share of every global batch: every N-th image, at the global batch / N."""
+        if self.group is None or not isinstance(batches, ArrayBatches):
+            return batches
+        return batches.every_nth(config.workers, config.task_index)
+
+    def reduce(self, metrics: loops.Metrics) -> loops.Metrics:
+        """A pass's metrics summed over every worker (the same epoch figures in every worker's report)."""
+        if self.group is None:
+            return metrics
+        totals = self.torch.tensor(metrics.totals(), dtype=self.torch.float64)
+        self.torch.distributed.all_reduce(totals)
+        return loops.Metrics.of(totals.tolist())
 
     # ------------------------------------------------------------------ the model
     def build(self, name: str, weights: str, strategy: Any = None) -> tuple[Any, dict[str, Any]]:
@@ -187,7 +218,12 @@ class TorchRuntime:
             raise WeightsUnavailable("ImageNet weights are Keras files, which the PyTorch backend does not load.")
         reason = ("this network has no pretrained weights (as published)" if name == "convolve2d" else
                   "the PyTorch models start from random weights (the ImageNet weights are Keras files)")
-        return BUILDERS[name]().to(self.device), {"requested": weights, "used": "random", "reason": reason}
+        model = BUILDERS[name]().to(self.device)
+        if strategy == "ddp":  # gradients averaged over the workers in every backward pass
+            from torch.nn.parallel import DistributedDataParallel
+
+            model = DistributedDataParallel(model, device_ids=[0] if self.device == "cuda" else None)
+        return model, {"requested": weights, "used": "random", "reason": reason}
 
     def compile(self, model, strategy: Any = None) -> None:
         """Adam as Keras sets it up (lr 1e-3, beta 0.9/0.999, epsilon 1e-7) over the trainable weights; for
@@ -207,6 +243,7 @@ class TorchRuntime:
     def describe(self, model) -> dict[str, Any]:
         from .torch_models import keras_param_count, trainable_count
 
+        model = unwrapped(model)
         return {"name": model.name, "params": keras_param_count(model), "trainable_params": trainable_count(model),
                 "layers": sum(1 for m in model.modules() if hasattr(m, "keras_name")),
                 "precision": self.precision, "jit_compile": False, "execution": "eager", **self.flops(model)}
@@ -217,6 +254,7 @@ class TorchRuntime:
         torch = self.torch
         from torch.utils.flop_counter import FlopCounterMode
 
+        model = unwrapped(model)
         was_training = model.training
         model.eval()
         x = torch.zeros((2, 3, 32, 32), device=self.device)
@@ -240,7 +278,7 @@ class TorchRuntime:
         p = torch.softmax(logits.float(), dim=1)
         target = torch.from_numpy(y).to(self.device)
         ce = -(target * torch.log(p.clamp(CLIP, 1 - CLIP))).sum(dim=1).mean()
-        return ce + penalty(model), p
+        return ce + penalty(unwrapped(model)), p
 
     def _step(self, model, x, y):
         """One training step; its loss and probabilities read back to the host, so the step has ended."""
@@ -271,10 +309,11 @@ class TorchRuntime:
         return infer
 
     def fit(self, model, train, epochs: int, hooks: StepHooks, validation: Any = None) -> dict[str, float]:
-        return loops.fit(lambda x, y: self._step(model, x, y), self._infer(model), train, epochs, hooks, validation)
+        return loops.fit(lambda x, y: self._step(model, x, y), self._infer(model), train, epochs, hooks, validation,
+                         self.reduce)
 
     def evaluate(self, model, batches, hooks: StepHooks) -> dict[str, float]:
-        return loops.evaluate(self._infer(model), batches, hooks)
+        return loops.evaluate(self._infer(model), batches, hooks, self.reduce)
 
     def predict(self, model, batches):
         torch = self.torch
@@ -289,7 +328,7 @@ class TorchRuntime:
         """The model's state and its optimiser's, as one file (torch.save), to exactly `path`."""
         optimizer = self.optimizers.get(id(model))
         with open(path, "wb") as f:
-            self.torch.save({"model": _model_key(model), "state_dict": model.state_dict(),
+            self.torch.save({"model": _model_key(unwrapped(model)), "state_dict": unwrapped(model).state_dict(),
                              "optimizer": optimizer.state_dict() if optimizer is not None else None}, f)
 
     def load(self, path: str):
@@ -305,11 +344,34 @@ class TorchRuntime:
         return model
 
     def snapshot(self, model) -> Any:
-        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return {k: v.detach().clone() for k, v in unwrapped(model).state_dict().items()}
 
     def restore(self, model, snapshot: Any) -> None:
-        model.load_state_dict(snapshot)
+        unwrapped(model).load_state_dict(snapshot)
         self.compile(model)
+
+
+def unwrapped(model):
+    """The model itself, out of DistributedDataParallel's wrapper where a cluster run put it in one."""
+    return getattr(model, "module", model)
+
+
+def join_cluster(torch, config: BenchmarkConfig, device: str):
+    """torch.distributed's default process group over the cluster, set up as torchrun's static rendezvous does: the
+    chief's HOST:PORT holds the TCP store, each worker's rank is its --task-index, the world is the cluster. The
+    framework-free wait (bench/backends/cluster.py) names a worker that never comes before torch's own join."""
+    import datetime
+
+    from ...core.config import parse_address
+    from .cluster import rendezvous
+
+    rendezvous(config)
+    host, port = parse_address(config.cluster[0])
+    host = f"[{host}]" if ":" in host else host
+    torch.distributed.init_process_group("nccl" if device == "cuda" else "gloo", init_method=f"tcp://{host}:{port}",
+                                         rank=config.task_index, world_size=config.workers,
+                                         timeout=datetime.timedelta(seconds=config.cluster_timeout_s))
+    return torch.distributed.group.WORLD
 
 
 def _model_key(model) -> str:

@@ -45,7 +45,7 @@ def build(job: Job, strategy) -> tuple[Any, dict[str, Any], float, float]:
     runtime.compile(model, strategy)
     compile_s = time.perf_counter() - t
     model_info = {**{k: v for k, v in runtime.describe(model).items() if k != "layers"}, "weights": weights}
-    job.emitter.emit(ev.Log(message=f"model {model.name}: {model_info['params']:,} parameters",
+    job.emitter.emit(ev.Log(message=f"model {model_info['name']}: {model_info['params']:,} parameters",
                             extra={"model": model_info}))
     return model, model_info, build_s, compile_s
 

@@ -76,7 +76,7 @@ def distribution_rows(r: RunReport) -> list[tuple[str, str]]:
     d = r.distribution_facts
     if d is None:
         return []
-    rows = [("Strategy", f"{d.strategy} ({d.keras_package})"),
+    rows = [("Strategy", d.strategy + (f" ({d.keras_package})" if d.keras_package != "none" else "")),
             ("Replicas", f"{d.replicas} on {d.workers} machine(s)" + (f": {', '.join(d.devices)}" if d.devices else "")),
             ("Batch", f"global {d.global_batch_size}, {d.per_replica_batch_size or 0:g} per replica ({d.scaling} scaling)"
                       + ("" if d.global_batch_size == PROTOCOL_BATCH_SIZE else
