@@ -320,17 +320,17 @@ class SetupPanel(QGroupBox):
             return None
         preds = [r.prediction for r in plan.runs]
         total = sum(p.seconds for p in preds)
-        self.show_prediction(total, preds[0].basis if preds else "", len(preds),
-                             (sum(p.low for p in preds), sum(p.high for p in preds)))
+        text, tip = prediction_words(total, preds[0].basis if preds else "", len(preds),
+                                     (sum(p.low for p in preds), sum(p.high for p in preds)))
+        self.prediction.setText(text)
+        self.prediction.setToolTip(tip)
         return total or None
 
     def take_plan(self, history: list) -> SessionPlan:
-        """The plan Start runs: the one shown, made again only if none is current (a ConfigError says why not).
-        Taken once: the next Start plans anew (a repeated setup's group is its own)."""
+        """The plan shown (made again if none is current), taken once; an unusable setup raises its ConfigError."""
         if self.plan is None:
             self.refresh(history)
-        plan, self.plan = self.plan, None
-        # None: the setup is not usable, and planning it again raises its ConfigError, in words
+        plan, self.plan = self.plan, None  # the next Start plans anew: a repeated setup's group is its own
         return plan or plan_session(self.configs(), self.repeat.value(), self.hardware, history)
 
     def refresh_data_state(self) -> None:
@@ -353,20 +353,17 @@ class SetupPanel(QGroupBox):
             for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
                 w.setEnabled(False)
 
-    def show_prediction(self, seconds: float | None, basis: str, n: int,
-                        span: tuple[float, float] | None = None) -> None:
-        """'Predicted: about 1 min 10 s for 2 runs (55 s – 1 min 45 s; rough: …)': a quick run stops once its
-        figures are steady, so its length has a range, said beside the figure."""
-        if not n:
-            self.prediction.setText("Select at least one model and one dataset.")
-            return
-        low, high = span or (seconds, seconds)
-        between = f"{format_duration(low)} – {format_duration(high)}; " if high - low >= 1 else ""
-        self.prediction.setText(f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''}"
-                                f" ({between}{basis})")
-        self.prediction.setToolTip("A quick run stops as soon as its step time is known to ±2%, so it may end "
-                                   "sooner or later than this: the range is its shortest and longest." if between
-                                   else "")
+
+def prediction_words(seconds: float, basis: str, n: int, span: tuple[float, float] | None = None) -> tuple[str, str]:
+    """('Predicted: about 1 min 10 s for 2 runs (55 s – 1 min 45 s; rough: …)', its tooltip): a quick run stops once
+    its figures are steady, so its length has a range, said beside the figure."""
+    if not n:
+        return "Select at least one model and one dataset.", ""
+    low, high = span or (seconds, seconds)
+    between = f"{format_duration(low)} – {format_duration(high)}; " if high - low >= 1 else ""
+    return (f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''} ({between}{basis})",
+            "A quick run stops as soon as its step time is known to ±2%, so it may end sooner or later than this: the "
+            "range is its shortest and longest." if between else "")
 
 
 def restore_setup(panel: SetupPanel, s) -> None:

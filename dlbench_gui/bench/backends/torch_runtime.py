@@ -246,30 +246,8 @@ class TorchRuntime:
         model = unwrapped(model)
         return {"name": model.name, "params": keras_param_count(model), "trainable_params": trainable_count(model),
                 "layers": sum(1 for m in model.modules() if hasattr(m, "keras_name")),
-                "precision": self.precision, "jit_compile": False, "execution": "eager", **self.flops(model)}
-
-    def flops(self, model) -> dict[str, Any]:
-        """FLOPs per image from PyTorch's own counter on a batch of two (training-mode BatchNormalization needs more
-        than one value per channel): forward, then forward and backward."""
-        torch = self.torch
-        from torch.utils.flop_counter import FlopCounterMode
-
-        model = unwrapped(model)
-        was_training = model.training
-        model.eval()
-        x = torch.zeros((2, 3, 32, 32), device=self.device)
-        with FlopCounterMode(display=False) as forward:
-            with torch.no_grad():
-                model(x)
-        model.train()
-        with FlopCounterMode(display=False) as both:
-            model(x).sum().backward()
-        model.zero_grad(set_to_none=True)
-        model.train(was_training)
-        return {"forward_flops_per_image": forward.get_total_flops() / 2.0,
-                "train_flops_per_image": both.get_total_flops() / 2.0,
-                "method": "torch.utils.flop_counter.FlopCounterMode: forward (inference mode), and forward + backward "
-                          "(training; the frozen base needs no backward pass), per image of a batch of two"}
+                "precision": self.precision, "jit_compile": False, "execution": "eager",
+                **flops_per_image(self.torch, model, self.device)}
 
     def _loss(self, model, logits, y):
         from .torch_models import penalty
@@ -349,6 +327,28 @@ class TorchRuntime:
     def restore(self, model, snapshot: Any) -> None:
         unwrapped(model).load_state_dict(snapshot)
         self.compile(model)
+
+
+def flops_per_image(torch, model, device: str) -> dict[str, Any]:
+    """FLOPs per image from PyTorch's own counter on a batch of two (training-mode BatchNormalization needs more than
+    one value per channel): forward, then forward and backward."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was_training = model.training
+    model.eval()
+    x = torch.zeros((2, 3, 32, 32), device=device)
+    with FlopCounterMode(display=False) as forward:
+        with torch.no_grad():
+            model(x)
+    model.train()
+    with FlopCounterMode(display=False) as both:
+        model(x).sum().backward()
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    return {"forward_flops_per_image": forward.get_total_flops() / 2.0,
+            "train_flops_per_image": both.get_total_flops() / 2.0,
+            "method": "torch.utils.flop_counter.FlopCounterMode: forward (inference mode), and forward + backward "
+                      "(training; the frozen base needs no backward pass), per image of a batch of two"}
 
 
 def unwrapped(model):
