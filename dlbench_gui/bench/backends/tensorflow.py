@@ -14,8 +14,9 @@ from ...core.wire.request import WorkerRequest
 from . import tf_distribute
 from .keras_runtime import KerasRuntime
 
-PIPELINE = ("Keras' own input pipeline for arrays (ArrayDataAdapter: index gather, reshuffled each epoch, "
-            "partial last batch kept), with tf.data autotuning off")
+PIPELINE = ("tf.data over the arrays as tensors: batches of indices gathered, as Keras' own array pipeline does, "
+            "reshuffled every epoch by tf.data's shuffle (also under the run's seed), partial last batch kept, "
+            "autotuning off")
 
 
 def apply_gpu_memory_limit(tf, limit_gb: float | None) -> dict[str, Any]:
@@ -65,23 +66,34 @@ def software_info(tf, keras_package: str = "keras") -> dict[str, Any]:
 
 
 def pipeline(x, y, batch_size: int, shuffle: bool):
-    """What `model.fit(x, y, batch_size=…, shuffle=…)` builds internally, with tf.data autotuning switched off.
+    """What `model.fit(x, y, batch_size=…, shuffle=…)` builds internally (the arrays as tensors, batches of indices
+    gathered, the partial last batch kept), with tf.data autotuning switched off and a new order every epoch.
 
     Why: with autotuning on (Keras' default), destroying an epoch's exhausted iterator waits for tf.data's
     autotune thread to wake from its sleep, so each epoch after the first starts with an idle stall — 8–9 s
     per boundary with 30 s epochs on the development machine, growing with epoch length, zero CPU used
     (`benchmarks/epoch_effect.py` measures it in bare Keras: first step of epoch 2 8.2 s with autotuning on,
     0.31 s with it off; steady steps equal). That stall is TensorFlow's software, not the machine, and would
-    make the execution time depend on timer phase rather than hardware. Same batches, same shuffling.
+    make the execution time depend on timer phase rather than hardware.
+
+    Why not Keras' own adapter (ArrayDataAdapter): its permutation is a `tf.random.shuffle` inside a `map`, whose
+    random state starts again from the global seed with every new iterator, so once the run's seed is set (as every
+    run sets it) each epoch repeats the first epoch's order (tensorflow/tensorflow#26179, #29558; measured here, and
+    tests/integration/test_pipeline.py checks it with a seed set). tf.data's own shuffle with
+    `reshuffle_each_iteration` keeps its state across epochs: a new order every epoch, the same orders for the same
+    seed.
     """
     import tensorflow as tf
-    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
-    dataset = ArrayDataAdapter(x, y, batch_size=batch_size, shuffle=shuffle).get_tf_dataset()
+    tensors = tuple(tf.convert_to_tensor(a) for a in ((x,) if y is None else (x, y)))
+    indices = tf.data.Dataset.range(len(x))
+    if shuffle:
+        indices = indices.shuffle(len(x), reshuffle_each_iteration=True)
+    dataset = indices.batch(batch_size).map(lambda i: tuple(tf.gather(t, i) for t in tensors))
     options = tf.data.Options()
     options.autotune.enabled = False
-    # The adapter's dataset does not know its length; told it, Keras stops each epoch exactly at its last
-    # batch (unknown, it overruns by a step and miscounts the metrics of that epoch).
+    # Told its length, Keras stops each epoch exactly at its last batch (unknown, it overruns by a step and miscounts
+    # the metrics of that epoch).
     batches = -(-len(x) // batch_size)
     return dataset.with_options(options).apply(tf.data.experimental.assert_cardinality(batches))
 
