@@ -196,6 +196,14 @@ def test_the_torch_models_compute_what_the_keras_models_compute_given_the_same_w
     k_loss = float(np.mean(keras.losses.categorical_crossentropy(y, k_prob))) + float(sum(np.asarray(v)
                                                                                          for v in km.losses))
     assert t_loss == pytest.approx(k_loss, rel=1e-4)
+    # FLOPs: PyTorch's own counter against dlbench's Keras count (Conv2D, SeparableConv2D, Dense multiply-adds): the
+    # forward pass exactly, and a training step by the same rule (backward = 2x forward behind the frozen part)
+    from dlbench_gui.bench import flops
+    from dlbench_gui.bench.backends.torch_runtime import flops_per_image
+
+    keras_flops, torch_flops = flops.count(km), flops_per_image(torch, tm, "cpu")
+    assert torch_flops["forward_flops_per_image"] == pytest.approx(keras_flops["forward_flops_per_image"], rel=1e-6)
+    assert torch_flops["train_flops_per_image"] == pytest.approx(keras_flops["train_flops_per_image"], rel=0.01)
 
 
 # ---------------------------------------------------------------------------- several machines: torch.distributed

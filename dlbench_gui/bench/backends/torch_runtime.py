@@ -331,7 +331,10 @@ class TorchRuntime:
 
 def flops_per_image(torch, model, device: str) -> dict[str, Any]:
     """FLOPs per image from PyTorch's own counter on a batch of two (training-mode BatchNormalization needs more than
-    one value per channel): forward, then forward and backward."""
+    one value per channel). The forward pass is the figure Keras' count gives (tested equal). A training step is
+    counted as dlbench counts it on Keras (forward + 2x the forward of every layer behind the frozen part), so that
+    achieved FLOP/s compare across backends; what PyTorch's counter saw of the backward pass is kept beside it (it
+    differs: no input gradient for the first layer, and its own rule for grouped convolutions)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     was_training = model.training
@@ -345,10 +348,15 @@ def flops_per_image(torch, model, device: str) -> dict[str, Any]:
         model(x).sum().backward()
     model.zero_grad(set_to_none=True)
     model.train(was_training)
-    return {"forward_flops_per_image": forward.get_total_flops() / 2.0,
-            "train_flops_per_image": both.get_total_flops() / 2.0,
-            "method": "torch.utils.flop_counter.FlopCounterMode: forward (inference mode), and forward + backward "
-                      "(training; the frozen base needs no backward pass), per image of a batch of two"}
+    counts, prefix = forward.get_flop_counts(), type(model).__name__
+    frozen = sum(sum(counts.get(f"{prefix}.{name}", {}).values()) for name, child in model.named_children()
+                 if any(True for _ in child.parameters()) and not any(p.requires_grad for p in child.parameters()))
+    total = forward.get_total_flops()
+    return {"forward_flops_per_image": total / 2.0, "train_flops_per_image": (total + 2 * (total - frozen)) / 2.0,
+            "train_flops_per_image_counted": both.get_total_flops() / 2.0,
+            "method": "torch.utils.flop_counter.FlopCounterMode, per image of a batch of two: the forward pass "
+                      "(inference mode); a training step as on Keras, backward = 2x forward behind the frozen base "
+                      "(train_flops_per_image_counted: forward + backward as PyTorch's counter saw them)"}
 
 
 def unwrapped(model):
