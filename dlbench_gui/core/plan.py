@@ -12,9 +12,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import backend_choice
+from . import backend_choice, frameworks
 from .backend_choice import BackendChoice
-from .config import BenchmarkConfig, share_groups
+from .config import BenchmarkConfig, ConfigError, share_groups
 from .measure.predict import Prediction, predict_all, repredictor
 from .store.report import RunReport
 
@@ -78,12 +78,24 @@ def repeat_tags(count: int, repeat: int) -> list[dict[str, Any] | None]:
     return [{"group": groups[i], "index": k + 1, "of": repeat} for i in range(count) for k in range(repeat)]
 
 
+def check_strategy(config: BenchmarkConfig, choice: BackendChoice) -> None:
+    """Several devices or machines on a framework that has no strategy for them: one clear line before any work."""
+    f = frameworks.get(choice.name)
+    for asked, kind, words in ((config.devices != 1, "devices", "several devices of one machine"),
+                               (bool(config.cluster), "cluster", "several machines")):
+        if asked and kind not in f.strategies:
+            raise ConfigError(f"the {f.backend_label} does not train on {words} yet: choose one device, or another "
+                              "backend (--backend tensorflow or jax)")
+
+
 def plan_session(asked: list[BenchmarkConfig], repeat: int, hardware: dict[str, Any],
                  history: list[RunReport] | None = None) -> SessionPlan:
     """The plan of a session of `asked` setups, each run `repeat` times in a row, on this machine. The framework is
     chosen once per setup (a framework asked for but not installed: BackendUnavailable, before anything runs)."""
     gpus = len((hardware.get("gpu") or {}).get("nvidia") or [])
     choices = {c: backend_choice.choose_backend(c.backend, hardware) for c in dict.fromkeys(asked)}
+    for c, choice in choices.items():
+        check_strategy(c, choice)
     rows = [(c, c.for_machine(gpus)) for c in asked for _ in range(max(1, repeat))]
     configs = [config for _, config in rows]
     tags = repeat_tags(len(asked), max(1, repeat))

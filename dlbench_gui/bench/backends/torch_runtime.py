@@ -103,10 +103,8 @@ class TorchRuntime:
     # ------------------------------------------------------------------ the process
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
-        if config.devices != 1:
-            raise RuntimeError("several devices of one machine are not yet run on the PyTorch backend (one process per "
-                               "device, as torchrun starts them, is planned): use --cluster with one worker per device, "
-                               "or --backend tensorflow or jax")
+        if config.devices != 1:  # the plan refuses it first (core/plan.check_strategy); this is the last word
+            raise RuntimeError("several devices of one machine are not yet run on the PyTorch backend")
         sys.meta_path.insert(0, WithoutOtherFrameworks())
         import torch
 
