@@ -248,3 +248,16 @@ def test_a_torch_worker_whose_peer_never_comes_is_named_in_one_failure(tmp_path)
     assert out.returncode == 1
     error = json.loads(path.read_text())["error"]
     assert error["kind"] == "cluster_unreachable" and f"127.0.0.1:{ports[1]}" in error["message"]
+
+
+def test_mixed_bfloat16_on_torch_runs_under_autocast_and_is_labelled(tmp_path):
+    """Keras' mixed_bfloat16 policy as PyTorch's autocast on this CPU (it has AVX512_BF16): bfloat16 compute, float32
+    weights; the report and the CLI carry the precision's label."""
+    path = tmp_path / "bf16.json"
+    out = torch_only("run", "--backend", "torch", "--model", "model_a", "--dataset", "mnist", "--profile", "custom",
+                     "--epochs", "1", "--train-samples", "256", "--val-samples", "64", "--data", "synthetic",
+                     "--precision", "mixed_bfloat16", "--output", str(path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    r = json.loads(path.read_text())
+    assert r["model"]["precision"] == "mixed_bfloat16" and r["config"]["precision"] == "mixed_bfloat16"
+    assert np.isfinite(r["timing"]["epochs"][0]["loss"]) and "mixed_bfloat16" in out.stdout
