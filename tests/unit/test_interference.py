@@ -40,9 +40,10 @@ def test_a_busy_core_elsewhere_is_caught_and_the_watched_childs_own_work_is_not(
     # what the product guarantees on any machine: another program's busy core is caught while it runs
     assert during["verdict"] == "interfered"
     if before["verdict"] == "quiet":
-        # a quiet background (the watched child spins a whole core and is not counted): the other program's one
-        # busy core of `cores` is what the share grew by
-        assert during["other_cpu_share"] - before["other_cpu_share"] == pytest.approx(1 / cores, abs=0.15)
+        # a quiet background (the watched child spins a whole core and is not counted): the share grew by at least
+        # the other program's one busy core of `cores` (more where something else started meanwhile, as the other
+        # test worker's children do: a CI run saw 0.66 of 2 cores)
+        assert during["other_cpu_share"] - before["other_cpu_share"] >= 1 / cores - 0.15
     else:
         # a machine already busy (#26: `make test` beside other work): flagged before too, and never less during
         assert during["other_cpu_share"] >= before["other_cpu_share"] - 0.1
