@@ -114,10 +114,8 @@ def choose_backend(requested: str, hardware: dict[str, Any] | None,
         return as_published(requested)  # the child's import then fails with the framework's own words
     problems = {f.name: cannot_drive(f, hardware) for f in here}
     able = [f for f in here if problems[f.name] is None]
-    first = frameworks.OFFERED[0]
-    if able and able[0] is first:
-        return as_published(requested) if first is frameworks.PUBLISHED else \
-            BackendChoice(first.name, f"{first.label}, the first framework that can drive this machine", requested)
+    if able and able[0] is frameworks.PUBLISHED:  # the registry's first entry, offered
+        return as_published(requested)
     if able:
         chosen = able[0]
         before = frameworks.OFFERED[:frameworks.OFFERED.index(chosen)]
