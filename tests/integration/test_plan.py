@@ -15,17 +15,10 @@ ARGS = ["run", "--backend", REFERENCE, "--model", "all", "--dataset", "mnist", "
         "--train-samples", "128", "--val-samples", "64", "--data", "synthetic", "--repeat", "2"]
 
 
-def test_a_plan_chooses_once_per_setup_and_numbers_every_run():
-    calls = []
-    import dlbench_gui.core.backend_choice as bc
-
-    real = bc.choose_backend
-    bc.choose_backend = lambda *a, **k: calls.append(a[0]) or real(*a, **k)
-    try:
-        plan = plan_session([tiny_config(), tiny_config(model="model_b")], 2, {"gpu": {"nvidia": []}})
-    finally:
-        bc.choose_backend = real
-    assert calls == ["auto", "auto"] and len(plan) == 4 and [r.index for r in plan.runs] == [0, 1, 2, 3]
+def test_a_plan_chooses_once_per_setup_and_numbers_every_run(monkeypatch):
+    calls = count_choices(monkeypatch)
+    plan = plan_session([tiny_config(), tiny_config(model="model_b")], 2, {"gpu": {"nvidia": []}})
+    assert [asked for asked, _ in calls] == ["auto", "auto"] and len(plan) == 4 and [r.index for r in plan.runs] == [0, 1, 2, 3]
     assert plan.runs[0].backend is plan.runs[1].backend and len(plan.choices()) == 1
     assert [r.prediction.seconds > 0 for r in plan.runs] == [True] * 4
 
