@@ -75,46 +75,19 @@ def test_models_and_a_probe_run_on_jax_without_tensorflow(tmp_path):
 def test_on_jax_a_memory_ceiling_is_host_oom_a_kill_keeps_the_epochs_and_stop_cancels():
     """The failures of the TensorFlow tests (test_failures.py), provoked for real on JAX: a 0.9 GB ceiling, SIGKILL
     after two finished epochs, and Stop at the first steps; the parent survives each and saves the report."""
-    import signal
-    import threading
-
-    from dlbench_gui.core.wire import events as ev
     from dlbench_gui.runner.runner import BenchmarkRunner
-    from tests.conftest import children_alive, tiny_config
+    from tests.conftest import tiny_config
+    from tests.integration.provoked import killed_after_two_epochs, stopped_at_first_steps
 
     oom = BenchmarkRunner(tiny_config(backend="jax", host_memory_limit_gb=0.9)).run()  # with telemetry, as always
     assert oom.status == "failed" and oom.error["kind"] == "host_oom", oom.error
 
-    pids, epochs = [], []
-
-    def kill_after_two(e):
-        if isinstance(e, ev.Hello) and e.task == "train":
-            pids.append(e.pid)
-        if isinstance(e, ev.EpochEnd) and e.task == "train":
-            epochs.append(e.epoch)
-            if len(epochs) == 2:
-                os.kill(pids[0], signal.SIGKILL)
-
-    killed = BenchmarkRunner(tiny_config(backend="jax", epochs=4, train_samples=128), on_event=kill_after_two,
-                             telemetry=False).run()
+    killed = killed_after_two_epochs(backend="jax")
     assert killed.status == "failed" and killed.error["kind"] == "crash" and "SIGKILL" in killed.error["message"]
     assert [e["epoch"] for e in killed.timing["epochs"]] == [1, 2] and killed.software["backend"] == "jax"
 
-    stopped = threading.Event()
-    holder = {}
-
-    def stop_at_first_steps(e):
-        if isinstance(e, ev.Hello):
-            pids.append(e.pid)
-        if isinstance(e, ev.Step) and not stopped.is_set():
-            stopped.set()
-            holder["runner"].stop()
-
-    holder["runner"] = runner = BenchmarkRunner(tiny_config(backend="jax", epochs=20, train_samples=128),
-                                                on_event=stop_at_first_steps, telemetry=False)
-    cancelled = runner.run()
-    assert cancelled.status == "cancelled" and stopped.is_set()
-    assert not children_alive(pids)  # no JAX child outlives its run
+    cancelled, alive = stopped_at_first_steps(backend="jax")
+    assert cancelled.status == "cancelled" and not alive  # no JAX child outlives its run
 
 
 def test_on_jax_two_cpu_devices_train_data_parallel_with_the_published_global_batch(tmp_path):

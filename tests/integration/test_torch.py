@@ -85,6 +85,20 @@ def test_host_memory_running_out_on_torch_is_one_classified_failure(tmp_path):
     assert r["status"] == "failed" and r["error"]["kind"] == "host_oom", r["error"]
 
 
+def test_on_torch_a_kill_keeps_the_finished_epochs_and_stop_cancels_leaving_no_child():
+    """SIGKILL of the torch training child after two finished epochs, and Stop at the first steps, as on the other
+    backends (test_failures.py, test_jax.py): the parent survives both and saves the report. (A hung child is the
+    parent's watchdog's business, the same for every backend: test_supervision.py, with an injected silent worker.)"""
+    from tests.integration.provoked import killed_after_two_epochs, stopped_at_first_steps
+
+    killed = killed_after_two_epochs(backend="torch")
+    assert killed.status == "failed" and killed.error["kind"] == "crash" and "SIGKILL" in killed.error["message"]
+    assert [e["epoch"] for e in killed.timing["epochs"]] == [1, 2] and killed.software["backend"] == "torch"
+
+    cancelled, alive = stopped_at_first_steps(backend="torch")
+    assert cancelled.status == "cancelled" and cancelled.software["backend"] == "torch" and not alive
+
+
 # ---------------------------------------------------------------------------- the same architecture, proven
 
 def keras_weighted_layers(model):
