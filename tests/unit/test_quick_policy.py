@@ -87,3 +87,69 @@ def test_the_data_a_quick_run_prepares_is_what_it_can_use():
     assert limits["max_train"] == policy.QUICK_TRAIN_BATCHES * 64
     assert limits["max_val"] == max(policy.QUICK_VAL_BATCHES * 64,
                                     (1 + policy.QUICK_PREDICT_CHUNKS * policy.QUICK_PREDICT_CHUNK_BATCHES) * 32)
+
+
+# ---------------------------------------------------------------------------- the bias of stopping early (#35)
+
+def recorded():
+    import json
+    import pathlib
+
+    return json.loads((pathlib.Path(__file__).parent / "data" / "recorded_steps.json").read_text())
+
+
+def test_a_recorded_run_that_stopped_in_a_quiet_spell_is_not_settled_by_the_rule_now():
+    """The recorded quick run stopped after 35 steady steps: taken one by one, their mean was known to ±1.7%. Its
+    steps come in spells (a busy spell slows several in a row), and from batch means of 5 it is known to ±2.9% only:
+    the rule now goes on measuring instead of stopping on a spell that happened to be quiet."""
+    from dlbench_gui.core.measure import stats
+
+    steps = recorded()["quick_steps_s"]
+    kept = steps[1 + policy.QUICK_WARMUP_STEPS:]
+    m = stats.mean(kept)
+    assert stats.ci95_halfwidth(kept) <= policy.QUICK_TARGET_REL_HALFWIDTH * m  # what the old rule stopped on
+    assert stats.ci95_halfwidth_batched(kept) > policy.QUICK_TARGET_REL_HALFWIDTH * m
+    assert not policy.settled(kept)
+    assert steps_until_stop(steps, recorded()["quick_budget_s"]) is None  # not within the steps it took
+
+
+def test_steps_still_getting_slower_are_not_settled_however_precise():
+    early, late = [0.300 + 0.001 * (i % 2) for i in range(40)], [0.320 + 0.001 * (i % 2) for i in range(40)]
+    assert not policy.settled(early + late)  # the halves differ by 6.5%: the steps were still getting slower
+    assert policy.settled(late + late)
+
+
+def test_the_estimate_counts_the_first_steps_as_measured_and_the_rest_at_the_later_level():
+    """A protocol run of 200 steps whose first 40 steady steps ran 6% faster than the rest: the estimate from a quick
+    run that measured 80 is the measured run's own time (the old formula put every step at the kept mean: 1.2% high)."""
+    from dlbench_gui.core.measure.estimate import estimate
+
+    head = [3.0, 0.35, 0.33, 0.32]
+    steady = [0.300] * 40 + [0.320] * 156
+    timing = policy.quick_timing(64, head + steady[:80], sum(head + steady[:80]), 1.0, [0.2, 0.1, 0.1], 0.0, [0.32] * 3)
+    # the MSER rule cuts the 40 faster steps as a transient; the later half of the 40 kept is the level
+    assert timing["transient_steps_dropped"] == 40 and timing["late_steady_step"]["n"] == 20
+    assert timing["early_steps_s"] == steady[:60] and timing["late_steady_step"]["mean"] == pytest.approx(0.32)
+    protocol = {"epochs": 1, "batch_size": 64, "train_samples": 200 * 64, "val_samples": 64}
+    e = estimate(protocol, timing, None)
+    assert e["train_time_s"] == pytest.approx(sum(head + steady))
+    assert e["inputs"]["early_steps_counted"] == 60 and e["inputs"]["late_steps_counted"] == 136
+    old = head[0] + sum(head[1:]) + 196 * timing["steady_step"]["mean"]  # the old formula: every step at the mean
+    assert old / sum(head + steady) - 1 > 0.01  # of the steps kept after the cut: the 40 faster ones at the later level
+
+
+def test_a_run_whose_speed_wandered_widens_its_own_interval_where_no_history_exists():
+    from dlbench_gui.core.measure.estimate import ASSUMED_BETWEEN_RUN_SD, estimate
+
+    quiet = [3.0, 0.3, 0.3, 0.3] + [0.300, 0.301] * 30
+    wandering = [3.0, 0.3, 0.3, 0.3] + ([0.28] * 10 + [0.32] * 10) * 3
+    protocol = {"epochs": 2, "batch_size": 64, "train_samples": 100 * 64, "val_samples": 640}
+    widths = {}
+    for name, steps in (("quiet", quiet), ("wandering", wandering)):
+        timing = policy.quick_timing(64, steps, sum(steps), 1.0, [0.2, 0.1, 0.1], 0.5, [0.3] * 3)
+        e = estimate(protocol, timing, None)
+        low, high = e["execution_time_ci95_s"]
+        widths[name] = (high - low) / e["execution_time_s"], e["inputs"]["assumed_between_run_sd"]
+    assert widths["quiet"][1] == ASSUMED_BETWEEN_RUN_SD
+    assert widths["wandering"][1] == pytest.approx(0.02 / 0.30 * (6 / 5) ** 0.5, rel=1e-6)  # block means' SD
+    assert widths["wandering"][0] > 2 * widths["quiet"][0]

@@ -10,12 +10,14 @@ from . import interference, stats
 from ..frameworks import PUBLISHED_BACKEND
 
 METHOD = (
-    "train = first_step + the warm-up steps as measured + (epochs*steps_per_epoch - 1 - warm-up steps)*steady_step_mean "
-    "(the mean after an MSER-5 cut of the transient) [+ one retrace of the partial last batch]; "
+    "train = first_step + the warm-up steps as measured + the steps measured before the later half of the steady steps "
+    "(the transient an MSER-5 cut set aside included), as measured + the protocol's remaining steps x the later half's "
+    "mean step [+ one retrace of the partial last batch]; "
     "val = (first_val_batch - val_batch_mean) [x2 with a partial last batch] + epochs*val_steps*val_batch_mean; "
     "checkpoint = expected best-so-far saves (harmonic number H_epochs, bounded 1..epochs) x one measured save; "
     "boundary = (epochs-1) x (first step after validation + save - steady_step_mean), measured once; "
-    "execution = train + val + checkpoint + boundary. Interval: 95% Student-t half-widths of the step and validation means "
+    "execution = train + val + checkpoint + boundary. Interval: 95% Student-t half-widths of the later steps' mean (on "
+    "batch means of 5 steps) and of the validation mean "
     "scaled to the protocol and added in quadrature, plus the drift seen during measurement, plus the "
     "checkpoint-count bounds, plus the boundary term (a single measurement) as its own uncertainty. "
     "Where at least 3 usable earlier runs of the same model, batch size, precision and device on this machine are in "
@@ -23,7 +25,8 @@ METHOD = (
     "absolute deviations set aside), the spread of their steady-step means (relative SD s over n runs) is added in quadrature as a "
     "between-run term, "
     "t(n-1) x s x sqrt(2) x execution: the machine's speed differs between runs, and this run's speed is one such "
-    "draw; without that history an assumed spread of s = 2.5% is used instead, with 1.96 for t, and the report says so. "
+    "draw; without that history an assumed spread is used instead, with 1.96 for t, and the report says so: s = 2.5% or, "
+    "if larger, the relative SD of this run's own 10-step block means (how much its speed wandered). "
     "inference = load + first predict batch + remaining images x steady s/image."
 )
 
@@ -122,14 +125,21 @@ def validation_batches(timing: dict[str, Any]) -> tuple[float, float, float]:
     return first_val, vb["mean"], vb.get("ci95_halfwidth") or 0.0
 
 
-def between_run_term(between_runs: dict[str, Any] | None, execution: float) -> tuple[float, str]:
+def between_run_term(between_runs: dict[str, Any] | None, execution: float,
+                     wander: float | None = None) -> tuple[float, str]:
     """(how much the machine's speed differs between runs, in seconds of `execution` at 95%; what the interval
-    covers, in words): the history's spread where it has enough runs, an assumed one otherwise."""
+    covers, in words): the history's spread where it has enough runs, an assumed one otherwise: the larger of
+    ASSUMED_BETWEEN_RUN_SD and `wander`, how much the run's own speed wandered between its 10-step blocks (a machine
+    whose speed wanders that much within a minute does at least as much between runs: measured on a shared VM, 4-7%
+    between blocks and about 9% between back-to-back processes; docs/benchmarks.md, "The quick estimate's bias")."""
     sd = (between_runs or {}).get("relative_sd")
     if sd is None:
-        return (stats.Z975 * ASSUMED_BETWEEN_RUN_SD * math.sqrt(2) * execution,
-                f"this run and an assumed {100 * ASSUMED_BETWEEN_RUN_SD:g}% spread between runs (this machine's "
-                f"own once {MIN_HISTORY_RUNS} earlier runs of this model are in the history)")
+        assumed = max(ASSUMED_BETWEEN_RUN_SD, wander or 0.0)
+        why = ("how much this run's own speed wandered between its 10-step blocks" if assumed > ASSUMED_BETWEEN_RUN_SD
+               else "the least assumed")
+        return (stats.Z975 * assumed * math.sqrt(2) * execution,
+                f"this run and an assumed {100 * assumed:.3g}% spread between runs ({why}; this machine's own once "
+                f"{MIN_HISTORY_RUNS} earlier runs of this model are in the history)")
     covers = f"this run and the spread of {between_runs['runs']} earlier runs of this model here"
     aside = {k: v for k, v in (between_runs.get("set_aside") or {}).items() if v}
     if aside:
@@ -145,11 +155,18 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     S, V = -(-protocol["train_samples"] // B), -(-protocol["val_samples"] // B)
     partial_train, partial_val = protocol["train_samples"] % B != 0, protocol["val_samples"] % B != 0
     step = timing["steady_step"]
-    step_mean, step_hw = step["mean"], step.get("ci95_halfwidth") or 0.0
+    step_mean = step["mean"]
     first_step = timing["first_step_s"]
     warmup = list(timing.get("warmup_steps_s") or [])[: max(0, E * S - 1)]  # paid once, as measured
+    # the protocol's next steps as this process measured them, the rest at the later half's level (a report from
+    # before the two were kept: every step at the steady mean)
+    early = list(timing.get("early_steps_s") or [])[: max(0, E * S - 1 - len(warmup))]
+    level = timing.get("late_steady_step") or step
+    late_mean, step_hw = level["mean"], level.get("ci95_halfwidth") or 0.0
+    rest = E * S - 1 - len(warmup) - len(early)
     trace_train = max(0.0, first_step - step_mean)
-    train = first_step + math.fsum(warmup) + (E * S - 1 - len(warmup)) * step_mean + (trace_train if partial_train else 0.0)
+    train = (first_step + math.fsum(warmup) + math.fsum(early) + rest * late_mean
+             + (trace_train if partial_train else 0.0))
 
     first_val, val_mean, val_hw = validation_batches(timing)
     val = max(0.0, first_val - val_mean) * (2 if partial_val else 1) + E * V * val_mean  # tracing, then the batches
@@ -157,13 +174,13 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     saves = min(float(E), harmonic(E))
     ckpt = saves * save_s
     after = timing.get("epoch_boundary_steps_s") or []
-    boundary_step = max(0.0, after[0] - step_mean) if after else 0.0
+    boundary_step = max(0.0, after[0] - late_mean) if after else 0.0
     boundary = (E - 1) * boundary_step
     execution = train + val + ckpt + boundary
 
-    statistical = math.hypot((E * S - 1 - len(warmup)) * step_hw, E * V * val_hw)
+    statistical = math.hypot(rest * step_hw, E * V * val_hw)
     sd = (between_runs or {}).get("relative_sd")
-    between, covers = between_run_term(between_runs, execution)
+    between, covers = between_run_term(between_runs, execution, timing.get("speed_wander"))
     statistical = math.hypot(statistical, between)
     drift = abs(timing.get("step_drift") or 0.0) * train
     retrace_unc = 0.5 * trace_train if partial_train else 0.0
@@ -183,12 +200,16 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
             "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,
-            "first_step_s": first_step, "warmup_steps_s": warmup, "steady_step_mean_s": step_mean, "steady_step_ci95_halfwidth_s": step_hw,
+            "first_step_s": first_step, "warmup_steps_s": warmup, "steady_step_mean_s": step_mean,
+            "early_steps_counted": len(early), "early_steps_s_sum": math.fsum(early), "late_steps_counted": rest,
+            "late_step_mean_s": late_mean, "late_step_ci95_halfwidth_s": step_hw,
             "steady_steps_measured": step.get("n"), "first_val_batch_s": first_val,
             "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
             "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves,
             "epoch_boundary_step_s": after[0] if after else None, "epoch_boundary_extra_s": boundary_step, "step_drift": timing.get("step_drift"),
-            "between_runs": between_runs, "assumed_between_run_sd": None if sd is not None else ASSUMED_BETWEEN_RUN_SD,
+            "between_runs": between_runs, "speed_wander": timing.get("speed_wander"),
+            "assumed_between_run_sd": (None if sd is not None
+                                       else max(ASSUMED_BETWEEN_RUN_SD, timing.get("speed_wander") or 0.0)),
             "between_run_term_s": between,
         },
     }

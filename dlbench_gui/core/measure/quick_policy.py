@@ -59,10 +59,29 @@ def steady_stop_rule(budget: float, min_steps: int = QUICK_MIN_STEPS, min_share:
             return True
         if len(steady) < min_steps or elapsed < min_share * budget or n % max(1, n // 50):
             return False  # (the cut is searched on every step only while runs are short)
-        kept = prior + steady[stats.mser_truncation(steady, keep_at_least=min_steps):]
-        return stats.ci95_halfwidth(kept) <= QUICK_TARGET_REL_HALFWIDTH * stats.mean(kept)
+        return settled(prior + steady[stats.mser_truncation(steady, keep_at_least=min_steps):])
 
     return steps, on_step
+
+
+def settled(kept: list[float]) -> bool:
+    """The steady mean is known and has stopped moving: its 95% interval from batch means of 5 steps is within ±2%
+    (a busy spell slows several steps in a row: an interval that takes them as independent stops a run in a quiet
+    spell, low), and its later half's mean is within 2% of its earlier half's (the steps were still getting slower:
+    measured here, the first 10-25 steady steps of a process run 3-10% faster than its later ones, and a run that
+    stopped on precision alone was 6-10% low; docs/benchmarks.md, "The quick estimate's bias")."""
+    m = stats.mean(kept)
+    early, late = stats.halves(kept)
+    return (stats.ci95_halfwidth_batched(kept) <= QUICK_TARGET_REL_HALFWIDTH * m
+            and abs(late - early) <= QUICK_TARGET_REL_HALFWIDTH * m)
+
+
+def late_level(kept: list[float]) -> dict:
+    """What the rest of a protocol pays a step: the later half of the kept steady steps (its summary, its interval
+    from batch means)."""
+    late = kept[len(kept) - max(2, len(kept) // 2):]
+    return {**stats.summary(late), "ci95_halfwidth": stats.ci95_halfwidth_batched(late),
+            "interval": "95% Student-t on batch means of 5 steps (plain when fewer than 20 steps)"}
 
 
 def stop_rule_for(budget_s: float, warm_prior: list[float] | None
@@ -82,6 +101,7 @@ def quick_timing(batch_size: int, steps: list[float], train_wall_s: float, val_w
     transient = stats.mser_truncation(after_warmup, keep_at_least=min(floor, len(after_warmup)))
     own = after_warmup[transient:]
     steady = (prior or []) + own  # a later dataset's mean: its steps pooled with the first dataset's
+    late = late_level(steady)
     return {
         "execution_time_s": train_wall_s + val_wall_s,
         "train_time_s": train_wall_s,
@@ -93,6 +113,10 @@ def quick_timing(batch_size: int, steps: list[float], train_wall_s: float, val_w
         "steady_step_s": stats.median(steady),
         "steady_step": stats.summary(steady),
         "steady_steps_measured": len(own),
+        # the estimate: the protocol's first steps cost what this process's first steps did (the transient the MSER
+        # rule cut included), the rest what the later half of the steady steps did
+        "early_steps_s": after_warmup[:max(0, len(after_warmup) - late["n"])] if prior is None else [],
+        "late_steady_step": late,
         **({"own_steady_step": stats.summary(own), "own_steady_step_s": stats.median(own),
             "steady_steps_pooled": len(steady)} if prior is not None else {}),
         "first_val_batch_s": val_times[0],
@@ -103,6 +127,7 @@ def quick_timing(batch_size: int, steps: list[float], train_wall_s: float, val_w
         "epoch_boundary_steps_s": boundary_steps,
         "steady_images_per_s": stats.throughput(batch_size * len(steady), sum(steady)),
         "step_drift": stats.drift(own),
+        "speed_wander": stats.block_spread(own),
         "steady_steps_kept_s": own,
         "note": "quick profile: these are the measured parts (one pass: the steps measured, then a validation "
                 "sample); the estimated protocol's times are in 'estimate'",
@@ -112,7 +137,8 @@ def quick_timing(batch_size: int, steps: list[float], train_wall_s: float, val_w
 def shared_timing(own: dict, first: dict) -> dict:
     """A later dataset's timing in a shared process: its own steady steps and validation sample, and the one-off
     costs measured with the first dataset (kept beside its own first step and first validation batch)."""
-    once = ("first_step_s", "warmup_steps_s", "first_val_batch_s", "checkpoint_s", "epoch_boundary_steps_s")
+    once = ("first_step_s", "warmup_steps_s", "early_steps_s", "first_val_batch_s", "checkpoint_s",
+            "epoch_boundary_steps_s")
     return {**{k: first[k] for k in once},
             "own_first_step_s": own["first_step_s"], "own_warmup_steps_s": own["warmup_steps_s"],
             "own_first_val_batch_s": own["first_val_batch_s"],

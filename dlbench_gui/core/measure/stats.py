@@ -121,3 +121,35 @@ def mser_truncation(values: Sequence[float], batch: int = 5, keep_at_least: int 
         if mse < best:
             best_d, best = d, mse
     return best_d * batch
+
+
+def ci95_halfwidth_batched(values: Sequence[float], batch: int = 5) -> float:
+    """Half-width of the 95% confidence interval of the mean from non-overlapping batch means of `batch` values
+    (Student t on the batch means; a leading remainder is left out of the spread, not of the mean's scale). Steps come
+    in runs: a busy spell of the machine slows several in a row, and an interval that takes them as independent is too
+    narrow exactly when a run stops in a quiet spell. With fewer than 4 batches: the plain interval."""
+    k = len(values) // batch
+    if k < 4:
+        return ci95_halfwidth(values)
+    tail = values[len(values) - k * batch:]
+    means = [mean(tail[i * batch:(i + 1) * batch]) for i in range(k)]
+    return t975(k - 1) * stdev(means) / math.sqrt(k)
+
+
+def halves(values: Sequence[float]) -> tuple[float, float]:
+    """The means of the earlier and the later half (the middle value, if any, in neither)."""
+    h = len(values) // 2
+    if h < 1:
+        raise ValueError("halves of fewer than 2 values")
+    return mean(values[:h]), mean(values[len(values) - h:])
+
+
+def block_spread(values: Sequence[float], batch: int = 10) -> float | None:
+    """The relative SD of the means of non-overlapping blocks of `batch` values (how much the speed wandered over a
+    run, beyond one step's noise); None with fewer than 3 blocks."""
+    k = len(values) // batch
+    if k < 3:
+        return None
+    means = [mean(values[i * batch:(i + 1) * batch]) for i in range(k)]
+    m = mean(means)
+    return stdev(means) / m if m else None
