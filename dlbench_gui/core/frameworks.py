@@ -34,6 +34,9 @@ class Framework:
     engine: str = ""  # what runs the models, in words: "Keras 3's JAX backend", "native PyTorch"
     hidden: bool = False  # a test runtime: the worker runs it, no user is offered it
     keras: bool = True  # runs the models under Keras (its reports name the Keras package; "none" otherwise)
+    # Several devices as one process each (torchrun's way) rather than one process driving them all: the quick profile,
+    # which decides per process when it has measured enough, runs on one device only
+    process_per_device: bool = False
 
     @property
     def backend_label(self) -> str:
@@ -61,8 +64,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # and JAX cannot: Apple silicon (MPS; tensorflow-metal and jax-metal no longer load with current releases), an
     # NVIDIA GPU on Windows (neither has a Windows CUDA build), AMD (ROCm) and Intel (XPU) GPUs.
     Framework("torch", "PyTorch", "torch", "dlbench_gui.bench.backends.torch_runtime:TorchRuntime", extra=None,
-              strategies={"cluster": "DistributedDataParallel"}, distributions=("torch",), software_keys=("torch",),
-              keras=False,
+              strategies={"devices": "DistributedDataParallel", "cluster": "DistributedDataParallel"},
+              distributions=("torch",), software_keys=("torch",), keras=False, process_per_device=True,
               drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
               blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
               engine="native PyTorch"),

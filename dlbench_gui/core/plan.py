@@ -79,13 +79,17 @@ def repeat_tags(count: int, repeat: int) -> list[dict[str, Any] | None]:
 
 
 def check_strategy(config: BenchmarkConfig, choice: BackendChoice) -> None:
-    """Several devices or machines on a framework that has no strategy for them: one clear line before any work."""
+    """Several devices or machines on a framework that has no strategy for them, or the quick profile over one
+    process per device: one clear line before any work."""
     f = frameworks.get(choice.name)
     for asked, kind, words in ((config.devices != 1, "devices", "several devices of one machine"),
                                (bool(config.cluster), "cluster", "several machines")):
         if asked and kind not in f.strategies:
             raise ConfigError(f"the {f.backend_label} does not train on {words} yet: choose one device, or another "
                               "backend (--backend tensorflow or jax)")
+    if config.devices != 1 and config.profile == "quick" and f.process_per_device:
+        raise ConfigError(f"the {f.backend_label} runs one process per device, and the quick profile decides per "
+                          "process when it has measured enough: use --profile custom or full on several devices")
 
 
 def plan_session(asked: list[BenchmarkConfig], repeat: int, hardware: dict[str, Any],

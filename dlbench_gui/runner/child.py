@@ -7,24 +7,18 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from ..core.wire import events as ev
+from ..core.wire.request import worker_command
 
 # POSIX: each child leads its own process group, so a stop reaches anything it started and a terminal's Ctrl+C
 # (sent to the foreground group) reaches only the parent, which then stops the child on purpose. Windows has no
 # process groups or SIGKILL: there the portable Popen.terminate/kill are used.
 PROCESS_GROUPS = hasattr(os, "killpg") and hasattr(signal, "SIGKILL")
-
-
-def worker_command() -> list[str]:
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "--worker"]
-    return [sys.executable, "-m", "dlbench_gui", "--worker"]
 
 
 # What the user's environment may hold that would break a worker rather than describe it: warnings turned into errors

@@ -64,20 +64,22 @@ def test_repeats_are_expanded_and_grouped_in_the_plan_only(repeat):
         assert not any(r.shared for r in plan.runs)
 
 
-def test_several_devices_on_a_framework_without_a_strategy_for_them_is_one_line_before_any_work(tmp_path):
-    """PyTorch trains on several machines (DDP) but not yet on several devices of one: the plan says so."""
+def test_the_quick_profile_on_several_torch_devices_is_one_line_before_any_work(tmp_path):
+    """PyTorch trains on several devices as one process each: a quick run, which decides per process when it has
+    measured enough, is refused by the plan before anything starts."""
     import os
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    out = subprocess.run([sys.executable, "-m", "dlbench_gui", "run", "--backend", "torch", "--profile", "custom",
+    out = subprocess.run([sys.executable, "-m", "dlbench_gui", "run", "--backend", "torch", "--profile", "quick",
                           "--model", "model_a", "--dataset", "mnist", "--devices", "2", "--cpu-devices", "2"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env={**os.environ, "DLBENCH_HOME": str(tmp_path / "home")})
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 2 and len(lines) == 1, out.stderr
-    assert lines[0] == ("dlbench: error: the PyTorch backend does not train on several devices of one machine yet: "
-                        "choose one device, or another backend (--backend tensorflow or jax)")
+    assert lines[0] == ("dlbench: error: the PyTorch backend runs one process per device, and the quick profile "
+                        "decides per process when it has measured enough: use --profile custom or full on several "
+                        "devices")
     assert not (tmp_path / "home" / "reports").exists() or not list((tmp_path / "home" / "reports").iterdir())

@@ -250,6 +250,35 @@ def test_two_local_torch_workers_train_in_step_with_ddp_and_report_the_same_fina
     assert [e["loss"] for e in reports[0]["timing"]["epochs"]] == [e["loss"] for e in reports[1]["timing"]["epochs"]]
 
 
+def test_two_cpu_devices_on_torch_train_as_two_processes_the_way_torchrun_starts_them(tmp_path):
+    """--devices 2 --cpu-devices 2 on PyTorch: the training child is rank 0 and starts rank 1 itself (RANK, WORLD_SIZE,
+    MASTER_ADDR/PORT, env:// rendezvous, gloo), each with one core and half of every global batch; rank 0 reports.
+    No rank outlives the run."""
+    import psutil
+
+    from dlbench_gui.bench.backends.torch_distributed import HELPER_ENV
+
+    path = tmp_path / "two.json"
+    out = torch_only("run", "--backend", "torch", *TINY, "--devices", "2", "--cpu-devices", "2", "--output", str(path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    check_contract(path)
+    r = json.loads(path.read_text())
+    d = r["distribution"]
+    assert d["strategy"] == "DistributedDataParallel (gloo)" and d["replicas"] == 2 and d["workers"] == 1
+    assert d["global_batch_size"] == 64 and d["per_replica_batch_size"] == 32 and "torchrun" in d["launch"]
+    assert d["process_group"] == {"backend": "gloo", "world_size": 2, "rank": 0}
+    assert len(r["step_times_s"]) == 20 and all(np.isfinite(e["loss"]) for e in r["timing"]["epochs"])
+    assert r["timing"]["inference"]["total_s"] > 0
+    helpers = []
+    for p in psutil.process_iter():
+        try:
+            if HELPER_ENV in p.environ():
+                helpers.append(p.pid)
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            pass
+    assert not helpers
+
+
 def test_a_torch_worker_whose_peer_never_comes_is_named_in_one_failure(tmp_path):
     from tests.integration.test_distribution import free_ports
 

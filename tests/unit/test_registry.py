@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 from dlbench_gui.core import frameworks
 from dlbench_gui.core.backend_choice import choose_backend
 from dlbench_gui.core.wire.request import WorkerRequest
@@ -64,3 +66,16 @@ def test_the_report_contract_takes_its_backend_names_from_the_registry():
     assert validation_errors(unknown) == ["software.backend: unknown value 'no-such'"]
     asked = {**report, "config": {**report["config"], "backend": "no-such"}}
     assert validation_errors(asked) == ["config.backend: unknown value 'no-such'"]
+
+
+def test_a_framework_without_a_strategy_for_several_devices_or_machines_is_refused_by_the_plan():
+    from dlbench_gui.core.backend_choice import BackendChoice
+    from dlbench_gui.core.config import ConfigError
+    from dlbench_gui.core.plan import check_strategy
+    from tests.conftest import tiny_config
+
+    choice = BackendChoice(name="numpy_reference", why="asked for")
+    with pytest.raises(ConfigError, match="does not train on several devices of one machine yet"):
+        check_strategy(tiny_config(backend="numpy_reference", devices=2, cpu_devices=2), choice)
+    check_strategy(tiny_config(backend="numpy_reference"), choice)  # one device: nothing to refuse
+

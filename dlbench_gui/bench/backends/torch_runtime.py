@@ -17,6 +17,7 @@ import numpy as np
 from ...core.config import BenchmarkConfig
 from ...core.wire.request import WorkerRequest
 from . import loops
+from . import torch_distributed as distributed
 from .arrays import ArrayBatches
 from .base import StepHooks
 
@@ -93,7 +94,8 @@ class TorchRuntime:
 
     def __init__(self):
         self.torch = None
-        self.group = None  # the process group of a cluster run (torch.distributed), None alone
+        self.group = None  # the process group of a run over several devices or machines (torch.distributed)
+        self.rank, self.world = 0, 1
         self.device = "cpu"
         self.precision = "float32"
         self.rng = np.random.default_rng(0)
@@ -103,16 +105,14 @@ class TorchRuntime:
     # ------------------------------------------------------------------ the process
     def start(self, request: WorkerRequest) -> dict[str, Any]:
         config = request.config
-        if config.devices != 1:  # the plan refuses it first (core/plan.check_strategy); this is the last word
-            raise RuntimeError("several devices of one machine are not yet run on the PyTorch backend")
         sys.meta_path.insert(0, WithoutOtherFrameworks())
         import torch
 
         self.torch = torch
         self.device = pick_device(torch)
         self.precision = config.precision
-        if config.cluster and request.task == "train":
-            self.group = join_cluster(torch, config, self.device)
+        if config.distributed and request.task == "train":  # one process per machine, or per device of this one
+            self.group, self.rank, self.world = distributed.join_run(torch, request, self.device)
         return self._memory_limit(config.gpu_memory_limit_gb)
 
     def _memory_limit(self, limit_gb: float | None) -> dict[str, Any]:
@@ -175,29 +175,17 @@ class TorchRuntime:
         return cls(x, y, batch_size, shuffle, seed=int(self.rng.integers(2**31)))
 
     def strategy(self, config: BenchmarkConfig):
-        """A cluster run: DistributedDataParallel over one process per machine (gloo on CPUs, NCCL on NVIDIA GPUs),
-        each feeding its share of every global batch."""
+        """DistributedDataParallel over one process per machine, or per device of this one (bench/backends/
+        torch_distributed.py), each feeding its share of every global batch."""
         if self.group is None:
             return None, None
-        dist = self.torch.distributed
-        own = self.torch.tensor([int.from_bytes(os.urandom(3), "big")], dtype=self.torch.int64)
-        dist.broadcast(own, src=0)  # the chief's number: the tag that groups a cluster's reports
-        backend = dist.get_backend()
-        return "ddp", {"strategy": f"DistributedDataParallel ({backend})", "replicas": config.workers,
-                       "workers": config.workers, "devices": [f"{self.device} of worker {i}" for i in
-                                                              range(config.workers)],
-                       "global_batch_size": config.batch_size, "per_replica_batch_size": config.batch_size /
-                       config.workers, "scaling": config.scaling, "keras_package": "none",
-                       "cluster": list(config.cluster), "task_index": config.task_index,
-                       "chief": config.task_index == 0, "cluster_run": int(own.item()),
-                       "process_group": {"backend": backend, "world_size": dist.get_world_size(),
-                                         "rank": dist.get_rank()}}
+        return "ddp", distributed.describe(self.torch, config, self.device, self.world)
 
     def shard(self, config: BenchmarkConfig, batches):
-        """A cluster worker's share of every global batch: every N-th image, at the global batch / N."""
+        """A process's share of every global batch: every N-th image, at the global batch / N."""
         if self.group is None or not isinstance(batches, ArrayBatches):
             return batches
-        return batches.every_nth(config.workers, config.task_index)
+        return batches.every_nth(self.world, self.rank)
 
     def reduce(self, metrics: loops.Metrics) -> loops.Metrics:
         """A pass's metrics summed over every worker (the same epoch figures in every worker's report)."""
@@ -220,7 +208,8 @@ class TorchRuntime:
         if strategy == "ddp":  # gradients averaged over the workers in every backward pass
             from torch.nn.parallel import DistributedDataParallel
 
-            model = DistributedDataParallel(model, device_ids=[0] if self.device == "cuda" else None)
+            model = DistributedDataParallel(model, device_ids=[self.torch.cuda.current_device()]
+                                            if self.device == "cuda" else None)
         return model, {"requested": weights, "used": "random", "reason": reason}
 
     def compile(self, model, strategy: Any = None) -> None:
@@ -360,24 +349,6 @@ def flops_per_image(torch, model, device: str) -> dict[str, Any]:
 def unwrapped(model):
     """The model itself, out of DistributedDataParallel's wrapper where a cluster run put it in one."""
     return getattr(model, "module", model)
-
-
-def join_cluster(torch, config: BenchmarkConfig, device: str):
-    """torch.distributed's default process group over the cluster, set up as torchrun's static rendezvous does: the
-    chief's HOST:PORT holds the TCP store, each worker's rank is its --task-index, the world is the cluster. The
-    framework-free wait (bench/backends/cluster.py) names a worker that never comes before torch's own join."""
-    import datetime
-
-    from ...core.config import parse_address
-    from .cluster import rendezvous
-
-    rendezvous(config)
-    host, port = parse_address(config.cluster[0])
-    host = f"[{host}]" if ":" in host else host
-    torch.distributed.init_process_group("nccl" if device == "cuda" else "gloo", init_method=f"tcp://{host}:{port}",
-                                         rank=config.task_index, world_size=config.workers,
-                                         timeout=datetime.timedelta(seconds=config.cluster_timeout_s))
-    return torch.distributed.group.WORLD
 
 
 def _model_key(model) -> str:

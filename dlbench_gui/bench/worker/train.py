@@ -87,7 +87,8 @@ def protocol_training(job: Job, model, data, common: TrainPayload) -> TrainPaylo
 
     cb = make_timing_hooks(job.emitter, job.control.stopped, epochs=config.epochs,
                            steps_per_epoch=config.steps_per_epoch,
-                           checkpoint=None if config.is_kernels else checkpoint)  # the kernels' fit saves nothing
+                           # the kernels' fit saves nothing, nor does a helper rank (bench/backends/torch_distributed.py)
+                           checkpoint=None if config.is_kernels or path is None else checkpoint)
     train = job.runtime.shard(config, job.batches(data.x_train, data.y_train, config.batch_size, shuffle=True))
     val = job.runtime.shard(config, job.batches(data.x_test, data.y_test, config.batch_size, shuffle=False))
     t0 = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -14,6 +15,13 @@ from .events import Result, WireError, _jsonable
 
 TASKS = ("train", "infer", "probe", "describe")
 DEFAULT_HEARTBEAT_S = 10.0
+
+
+def worker_command() -> list[str]:
+    """How this program starts a worker child: `python -m dlbench_gui --worker`, or the frozen executable's own."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--worker"]
+    return [sys.executable, "-m", "dlbench_gui", "--worker"]
 
 
 @dataclass(frozen=True)
