@@ -113,6 +113,10 @@ def add_run_parser(sub) -> None:
                    help="Keras mixed-precision policy (the output layer stays float32); as published by default "
                         "(float32 for the models, mixed_float16 for the simple kernels). Other precisions are compared "
                         "with the baseline only under their label")
+    compilers = "; ".join(f"{f.compiler} on the {f.backend_label}" for f in frameworks.OFFERED if f.compiler)
+    r.add_argument("--compile", action="store_true",
+                   help=f"the framework's compiler, as a labelled variant ({compilers}; the others run compiled graphs "
+                        "already): its compile time lands in the first step, timed apart; eager by default")
     r.add_argument("--repeat", type=int, default=1, help="independent runs of each combination; default: 1")
     r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
                    help="quick profile: at most this long for the measured steps of each model and dataset (a cap: a "
@@ -190,7 +194,8 @@ def configs_from_args(a: argparse.Namespace) -> list[BenchmarkConfig]:
         raise ConfigError(f"--repeat must be between 1 and {MAX_REPEAT}, got {a.repeat:,}")
     common = dict(data=a.data, weights=a.weights, seed=a.seed, backend=a.backend, quick_budget_s=a.quick_budget,
                   host_memory_limit_gb=a.host_memory_limit, gpu_memory_limit_gb=a.gpu_memory_limit,
-                  watchdog_s=a.watchdog, require_gpu=a.require_gpu, devices=a.devices, cpu_devices=a.cpu_devices,
+                  watchdog_s=a.watchdog, require_gpu=a.require_gpu, compile=a.compile, devices=a.devices,
+                  cpu_devices=a.cpu_devices,
                   scaling=a.scaling, cluster=a.cluster, task_index=a.task_index, cluster_timeout_s=a.cluster_timeout)
     if a.profile == "kernels":
         return [kernels_config(measured=a.convolve2d == "full", **common, **custom,

@@ -93,6 +93,7 @@ class BenchmarkConfig:
     watchdog_s: float = DEFAULT_WATCHDOG_S
     require_gpu: bool = False  # fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but unused
     backend: str = "auto"  # the framework as asked: auto or a registry name (core/backend_choice.py)
+    compile: bool = False  # the framework's compiler, a labelled variant (registry `compiler`); False: eager
     # Data-parallel training through tf.distribute (docs/distribution.md). devices: replicas on this machine (GPUs,
     # or logical CPU devices when cpu_devices splits the CPU); 0 means "all"; 1 is the published single device.
     devices: int = 1
@@ -116,6 +117,8 @@ class BenchmarkConfig:
             raise ConfigError(f"unknown weights {self.weights!r}; choose one of {', '.join(WEIGHTS)}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"unknown backend {self.backend!r}; choose one of {', '.join(frameworks.CHOICES)}")
+        if not isinstance(self.compile, bool):
+            raise ConfigError(f"compile must be true or false, got {self.compile!r}")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         for name, low, high in (

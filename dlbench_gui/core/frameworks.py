@@ -37,6 +37,7 @@ class Framework:
     # Several devices as one process each (torchrun's way) rather than one process driving them all: the quick profile,
     # which decides per process when it has measured enough, runs on one device only
     process_per_device: bool = False
+    compiler: str = ""  # its compiler, offered as a labelled variant (--compile); "": it runs compiled graphs already
 
     @property
     def backend_label(self) -> str:
@@ -66,6 +67,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("torch", "PyTorch", "torch", "dlbench_gui.bench.backends.torch_runtime:TorchRuntime", extra=None,
               strategies={"devices": "DistributedDataParallel", "cluster": "DistributedDataParallel"},
               distributions=("torch",), software_keys=("torch",), keras=False, process_per_device=True,
+              compiler="torch.compile",
               drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
               blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
               engine="native PyTorch"),
@@ -103,6 +105,17 @@ def backend_of(software: dict[str, Any] | None) -> str:
     """The framework a report's run used (reports from before the JAX backend ran TensorFlow)."""
     name = (software or {}).get("backend")
     return name if runs(name) else PUBLISHED.name
+
+
+def variant(name: str, compiled: bool) -> str:
+    """What is pooled together (the between-run spread, a prediction's like runs, the one-device reference): a
+    framework's runs, and its compiled variant's (--compile) apart from them."""
+    return f"{name}+compiled" if compiled else name
+
+
+def variant_of(software: dict[str, Any] | None, config: dict[str, Any] | None) -> str:
+    """A report's `variant` (its software says the framework, its config whether it was compiled)."""
+    return variant(backend_of(software), bool((config or {}).get("compile")))
 
 
 def backend_label(software: dict[str, Any] | None) -> str:

@@ -79,14 +79,17 @@ def repeat_tags(count: int, repeat: int) -> list[dict[str, Any] | None]:
 
 
 def check_strategy(config: BenchmarkConfig, choice: BackendChoice) -> None:
-    """Several devices or machines on a framework that has no strategy for them, or the quick profile over one
-    process per device: one clear line before any work."""
+    """Several devices or machines on a framework that has no strategy for them, a compiled variant it does not
+    offer, or the quick profile over one process per device: one clear line before any work."""
     f = frameworks.get(choice.name)
     for asked, kind, words in ((config.devices != 1, "devices", "several devices of one machine"),
                                (bool(config.cluster), "cluster", "several machines")):
         if asked and kind not in f.strategies:
             raise ConfigError(f"the {f.backend_label} does not train on {words} yet: choose one device, or another "
                               "backend (--backend tensorflow or jax)")
+    if config.compile and not f.compiler:
+        raise ConfigError(f"the {f.backend_label} has no compiled variant to ask for: it runs compiled graphs already "
+                          "(leave out --compile)")
     if config.devices != 1 and config.profile == "quick" and f.process_per_device:
         raise ConfigError(f"the {f.backend_label} runs one process per device, and the quick profile decides per "
                           "process when it has measured enough: use --profile custom or full on several devices")

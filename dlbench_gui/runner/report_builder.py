@@ -143,7 +143,8 @@ def quick_estimate(config: BenchmarkConfig, timing: dict, findings: dict, softwa
     protocol = {k: getattr(config, k) for k in
                 ("epochs", "batch_size", "train_samples", "val_samples", "inference_batch_size")}
     spread = est.between_run_spread(history, config.model, config.batch_size, hardware,
-                                    bool(gpus_used(software)), config.precision, replicas=replicas, backend=backend)
+                                    bool(gpus_used(software)), config.precision, replicas=replicas,
+                                    backend=frameworks.variant(backend, config.compile))
     estimate = est.estimate(protocol, timing, timing.get("inference"), between_runs=spread)
     estimate = est.allow_for_interference(estimate, findings.get("interference"))
     for section, shared in (("inputs", timing.get("shared")),
@@ -175,7 +176,8 @@ def distribution_section(config: BenchmarkConfig, described: dict[str, Any] | No
                            "note": "the run ended before the strategy was set up"})
     if described:
         found = dist.scaling_efficiency(d, timing.get("steady_images_per_s"), history, config.model,
-                                        config.dataset, config.precision, hardware, backend)
+                                        config.dataset, config.precision, hardware,
+                                        frameworks.variant(backend, config.compile))
         d["scaling_efficiency"] = found
         if found is None and d.get("replicas", 1) > 1:
             d["scaling_efficiency_note"] = ("no scaling efficiency: this machine has no completed one-device run "

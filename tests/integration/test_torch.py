@@ -99,6 +99,25 @@ def test_on_torch_a_kill_keeps_the_finished_epochs_and_stop_cancels_leaving_no_c
     assert cancelled.status == "cancelled" and cancelled.software["backend"] == "torch" and not alive
 
 
+def test_torch_compile_is_a_labelled_variant_whose_compile_time_is_the_first_step(tmp_path):
+    """--compile: every forward through torch.compile (inductor, which compiles C++ for this CPU), in training and in
+    the cold inference child; the compile time lands in the first step, timed apart as XLA's tracing is, and the run
+    is labelled wherever it is compared."""
+    path = tmp_path / "c.json"
+    out = torch_only("run", "--backend", "torch", "--model", "model_a", "--dataset", "mnist", "--profile", "custom",
+                     "--epochs", "1", "--train-samples", "256", "--val-samples", "64", "--data", "synthetic",
+                     "--compile", "--output", str(path))
+    assert out.returncode == 0, out.stderr[-3000:]
+    check_contract(path)
+    r = json.loads(path.read_text())
+    assert r["config"]["compile"] is True and r["software"]["execution"] == "compiled (torch.compile)"
+    assert r["model"]["jit_compile"] is True
+    steps = r["step_times_s"]
+    assert len(steps) == 4 and steps[0] > 3 * max(steps[1:])  # the compilation, in the first step only
+    assert r["timing"]["inference"]["predict_s"] > 0
+    assert "compiled with torch.compile" in out.stdout
+
+
 # ---------------------------------------------------------------------------- the same architecture, proven
 
 def keras_weighted_layers(model):

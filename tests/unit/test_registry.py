@@ -79,3 +79,15 @@ def test_a_framework_without_a_strategy_for_several_devices_or_machines_is_refus
         check_strategy(tiny_config(backend="numpy_reference", devices=2, cpu_devices=2), choice)
     check_strategy(tiny_config(backend="numpy_reference"), choice)  # one device: nothing to refuse
 
+
+def test_the_compiled_variant_is_asked_of_the_framework_that_offers_one_and_never_pooled_with_eager_runs():
+    from dlbench_gui.core.backend_choice import BackendChoice
+    from dlbench_gui.core.config import ConfigError
+    from dlbench_gui.core.plan import check_strategy
+    from tests.conftest import tiny_config
+
+    with pytest.raises(ConfigError, match="has no compiled variant to ask for"):
+        check_strategy(tiny_config(backend="tensorflow", compile=True), BackendChoice(name="tensorflow", why="asked"))
+    check_strategy(tiny_config(backend="torch", compile=True), BackendChoice(name="torch", why="asked"))
+    assert frameworks.variant_of({"backend": "torch"}, {"compile": True}) != frameworks.variant_of({"backend": "torch"}, {})
+    assert frameworks.variant_of({"backend": "torch"}, {}) == frameworks.variant("torch", False) == "torch"

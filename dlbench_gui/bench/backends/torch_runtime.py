@@ -96,6 +96,8 @@ class TorchRuntime:
         self.torch = None
         self.group = None  # the process group of a run over several devices or machines (torch.distributed)
         self.rank, self.world = 0, 1
+        self.compiled = False  # --compile: every forward through torch.compile (a labelled variant)
+        self.forwards: dict[int, Any] = {}  # id(model) -> its compiled module
         self.device = "cpu"
         self.precision = "float32"
         self.rng = np.random.default_rng(0)
@@ -111,6 +113,7 @@ class TorchRuntime:
         self.torch = torch
         self.device = pick_device(torch)
         self.precision = config.precision
+        self.compiled = config.compile
         if config.distributed and request.task == "train":  # one process per machine, or per device of this one
             self.group, self.rank, self.world = distributed.join_run(torch, request, self.device)
         return self._memory_limit(config.gpu_memory_limit_gb)
@@ -143,8 +146,12 @@ class TorchRuntime:
             "backend_gpus": [d for d in devices if d["type"] == "GPU"], "torch_device": self.device,
             "torch_cuda": torch.version.cuda, "torch_hip": torch.version.hip,
             ("torch_miopen" if torch.version.hip else "torch_cudnn"): cudnn,
-            "torch_threads": torch.get_num_threads(), "execution": "eager", "input_pipeline": PIPELINE,
+            "torch_threads": torch.get_num_threads(), "execution": self.execution, "input_pipeline": PIPELINE,
         }
+
+    @property
+    def execution(self) -> str:
+        return "compiled (torch.compile)" if self.compiled else "eager"
 
     def gpu_peak_bytes(self) -> int | None:
         torch = self.torch
@@ -219,6 +226,11 @@ class TorchRuntime:
         trainable = [p for p in model.parameters() if p.requires_grad]
         self.optimizers[id(model)] = torch.optim.Adam(trainable, lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
         self.scaler = torch.amp.GradScaler(self.device) if self.precision == "mixed_float16" else None
+        if self.compiled:  # compiled at its first call: the first step, timed apart, as XLA's tracing is
+            self.forwards[id(model)] = torch.compile(model)
+
+    def _forward(self, model):
+        return self.forwards.get(id(model), model)
 
     def autocast(self):
         """Keras' mixed policies as PyTorch's autocast: float16 or bfloat16 compute, float32 weights."""
@@ -233,7 +245,7 @@ class TorchRuntime:
         model = unwrapped(model)
         return {"name": model.name, "params": keras_param_count(model), "trainable_params": trainable_count(model),
                 "layers": sum(1 for m in model.modules() if hasattr(m, "keras_name")),
-                "precision": self.precision, "jit_compile": False, "execution": "eager",
+                "precision": self.precision, "jit_compile": self.compiled, "execution": self.execution,
                 **flops_per_image(self.torch, model, self.device)}
 
     def _loss(self, model, logits, y):
@@ -251,7 +263,7 @@ class TorchRuntime:
         model.train()
         optimizer.zero_grad(set_to_none=True)
         with self.autocast():
-            logits = model(x)
+            logits = self._forward(model)(x)
         loss, p = self._loss(model, logits, y)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -268,7 +280,7 @@ class TorchRuntime:
         def infer(x, y):
             model.eval()
             with torch.no_grad(), self.autocast():
-                logits = model(x)
+                logits = self._forward(model)(x)
             loss, p = self._loss(model, logits, y)
             return p.cpu().numpy(), y, float(loss)
         return infer
@@ -286,7 +298,7 @@ class TorchRuntime:
         out = []
         with torch.no_grad(), self.autocast():
             for x, _ in batches:
-                out.append(torch.softmax(model(x).float(), dim=1).cpu().numpy())
+                out.append(torch.softmax(self._forward(model)(x).float(), dim=1).cpu().numpy())
         return np.concatenate(out)
 
     def save(self, model, path: str) -> None:
@@ -306,6 +318,8 @@ class TorchRuntime:
         model = BUILDERS[saved["model"]]().to(self.device)
         model.load_state_dict(saved["state_dict"])
         model.eval()
+        if self.compiled:  # the prediction compiled at its first batch, as the training was
+            self.forwards[id(model)] = self.torch.compile(model)
         return model
 
     def snapshot(self, model) -> Any:

@@ -96,12 +96,20 @@ def precision_label(report: RunReport) -> str:
     return "" if p == "float32" else f" at {p} precision (the published figures are float32)"
 
 
-def backend_words(report: RunReport) -> str:
-    """'' for the published framework; else the label every comparison of this run with the baseline carries."""
+def compiled_words(report: RunReport) -> str:
+    """', compiled with torch.compile' for a run of a framework's compiled variant (--compile), else ''."""
     f = frameworks.get(backend_of(report.software))
-    if f is frameworks.PUBLISHED:
+    return f", compiled with {f.compiler}" if (report.config or {}).get("compile") and f.compiler else ""
+
+
+def backend_words(report: RunReport) -> str:
+    """'' for the published framework; else the label every comparison of this run with the baseline carries (with
+    its compiled variant: --compile)."""
+    f = frameworks.get(backend_of(report.software))
+    compiled = compiled_words(report)
+    if f is frameworks.PUBLISHED and not compiled:
         return ""
-    return f" on {f.engine} (the published figures are {frameworks.PUBLISHED.label} runs)"
+    return f" on {f.engine}{compiled} (the published figures are {frameworks.PUBLISHED.label} runs)"
 
 
 def verdict(report: RunReport, budget_h: float = DEFAULT_BUDGET_H) -> Verdict:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend_choice import backend_of
 from ..config import PROTOCOL_BATCH_SIZE
 from .estimate import machine_key
-from ..frameworks import PUBLISHED_BACKEND
+from ..frameworks import PUBLISHED_BACKEND, variant_of
 
 EFFICIENCY_METHOD = ("steady-step throughput (images/s over all replicas) of this run / (replicas x the steady-step "
                      "throughput of the latest completed one-device run of the same model, dataset and precision on "
@@ -43,7 +42,7 @@ def scaling_efficiency(distribution: dict[str, Any], images_per_s: float | None,
     single = [r for r in history
               if r.status == "completed" and replicas(r) == 1 and not of(r).get("workers", 1) > 1
               and r.config.get("model") == model and r.config.get("dataset") == dataset
-              and (r.config.get("precision") or "float32") == precision and backend_of(r.software) == backend
+              and (r.config.get("precision") or "float32") == precision and variant_of(r.software, r.config) == backend
               and machine_key(r.hardware or {}) == key and throughput(r)]
     if not single:
         return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..backend_choice import backend_of, gpus_used
+from ..backend_choice import gpus_used
 from . import interference, stats
-from ..frameworks import PUBLISHED_BACKEND
+from ..frameworks import PUBLISHED_BACKEND, variant_of
 
 METHOD = (
     "train = first_step + the warm-up steps as measured + the steps measured before the later half of the steady steps "
@@ -66,7 +66,7 @@ def between_run_spread(reports, model: str, batch_size: int, hardware: dict[str,
         step = (r.timing or {}).get("steady_step") or {}
         if (r.status != "completed" or r.config.get("model") != model or r.config.get("batch_size") != batch_size
                 or machine_key(r.hardware or {}) != key or bool(gpus_used(r.software)) != on_gpu
-                or backend_of(r.software) != backend
+                or variant_of(r.software, r.config) != backend
                 or (r.config.get("precision") or "float32") != precision or not step.get("mean")
                 or ((getattr(r, "distribution", None) or {}).get("replicas") or 1) != replicas):
             continue  # not this setup: not counted at all

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import frameworks
-from ..backend_choice import backend_of
+from ..frameworks import variant, variant_of
 from ..config import BenchmarkConfig, share_groups
 from ..store.report import RunReport
 from . import quick_policy as q
@@ -61,7 +61,7 @@ def wall_s(r: RunReport) -> float | None:
 
 
 def _comparable(config: BenchmarkConfig, r: RunReport, backend: str | None) -> bool:
-    if backend is not None and backend_of(r.software) != backend:
+    if backend is not None and variant_of(r.software, r.config) != variant(backend, config.compile):
         return False  # another framework's steps say nothing of this one's (JAX on this CPU: about 5x slower)
     if config.is_kernels and r.precision != config.precision:
         return False  # convolve2d's float16 steps cost some 160x its float32 ones on a CPU
