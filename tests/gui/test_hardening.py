@@ -3,10 +3,11 @@ the dialog, the Compare tab, the batch finder, dataset folders, and a data folde
 
 import json
 import time
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from dlbench_gui.core.store.storage import reports_dir
+from dlbench_gui.core.store.storage import data_dir, reports_dir
 from tests.reports import report_dict
 from tests.unit.test_dataset_import import real_mnist_folder
 
@@ -153,18 +154,29 @@ def test_the_results_view_shows_whatever_a_valid_report_holds_in_its_figures(qtb
     assert shown > 100
 
 
-def test_the_export_dialog_writes_the_chosen_format_and_refuses_a_mismatch(make_window, dlbench_home, tmp_path,
-                                                                           monkeypatch):
+def test_the_export_dialog_suggests_a_name_and_a_folder_and_the_chosen_format_sets_the_extension(
+        make_window, dlbench_home, tmp_path, monkeypatch):
+    """#33: a name for what is exported, the data folder (then the folder of the last export, never the source tree),
+    and the chosen filter's extension put in place of another format's instead of a refusal."""
     fill_history(dlbench_home)
     w = make_window()
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    starts = []
     answers = iter([(str(tmp_path / "x.csv"), "PDF (*.pdf)"), (str(tmp_path / "plain"), "CSV (*.csv)")])
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+
+    def dialog(parent, title, start, filters, selected):
+        starts.append((start, selected))
+        return next(answers)
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
     w.export_selected("pdf")  # Ctrl+E: PDF preselected, but the user typed x.csv
-    assert not (tmp_path / "x.csv").exists() and "the name ends in .csv but the format chosen is PDF" in warned[0]
-    w.export_selected("pdf")  # a name without an extension, the CSV filter chosen
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF") and not (tmp_path / "x.csv").exists()
+    w.export_selected("csv", card=True)  # the card's export: a name without an extension, the CSV filter chosen
     assert (tmp_path / "plain.csv").read_text().startswith("setup,cpu,gpu")
+    (first, pdf), (second, csv) = starts
+    r = w.results.reports[0]
+    assert Path(first).parent == data_dir() and pdf == "PDF (*.pdf)"
+    assert Path(first).name == f"dlbench-{r.model}-{r.dataset}-{r.created_at[:10]}.pdf"
+    assert Path(second).parent == tmp_path and Path(second).name.startswith("dlbench-card-") and csv == "CSV (*.csv)"
 
 
 def test_the_batch_search_is_exclusive_shows_each_probe_and_stops_on_stop_injected_prober(make_window, qtbot,
