@@ -60,14 +60,15 @@ class RunController(QObject):
 
 
 def max_batch_thread(model: str, dataset: str, host_memory_limit_gb: float | None, on_probe,
-                     prober=None, backend: str = PUBLISHED_BACKEND) -> WorkerThread:
+                     prober=None, backend: str = PUBLISHED_BACKEND, on_start=None) -> WorkerThread:
     """The largest-batch finder on a WorkerThread; each probe is a fresh child, as from the CLI. `on_probe` is
-    called on the thread (a signal's emit). `prober`: None for real probes; tests pass a stand-in. `backend`: the
+    and `on_start` (the batch about to be probed) are called on the thread (a signal's emit). `prober`: None for real probes; tests pass a stand-in. `backend`: the
     framework the setup chose (the search probes and keeps its finding under it)."""
     from ..runner.maxbatch import find_max_batch
 
     stop_event = threading.Event()
     return WorkerThread(lambda: find_max_batch(model, dataset, host_memory_limit_gb=host_memory_limit_gb,
-                                               on_probe=on_probe, prober=prober, stop_event=stop_event,
+                                               on_probe=on_probe, on_start=on_start, prober=prober,
+                                               stop_event=stop_event,
                                                backend=backend),
                         stop=stop_event.set)

@@ -17,12 +17,16 @@ class MaxBatchFlow(QObject):
 
     progressed = Signal(str)
     probed = Signal(object)  # one probe's outcome, from the search's thread
+    probing = Signal(int)  # the batch the next probe tries, from the search's thread
+    answered = Signal(str)  # what the search found, in words, for the Log (it stays there)
     finished = Signal(object)  # the search's result dict, or a str saying why it failed (or that it was stopped)
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QWidget, prober=None):
         super().__init__(parent)
         self.probed.connect(self._probed)
+        self.probing.connect(self._probing)
+        self._last = ""  # the last probe's outcome, in words
         self._parent = parent
         self.prober = prober  # None: real probes (each a fresh child); tests pass a stand-in
         self.thread: WorkerThread | None = None
@@ -42,9 +46,11 @@ class MaxBatchFlow(QObject):
                                            "keeps what it found.", 0.0, 0.0, 4096.0, 1)
         if not ok:
             return
-        t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober, backend=backend)
+        t = max_batch_thread(model, dataset, limit or None, self.probed.emit, prober=self.prober, backend=backend,
+                             on_start=self.probing.emit)
         self.thread = t
         self.probes = 0
+        self._last = ""
         t.result.connect(self._found)
         t.error.connect(lambda exc: self._failed(str(exc)))
         t.finished.connect(self._ended)
@@ -57,20 +63,28 @@ class MaxBatchFlow(QObject):
             self.progressed.emit("Stopping the batch search…")
             self.thread.stop()
 
+    def _probing(self, batch: int) -> None:
+        self.progressed.emit(f"Largest batch: probe {self.probes + 1}: trying batch {batch}…{self._last} (Esc stops)")
+
     def _probed(self, p: dict) -> None:
         self.probes += 1
         words = {"fits": "fits", "oom": "ran out of memory", "error": "failed"}.get(p["outcome"], p["outcome"])
+        self._last = f" (probe {self.probes}: batch {p['batch_size']} {words} in {p.get('seconds') or 0:.0f} s)"
         self.progressed.emit(f"Largest batch: probe {self.probes}: batch {p['batch_size']} {words}"
-                             f" ({p.get('seconds') or 0:.0f} s); probe {self.probes + 1} running… (Esc stops)")
+                             f" ({p.get('seconds') or 0:.0f} s) (Esc stops)")
 
     def _found(self, result: dict) -> None:
         name = MODEL_NAMES[result["model"]]
         failing = result["smallest_failing_batch_size"]
         if result.get("lower_bound"):  # stopped: what it had found is kept, as a lower bound
             self.progressed.emit(f"Stopped: {name} fits a batch of at least {result['max_batch_size']} (kept)")
+            self.answered.emit(f"Largest batch: the search was stopped; {name} fits a batch of at least "
+                               f"{result['max_batch_size']} (kept as a lower bound)")
             self.finished.emit(result)
             return
         self.progressed.emit(f"Largest batch that fits for {name}: {result['max_batch_size']}")
+        self.answered.emit(f"Largest batch: {name} fits a batch of {result['max_batch_size']} ({len(result['probes'])} "
+                           f"probes" + (f"; {failing} ran out of memory" if failing else "") + ")")
         QMessageBox.information(self._parent, "Largest batch",
                                 f"{name}: the largest batch that fits is {result['max_batch_size']} "
                                 f"({len(result['probes'])} probes"

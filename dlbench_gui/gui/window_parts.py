@@ -75,6 +75,7 @@ def connect(w: "MainWindow") -> None:
     w.dataset_importer.progressed.connect(w.status.setText)  # the flows on their threads: progress in the status bar
     w.dataset_importer.finished.connect(w._setup_changed)
     w.maxbatch.progressed.connect(w.status.setText)
+    w.maxbatch.answered.connect(w.log_panel.append)  # the answer stays in the Log after the status moves on
     w.maxbatch.finished.connect(w.maxbatch_finished)
     w.maxbatch.busy_changed.connect(w._set_running)
 

@@ -123,10 +123,11 @@ def _confirm(run: Callable[..., bool], probes: list[dict], lo: int, hi: int | No
 
 def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit: int = 8192,
                    host_memory_limit_gb: float | None = None, gpu_memory_limit_gb: float | None = None,
-                   on_probe: Callable[[dict], None] | None = None,
+                   on_probe: Callable[[dict], None] | None = None, on_start: Callable[[int], None] | None = None,
                    prober: Callable[..., dict[str, Any]] | None = None,
                    stop_event: threading.Event | None = None, backend: str = PUBLISHED_BACKEND) -> dict[str, Any]:
-    """`stop_event` set: the probe in progress is stopped and SearchStopped raised; nothing is saved."""
+    """`stop_event` set: the probe in progress is stopped and SearchStopped raised; nothing is saved. `on_start(batch)`
+    before each probe, `on_probe(outcome)` after it."""
     prober = prober or functools.partial(probe, stop_event=stop_event, backend=backend)
     probes: list[dict[str, Any]] = []
 
@@ -136,6 +137,8 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
 
     def run(bs: int, confirmation: bool = False) -> bool:
         check_stop()
+        if on_start:
+            on_start(bs)
         p = prober(model, dataset, bs, host_memory_limit_gb=host_memory_limit_gb, gpu_memory_limit_gb=gpu_memory_limit_gb)
         check_stop()  # a probe stopped half-way says nothing about memory
         p = {**p, "confirmation": True} if confirmation else p

@@ -190,8 +190,12 @@ def test_the_batch_search_is_exclusive_shows_each_probe_and_stops_on_stop_inject
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
     w = make_window(maxbatch_prober=prober)
     with qtbot.waitSignal(w.maxbatch.progressed, timeout=10_000,
-                          check_params_cb=lambda text: text.startswith("Largest batch: probe 1: batch 64 fits")):
-        w.find_max_batch()
+                          check_params_cb=lambda text: text.startswith("Largest batch: probe 1: trying batch 64…")):
+        w.find_max_batch()  # while a probe runs, the status names its batch (#33)
+    with qtbot.waitSignal(w.maxbatch.progressed, timeout=10_000,
+                          check_params_cb=lambda text: text.startswith("Largest batch: probe 2: trying batch 128… "
+                                                                       "(probe 1: batch 64 fits")):
+        pass
     # while it runs: nothing else starts, and Stop is offered
     assert not w.setup.start_button.isEnabled() and not w.act_start.isEnabled() and not w.act_maxbatch.isEnabled()
     assert w.act_stop.isEnabled() and w.setup.stop_button.isEnabled()
@@ -202,5 +206,7 @@ def test_the_batch_search_is_exclusive_shows_each_probe_and_stops_on_stop_inject
     found = blocker.args[0]  # what it had found is kept, as a lower bound (#26, 9), said in the status bar
     assert found["lower_bound"] and found["max_batch_size"] >= 64 and "at least" in found["note"] and not warned
     assert f"fits a batch of at least {found['max_batch_size']} (kept)" in w.status.text()
+    # the answer stays in the Log once the status bar has moved on (#33)
+    assert f"fits a batch of at least {found['max_batch_size']} (kept as a lower bound)" in w.log_panel.text.toPlainText()
     qtbot.waitUntil(lambda: w.setup.start_button.isEnabled() and w.act_maxbatch.isEnabled(), timeout=5_000)
     assert not w.act_stop.isEnabled()
