@@ -3,6 +3,7 @@ sub-command (commands.py) from the arguments (args.py) and turns every way out i
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -41,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         commands = {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export, "maxbatch": cmd_maxbatch,
                     "history": cmd_history, "validate": cmd_validate, "import": cmd_import}
-        return commands[a.command](a)
+        code = commands[a.command](a)
+        sys.stdout.flush()  # here, where a reader that has gone is caught, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # whoever read the output has gone (`dlbench history | head -1`): nothing more to say, and no error in that
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UsageError, ConfigError, ReportError) as exc:
         say("error", exc)
         return 2

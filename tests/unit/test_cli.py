@@ -225,3 +225,15 @@ def test_an_output_that_is_a_device_is_written_through_and_a_socket_refused_in_o
     assert out.returncode == 2 and out.stderr.strip() == f"dlbench: error: {path} is a socket, not a file: dlbench " \
                                                           "writes files and never replaces anything else", out.stderr
 
+
+
+def test_output_whose_reader_has_gone_ends_quietly_with_exit_0(tmp_path):
+    """`dlbench hw | head -1`: the reader closes the pipe before dlbench has written; dlbench ends quietly with 0, not
+    "Broken pipe" with 2 (#33). The pipe's read end is closed before the process starts writing."""
+    import os
+
+    p = subprocess.Popen([sys.executable, "-m", "dlbench_gui", "hw"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=ROOT, env={**os.environ, "DLBENCH_HOME": str(tmp_path / "home")})
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0 and err == ""
