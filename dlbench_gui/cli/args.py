@@ -92,8 +92,8 @@ def add_run_parser(sub) -> None:
     r.add_argument("--dataset", default="all", choices=[*DATASETS, "all"], help="default: all (both datasets)")
     r.add_argument("--profile", default="quick", choices=[*PROFILES, "kernels"],
                    help="quick (default): measure briefly and estimate the protocol; full: the published protocol; "
-                        "custom: your own; kernels: the seed's simple kernels (dense and sparse matrix products on the "
-                        "CPU, then convolve2d, a small network, 10 epochs on Fashion-MNIST), compared with the "
+                        "custom: your own; kernels: the authors' later, quicker test (dense and sparse matrix "
+                        "products on the CPU, then convolve2d, a small network, 10 epochs on Fashion-MNIST), compared with the "
                         "published setups; --model and --dataset do not apply")
     r.add_argument("--convolve2d", choices=("quick", "full"), default="quick",
                    help="with --profile kernels: quick (default) estimates convolve2d from a short measured pass, "
@@ -121,8 +121,14 @@ def add_run_parser(sub) -> None:
     r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
                    help="quick profile: at most this long for the measured steps of each model and dataset (a cap: a "
                         "run stops sooner once its mean is known to ±2%%); default: %(default)g s")
-    r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
-    r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB",
+                   help="cap this run's own memory on the host (private memory of its training and inference "
+                        "processes; Linux and macOS): going over it is reported as host_oom, as a smaller machine "
+                        "would fail")
+    r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB",
+                   help="cap what the framework may take of the GPU's memory (TensorFlow's logical device limit, "
+                        "JAX's memory fraction, PyTorch's per-process fraction): as a smaller GPU would; ignored "
+                        "without a GPU, and said so")
     r.add_argument("--watchdog", type=_positive_float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS",
                    help="stop a run whose child sends neither progress nor a heartbeat for this long; default: "
                         "%(default)g s")
@@ -175,8 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend(m)
     m.add_argument("--model", required=True, choices=MODELS)
     m.add_argument("--dataset", default="mnist", choices=DATASETS)
-    m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB")
-    m.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB")
+    m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB",
+                   help="cap each probe's memory on the host (private memory of its training and inference "
+                        "processes; Linux and macOS): going over it is reported as host_oom, as a smaller machine "
+                        "would fail")
+    m.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB",
+                   help="cap what the framework may take of the GPU's memory (TensorFlow's logical device limit, "
+                        "JAX's memory fraction, PyTorch's per-process fraction): as a smaller GPU would; ignored "
+                        "without a GPU, and said so")
     m.add_argument("--start", type=int, default=64)
     m.add_argument("--max", type=int, default=8192, dest="max_batch")
     m.add_argument("--output", "-o")

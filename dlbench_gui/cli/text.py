@@ -14,7 +14,7 @@ from ..core.progress import RunSession
 from ..core.store.report import RunReport
 from ..core.view import present
 from ..core.view.card import Card
-from ..core.view.words import data_words
+from ..core.view.words import count_words, data_words
 from ..core.wire import events as ev
 
 
@@ -56,7 +56,7 @@ class ProgressPrinter:
             self._print(f"    epoch {e.epoch}/{e.epochs}: train {format_duration(e.train_s)}, "
                         f"val {format_duration(e.val_s)}{acc_words}")
         elif e.extra.get("measured_pass"):  # a quick run's passes are not the protocol's epochs: only the summary
-            self._print(f"    measured: {e.extra.get('steps')} steps in {format_duration(e.train_s)}, a validation "
+            self._print(f"    measured: {count_words(e.extra.get('steps'), 'step')} in {format_duration(e.train_s)}, a validation "
                         f"sample in {format_duration(e.val_s)}{acc_words}")
 
     def _steps(self, step: ev.Step) -> None:

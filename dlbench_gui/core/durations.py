@@ -27,10 +27,11 @@ def format_duration(seconds: float | None) -> str:
         return ("-" if seconds < 0 else "") + "over 31,000 years"
     if seconds < 0:
         return "-" + format_duration(-seconds)
-    if seconds < 1:
+    # each unit up to what still rounds below the next ("60 s" beside "1 min 03 s" was one unit too late)
+    if seconds < 0.9995:
         return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 59.5:
+        return f"{seconds:.1f} s" if seconds < 9.95 else f"{seconds:.0f} s"
     minutes, s = divmod(int(round(seconds)), 60)
     if minutes < 60:
         return f"{minutes} min {s:02d} s"

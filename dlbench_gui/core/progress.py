@@ -11,6 +11,7 @@ from typing import Any, Callable
 from .wire import events as ev
 from .config import DATASET_NAMES, MODEL_NAMES, BenchmarkConfig
 from .durations import format_duration
+from .measure import interference
 from .store.report import RunReport
 
 # What a listener is told: (change, payload). The changes, each once per occurrence:
@@ -178,7 +179,10 @@ class RunSession:
     def summary_text(self) -> str:
         states = ", ".join(f"{sum(r.status == s for r in self.reports)} {s}" for s in ("completed", "failed", "cancelled")
                            if any(r.status == s for r in self.reports))
-        return f"Finished: {states or 'nothing ran'}."
+        disturbed = sum(r.status == "completed" and interference.interfered(r) for r in self.reports)
+        unreliable = (f" ({disturbed} of them unreliable: other programs took the machine while it was timed)"
+                      if disturbed else "")
+        return f"Finished: {states or 'nothing ran'}{unreliable}."
 
     @property
     def all_completed(self) -> bool:

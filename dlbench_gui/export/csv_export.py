@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core import frameworks
 from ..core.backend_choice import backend_of
-from ..core.durations import format_duration
+from ..core.durations import format_bytes, format_duration
 from ..core.measure import comparison, distribution, kernels
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_text
@@ -54,7 +54,8 @@ def row_of(r: RunReport) -> dict[str, Any]:
         "cpu": cpu.get("brand"),
         "gpu": ", ".join(g.get("name") or "NVIDIA GPU" for g in gpus) or "none",
         "ram_mb": round(total_ram / 2**20) if total_ram else None,
-        "storage": f"{round(disk['total_bytes'] / 1e9)} GB {disk.get('kind') or ''}".strip() if disk.get("total_bytes") else None,
+        # in GiB, as the panel and the PDF say it of the same disk
+        "storage": f"{format_bytes(disk['total_bytes'])} {disk.get('kind') or ''}".strip() if disk.get("total_bytes") else None,
         "model": r.model, "dataset": r.dataset,
         "execution_time_s": h["execution_time_s"], "inference_time_s": h["inference_time_s"],
         "verdict": v.level, "verdict_text": v.text,

@@ -28,7 +28,7 @@ from ..core.view.ticks import nice_ticks, tick_label, time_unit
 from ..core.view.words import load_words, ratio_words
 
 EMPTY_HINT = ("Select two or more runs on the Results tab (Ctrl+click) and press “Compare selected”. "
-              "Reports from other machines come in through File → Import report….")
+              "Reports from other machines come in through Import report… in the File menu.")
 
 
 def run_label(r: RunReport) -> str:
@@ -47,7 +47,9 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
     def timed(r):
         return r.headline["execution_time_s"] if r.status == "completed" else None
 
-    first = timed(reports[0]) if reports else None
+    # the reference: the first run that completed (a cancelled or failed one has no time to divide by)
+    ref = next((i for i, r in enumerate(reports) if timed(r)), None)
+    first = timed(reports[ref]) if ref is not None else None
 
     def interval(r):
         ci = r.headline.get("execution_time_ci95_s")
@@ -61,14 +63,16 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         ("Model", [MODEL_NAMES.get(r.model, r.model) for r in reports]),
         ("Dataset", [DATASET_NAMES.get(r.dataset, r.dataset) for r in reports]),
         ("Profile", [r.profile for r in reports]),
-        ("Backend", [frameworks.label(backend_of(r.software)) + (f" (the published figures are {frameworks.PUBLISHED.label} runs)"
-                                                              if backend_label(r.software) else "") for r in reports]),
-        ("Status", [r.status + (f" ({r.error['kind']})" if r.error else "") for r in reports]),
+        ("Backend", [backend_cell(r) for r in reports]),
+        ("Precision", [r.precision + ("" if r.precision == "float32" else " (the published figures are float32)")
+                       for r in reports]),
+        ("Status", [r.status + (f" ({r.error['kind']})" if r.error and r.error.get("kind") != r.status else "")
+                    for r in reports]),
         ("Execution time", [f"{format_duration(timed(r))} ({r.headline['kind']})" if timed(r) else "— (not completed)"
                             for r in reports]),
         ("95% interval", [interval(r) for r in reports]),
-        ("Against the first run", [ratio_words(timed(r), first) if i else ("reference" if first else "—")
-                                   for i, r in enumerate(reports)]),
+        ("Against the first completed run", ["reference" if i == ref else ratio_words(timed(r), first)
+                                             for i, r in enumerate(reports)]),
         ("Inference time", [format_duration(r.headline["inference_time_s"]) for r in reports]),
         ("Steady step", [format_duration(r.timing.get("steady_step_s")) for r in reports]),
         ("First step", [format_duration(r.timing.get("first_step_s")) for r in reports]),
@@ -78,6 +82,14 @@ def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
         *kernels_rows(reports),
         ("Run", [r.run_id for r in reports]),
     ]
+
+
+def backend_cell(r: RunReport) -> str:
+    """The framework that ran (with its compiled variant), and the label a comparison with the baseline carries."""
+    f = frameworks.get(backend_of(r.software))
+    compiled = comparison.compiled_words(r)
+    published = f is frameworks.PUBLISHED and not compiled
+    return f.label + compiled + ("" if published else f" (the published figures are {frameworks.PUBLISHED.label} runs)")
 
 
 def kernels_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:

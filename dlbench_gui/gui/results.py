@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
                                QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
                                QToolButton, QVBoxLayout, QWidget)
 
+from ..core import frameworks
+from ..core.frameworks import backend_of
 from ..core.measure import comparison, distribution, interference
 from ..core.view import present
 from ..core.view.card import Card, card
@@ -20,7 +22,7 @@ from ..export.html_report import card_details_html, card_html, detail_html
 from .baseline_chart import BaselineChart
 from .setup_panel import DoubleSpinBox
 
-COLUMNS = ["When", "Model", "Dataset", "Profile", "Precision", "Status", "Execution", "Inference", "Figures",
+COLUMNS = ["When", "Model", "Dataset", "Profile", "Precision", "Backend", "Status", "Execution", "Inference", "Figures",
            "Machine load", "Devices", "Error"]
 
 
@@ -147,7 +149,7 @@ class ResultsView(QWidget):
     def _arrange(self, buttons: QHBoxLayout, more: QHBoxLayout, lower: QSplitter) -> QSplitter:
         """On a short screen (1024x700) nothing may be cut or squeezed to one row: the card scrolls inside its own
         area, and a splitter shares the height between it, the table and the detail (each can be dragged)."""
-        card_area = QScrollArea()
+        self.card_area = card_area = QScrollArea()
         card_area.setWidget(self.card)
         card_area.setWidgetResizable(True)
         card_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -189,13 +191,15 @@ class ResultsView(QWidget):
         self.reports.insert(0, report)
         self.set_reports(self.reports)
         self.table.selectRow(0)
+        self.card_area.verticalScrollBar().setValue(0)  # a new result is read from the card's top
 
     def _append_row(self, r: RunReport, cluster: list[RunReport] | None = None) -> None:
         h = r.headline
         row = self.table.rowCount()
         self.table.insertRow(row)
         values = [r.created_at[:16].replace("T", " "), MODEL_NAMES.get(r.model, r.model).split(" — ")[0],
-                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.precision, r.status,
+                  DATASET_NAMES.get(r.dataset, r.dataset), r.profile, r.precision,
+                  frameworks.label(backend_of(r.software)) + comparison.compiled_words(r), r.status,
                   format_duration(h["execution_time_s"]), format_duration(h["inference_time_s"]),
                   "—" if h["kind"] == "none" else h["kind"],
                   load_words((r.findings or {}).get("interference")),

@@ -24,7 +24,7 @@ def test_window_opens_and_shows_this_machine(make_window):
     assert w.machine.text_of("CPU") not in ("", "not available")
     assert "GB" in w.machine.text_of("RAM") or "GiB" in w.machine.text_of("RAM")
     if not w.hardware["gpu"]["nvidia"]:
-        assert "TensorFlow will run on the CPU" in w.machine.text_of("GPU")
+        assert w.machine.text_of("GPU") == "no NVIDIA GPU detected (NVML finds none)"  # no framework named
     assert w.machine.text_of("TensorFlow").startswith("2.21")
     # the default setup: all four combinations, quick profile
     assert len(w.setup.selected()) == 4 and w.setup.profile == "quick"
@@ -112,7 +112,10 @@ def test_a_real_tiny_run_started_with_start_finishes_and_adds_a_row(make_window,
     assert w.running and not w.setup.start_button.isEnabled()
     qtbot.waitUntil(lambda: not w.running and w.thread is None, timeout=300_000)
     assert w.results.table.rowCount() == 2
-    assert w.results.table.item(0, 5).text() == "completed"
+    from dlbench_gui.gui.results import COLUMNS
+
+    assert w.results.table.item(0, COLUMNS.index("Status")).text() == "completed"
+    assert w.results.table.item(0, COLUMNS.index("Backend")).text() == "TensorFlow"  # which framework ran (#33, A5)
     r = w.results.reports[0]
     assert r.status == "completed" and r.timing["execution_time_s"] > 0 and r.timing["inference"]["total_s"] > 0
     assert w.plots.point_count("loss") == 2 and w.plots.point_count("cpu") > 0

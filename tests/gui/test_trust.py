@@ -46,7 +46,9 @@ def test_the_result_card_stands_on_the_latest_completed_run_and_lists_the_rest(m
     assert not w.results.card.details.isHidden() and "Rule:" in w.results.card.details.text()
     assert "Not counted" in w.results.card.details.text()
     # the table says which run was measured on a busy machine
-    rows = {w.results.table.item(r, 0).text(): w.results.table.item(r, 9).text()
+    from dlbench_gui.gui.results import COLUMNS
+
+    rows = {w.results.table.item(r, 0).text(): w.results.table.item(r, COLUMNS.index("Machine load")).text()
             for r in range(w.results.table.rowCount())}
     assert rows["2026-11-29 09:00"] == "UNRELIABLE: 49% busy"
     t = w.results.table  # which precision each run used, beside its profile (#26, 3)
@@ -220,6 +222,22 @@ def test_the_log_keeps_dlbenchs_words_and_filters_tensorflows_noise():
     assert tensorflow_text(raw) == "W0000 00:00:1 something TensorFlow says that matters"
 
 
+def test_compare_measures_against_the_first_completed_run_and_labels_precision_and_status_once():
+    """A cancelled first run is never the reference (every ratio was "—"); a bfloat16 run stands among float32 runs
+    under its label; a cancelled run's status is said once (#33, A4)."""
+    from dlbench_gui.core.store.report import RunReport
+    from dlbench_gui.gui.compare import compare_rows
+
+    c = report_dict(run_id="c", created_at="2026-11-29T09:00:00+00:00", status="cancelled",
+                    error={"kind": "cancelled", "title": "Cancelled", "message": "stopped"})
+    a = quick_dict("a", "2026-11-29T10:00:00+00:00", 10 * 3600, [9 * 3600, 11 * 3600])
+    b = quick_dict("b", "2026-11-29T11:00:00+00:00", 5 * 3600, [4 * 3600, 6 * 3600], config__precision="mixed_bfloat16")
+    rows = dict(compare_rows([RunReport.from_dict(d) for d in (c, a, b)]))
+    assert rows["Against the first completed run"] == ["—", "reference", "0.50x (faster)"]
+    assert rows["Precision"] == ["float32", "float32", "mixed_bfloat16 (the published figures are float32)"]
+    assert rows["Status"][0] == "cancelled" and rows["Backend"][1] == "TensorFlow"
+
+
 def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_completed_ones(make_window):
     a = quick_dict("a", "2026-11-29T10:00:00+00:00", 10 * 3600, [9 * 3600, 11 * 3600], hardware__hostname="alpha")
     b = quick_dict("b", "2026-11-29T11:00:00+00:00", 20 * 3600, [18 * 3600, 22 * 3600], hardware__hostname="beta")
@@ -234,7 +252,7 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
     headers = [t.horizontalHeaderItem(j).text() for j in range(t.columnCount())]
     assert headers[0] == "2026-11-29 10:00\nalpha · completed" and headers[2].endswith("· cancelled")
     names = [t.verticalHeaderItem(i).text() for i in range(t.rowCount())]
-    ratio = [t.item(names.index("Against the first run"), j).text() for j in range(3)]
+    ratio = [t.item(names.index("Against the first completed run"), j).text() for j in range(3)]
     assert ratio == ["reference", "2.00x (slower)", "—"]
     assert t.item(names.index("95% interval"), 1).text() == "18 h 00 min – 22 h 00 min"
     # the cancelled run is not a 0-second bar; the axis is in hours with round ticks
@@ -316,10 +334,13 @@ def test_a_clusters_imported_reports_sit_together_chief_first_with_how_each_ende
     save(worker(1, "2026-11-29T10:00:40+00:00", "failed"), other, worker(0, "2026-11-29T10:00:00+00:00"))
     w = make_window()
     t = w.results.table
-    devices = [t.item(r, 10).text() for r in range(t.rowCount())]
+    from dlbench_gui.gui.results import COLUMNS
+
+    col = COLUMNS.index("Devices")
+    devices = [t.item(r, col).text() for r in range(t.rowCount())]
     assert devices == ["2 replicas, 2 machines, worker 0", "2 replicas, 2 machines, worker 1", "1"]
-    assert "worker 0: completed; worker 1: failed" in t.item(1, 10).toolTip()
-    assert t.item(1, 11).text() == "A worker of the cluster was lost"
+    assert "worker 0: completed; worker 1: failed" in t.item(1, col).toolTip()
+    assert t.item(1, COLUMNS.index("Error")).text() == "A worker of the cluster was lost"
 
 
 def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_the_end(make_window, qtbot):
@@ -347,3 +368,23 @@ def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_th
         adapter.finish()
     assert w.results.card.card.preliminary is None and "preliminary" not in w.results.card.card.badge
     assert not w.plots.verdict.isVisible()
+
+
+def test_a_new_result_opens_the_card_at_its_top_on_a_short_screen(make_window, qtbot):
+    """#33: the card scrolls inside its own area at 1024x700; a new result is read from its top, not from where the
+    last one was left."""
+    from dlbench_gui.core.store.report import RunReport
+
+    save(quick_dict("q", "2026-11-29T10:00:00+00:00", 17 * 3600, [15 * 3600, 19 * 3600]))
+    w = make_window()
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.tabs.setCurrentWidget(w.results)
+    w.results.card.setMinimumHeight(2000)  # taller than its area at this size: it scrolls
+    bar = w.results.card_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    w.results.add_report(RunReport.from_dict(quick_dict("new", "2026-11-29T11:00:00+00:00", 16 * 3600,
+                                                        [15 * 3600, 17 * 3600])))
+    assert bar.value() == 0

@@ -143,3 +143,18 @@ def test_repeats_are_combined_on_the_card_and_a_disturbed_repeat_is_named_not_co
     assert sorted(c.stands_on) == sorted([a.run_id, b.run_id])  # the export under the card covers both repeats
     alone = cards.card([quick(17 * 3600, [15 * 3600, 19 * 3600])])  # a setup run once: as before
     assert "17 h 00 min" in alone.sentence and "combined" not in " ".join(alone.basis)
+
+
+def test_a_count_of_one_takes_the_singular():
+    """'1 steps' was one of the wordings a new user tripped over (#33)."""
+    from dlbench_gui.core.view.words import count_words
+
+    assert [count_words(n, "step") for n in (0, 1, 2)] == ["0 steps", "1 step", "2 steps"]
+
+
+def test_a_duration_near_a_unit_boundary_is_said_in_the_next_unit_once_it_rounds_there():
+    """'ETA 60 s' beside '1 min 03 s' (#33): a figure that rounds to 60 s is a minute."""
+    from dlbench_gui.core.durations import format_duration
+
+    assert [format_duration(s) for s in (0.9994, 0.9996, 9.94, 9.96, 59.4, 59.6, 63)] == \
+        ["999 ms", "1.0 s", "9.9 s", "10 s", "59 s", "1 min 00 s", "1 min 03 s"]

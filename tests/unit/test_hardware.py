@@ -57,3 +57,14 @@ def test_sampler_records_a_series_with_marks():
     summary = s.summary()
     assert summary["cpu_percent"]["max"] >= summary["cpu_percent"]["mean"]
     assert s.peak_child_rss_bytes > 0
+
+
+def test_the_machine_rows_name_no_framework_a_run_may_not_use():
+    """A JAX or PyTorch run's PDF once said "TensorFlow will run on the CPU" (#33, #32): the machine's rows say what
+    the machine has; which device a framework uses is its run's to say."""
+    from dlbench_gui.core import frameworks
+    from dlbench_gui.core.view.present import hardware_rows
+
+    text = " ".join(v for _, v in hardware_rows({"gpu": {"nvidia": []}}))
+    assert "no NVIDIA GPU detected" in text
+    assert not [f.label for f in frameworks.FRAMEWORKS if f.label in text]

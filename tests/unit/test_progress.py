@@ -112,6 +112,10 @@ def test_reports_warnings_and_the_end_are_kept_and_told():
     session.finish()
     assert [c for c, _ in told] == ["run_started", "warning", "report", "finished"]
     assert session.all_completed and session.summary_text() == "Finished: 1 completed."
+    busy = valid_report(findings={"interference": {"verdict": "interfered", "other_cpu_share": 0.4}})
+    session.add_report(busy)  # the end does not hide that a run was disturbed (#33)
+    assert session.summary_text() == ("Finished: 2 completed (1 of them unreliable: other programs took the machine "
+                                      "while it was timed).")
 
 
 @pytest.mark.parametrize("line", [

@@ -9,6 +9,7 @@ from ..measure import comparison, interference, repeats, stats
 from ..config import PROTOCOL_BATCH_SIZE
 from ..durations import format_bytes, format_duration
 from ..store.report import RunReport
+from .words import count_words
 
 NA = "not available"
 
@@ -35,7 +36,7 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
     add("Model build", t.build_s)
     add("First step (graph tracing)", t.first_step_s)
     add("Steady step (median)", t.steady_step_s,
-        f"measured over {t.steady_step.n} steps, cv {100 * (t.steady_step.cv or 0):.1f}%")
+        f"measured over {count_words(t.steady_step.n, 'step')}, cv {100 * (t.steady_step.cv or 0):.1f}%")
     if t.later_epochs_mean_s is not None:
         add("First epoch", t.first_epoch_s)
         add("Later epochs (mean)", t.later_epochs_mean_s)
@@ -175,7 +176,9 @@ def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((f"GPU {g.get('index', 0)}", f"{g.get('name') or NA}, {format_bytes(g.get('memory_total_bytes'))}, "
                      f"driver {g.get('driver_version') or NA}, CUDA {g.get('cuda_driver_version') or NA}"))
     if not gpu.get("nvidia"):
-        rows.append(("GPU", "no NVIDIA GPU detected — TensorFlow will run on the CPU"))
+        # the machine's facts only: which device a framework uses is its run's to say (the Backend devices row, the
+        # panel's framework line), and a JAX or PyTorch run is not TensorFlow's (#33, #32)
+        rows.append(("GPU", "no NVIDIA GPU detected (NVML finds none)"))
     rows.append(("Disk", f"{format_bytes(disk.get('free_bytes'))} free of {format_bytes(disk.get('total_bytes'))} "
                          f"({disk.get('kind') or 'type ' + NA})"))
     rows.append(("OS", osi.get("platform") or " ".join(filter(None, (osi.get("system"), osi.get("release")))) or NA))

@@ -63,3 +63,8 @@ def weights_words(w: dict) -> str:
         return "weights: ImageNet, as published"
     why = "as asked" if w["reason"] == "as asked" else w["reason"]
     return f"weights: random ({why}); timings are unaffected: {TIMINGS_UNAFFECTED}"
+
+
+def count_words(n: Any, noun: str) -> str:
+    """'1 step', '12 steps' (a count with its noun, singular for one)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
