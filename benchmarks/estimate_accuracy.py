@@ -7,7 +7,8 @@ Passes when the estimate is within ±5% of the measured execution time and its 9
 before it and one made after it (each judged on its own). Around every run a fixed CPU workload is timed
 (`machine_speed`): its change says how much faster or slower the machine itself was during the real run than
 during the quick one. --keep DIR keeps every report (quick and real) and the probe's speeds for later analysis; --rejudge DIR ...
-re-estimates kept quick reports with the current estimator (no history) and judges them again, running nothing."""
+re-estimates kept quick reports with the current estimator and judges them again, running nothing (no history, or
+with --with-history each one with the between-run spread of the kept reports made before it)."""
 
 import argparse
 import glob
@@ -47,10 +48,25 @@ for _shared, _alone in SHARED.items():
     CASES[_shared] = [("fashion_mnist" if a == "mnist" else a) for a in CASES[_alone]]
 
 
-def rejudge(folder: str) -> list[dict]:
-    """The kept quick reports of a folder, estimated again by the current estimator, against the kept real runs."""
+def kept_history(folders: list[str]) -> list:
+    """Every report kept in `folders` (quick and real), as the history a machine would have had if the rounds had
+    shared one data folder."""
     sys.path.insert(0, ROOT)
-    from dlbench_gui.core.measure.estimate import estimate
+    from dlbench_gui.core.store.report import RunReport
+
+    return sorted((RunReport.from_dict(json.load(open(p))) for f in folders
+                   for p in glob.glob(os.path.join(f, "*-*.json")) if not p.endswith("speeds.json")),
+                  key=lambda r: r.created_at or "")
+
+
+def rejudge(folder: str, history: list | None = None) -> list[dict]:
+    """The kept quick reports of a folder, estimated again by the current estimator, against the kept real runs.
+    `history`: every kept report (kept_history); each quick run is then estimated with the between-run spread of the
+    reports made before it, as the product does with a machine's own history."""
+    sys.path.insert(0, ROOT)
+    from dlbench_gui.core.backend_choice import gpus_used
+    from dlbench_gui.core.frameworks import variant_of
+    from dlbench_gui.core.measure.estimate import allow_for_interference, between_run_spread, estimate
     from dlbench_gui.core.store.report import RunReport
 
     rows = []
@@ -64,11 +80,20 @@ def rejudge(folder: str) -> list[dict]:
             if not os.path.exists(path):
                 continue
             quick = json.load(open(path))
-            protocol = {"inference_batch_size": quick["config"].get("inference_batch_size", 32),
-                        **RunReport.from_dict(quick).protocol}
-            quick["estimate"] = estimate(protocol, quick["timing"], quick["timing"].get("inference"))
+            r = RunReport.from_dict(quick)
+            protocol = {"inference_batch_size": quick["config"].get("inference_batch_size", 32), **r.protocol}
+            spread = None
+            if history is not None:
+                before = [h for h in history if (h.created_at or "") < (r.created_at or "")]
+                spread = between_run_spread(before, r.model, r.config["batch_size"], r.hardware,
+                                            bool(gpus_used(r.software)), r.precision,
+                                            backend=variant_of(r.software, r.config))
+            e = estimate(protocol, quick["timing"], quick["timing"].get("inference"), spread)
+            quick["estimate"] = allow_for_interference(e, (quick.get("findings") or {}).get("interference"))
             rows.append({"folder": folder, **judge(name, label, quick, real, speeds.get(f"{name}-{label}"),
-                                                   speeds.get(f"{name}-real"))})
+                                                   speeds.get(f"{name}-real")),
+                         "steady_steps": quick["timing"]["steady_step"].get("n"),
+                         "history_runs": (spread or {}).get("runs"), "between_run_sd": (spread or {}).get("relative_sd")})
     return rows
 
 
@@ -117,10 +142,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--bracket", action="store_true", help="a second quick run after the real one")
     ap.add_argument("--keep", help="folder to keep every report in")
     ap.add_argument("--rejudge", nargs="+", metavar="DIR", help="judge kept reports again with the current estimator")
+    ap.add_argument("--with-history", action="store_true",
+                    help="with --rejudge: estimate each quick run with the between-run spread of every kept report made "
+                         "before it (the history the rounds would have had in one data folder)")
     ap.add_argument("cases", nargs="*", default=["model_a", "model_b"], help=", ".join(CASES))
     args = ap.parse_args(argv)
     if args.rejudge:
-        rows = [row for folder in args.rejudge for row in rejudge(folder)]
+        history = kept_history(args.rejudge) if args.with_history else None
+        rows = [row for folder in args.rejudge for row in rejudge(folder, history)]
         for row in rows:
             print(json.dumps(row))
         return 0 if all(r["passed"] for r in rows) else 1
