@@ -85,6 +85,17 @@ def add_backend(parser) -> None:
                              + "; ".join(f"{f.name}: {f.blurb}" for f in frameworks.OFFERED))
 
 
+def add_memory_limits(parser, whose: str) -> None:
+    """--host-memory-limit and --gpu-memory-limit, as a smaller machine would have them."""
+    parser.add_argument("--host-memory-limit", type=_positive_float, metavar="GB",
+                        help=f"cap {whose} on the host (private memory of its training and inference processes; Linux "
+                             "and macOS): going over it is reported as host_oom, as a smaller machine would fail")
+    parser.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB",
+                        help="cap what the framework may take of the GPU's memory (TensorFlow's logical device limit, "
+                             "JAX's memory fraction, PyTorch's per-process fraction): as a smaller GPU would; ignored "
+                             "without a GPU, and said so")
+
+
 def add_run_parser(sub) -> None:
     """`dlbench run`: what to run, how long, on what, and where the reports go."""
     r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
@@ -121,14 +132,7 @@ def add_run_parser(sub) -> None:
     r.add_argument("--quick-budget", type=_positive_float, default=DEFAULT_QUICK_BUDGET_S, metavar="SECONDS",
                    help="quick profile: at most this long for the measured steps of each model and dataset (a cap: a "
                         "run stops sooner once its mean is known to ±2%%); default: %(default)g s")
-    r.add_argument("--host-memory-limit", type=_positive_float, metavar="GB",
-                   help="cap this run's own memory on the host (private memory of its training and inference "
-                        "processes; Linux and macOS): going over it is reported as host_oom, as a smaller machine "
-                        "would fail")
-    r.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB",
-                   help="cap what the framework may take of the GPU's memory (TensorFlow's logical device limit, "
-                        "JAX's memory fraction, PyTorch's per-process fraction): as a smaller GPU would; ignored "
-                        "without a GPU, and said so")
+    add_memory_limits(r, "this run's own memory")
     r.add_argument("--watchdog", type=_positive_float, default=DEFAULT_WATCHDOG_S, metavar="SECONDS",
                    help="stop a run whose child sends neither progress nor a heartbeat for this long; default: "
                         "%(default)g s")
@@ -181,14 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend(m)
     m.add_argument("--model", required=True, choices=MODELS)
     m.add_argument("--dataset", default="mnist", choices=DATASETS)
-    m.add_argument("--host-memory-limit", type=_positive_float, metavar="GB",
-                   help="cap each probe's memory on the host (private memory of its training and inference "
-                        "processes; Linux and macOS): going over it is reported as host_oom, as a smaller machine "
-                        "would fail")
-    m.add_argument("--gpu-memory-limit", type=_positive_float, metavar="GB",
-                   help="cap what the framework may take of the GPU's memory (TensorFlow's logical device limit, "
-                        "JAX's memory fraction, PyTorch's per-process fraction): as a smaller GPU would; ignored "
-                        "without a GPU, and said so")
+    add_memory_limits(m, "each probe's memory")
     m.add_argument("--start", type=int, default=64)
     m.add_argument("--max", type=int, default=8192, dest="max_batch")
     m.add_argument("--output", "-o")
