@@ -39,11 +39,13 @@ class Sampler:
         self.peak_child_rss_bytes = 0
         self._self = psutil.Process()
         self._cores = psutil.cpu_count() or 1
-        self._last_cpu: tuple[float, float, float | None, float, int | None] | None = None
+        self._last_cpu: tuple[float, float, dict[int, float] | None, float, int | None] | None = None
 
     def own_pids(self) -> set[int]:
-        """dlbench's own processes: this one and the child it watches (their work is not interference)."""
-        return {p for p in (os.getpid(), self._pid) if p}
+        """dlbench's own processes: this one, the child it watches and whatever that child started (a PyTorch run's
+        other ranks, its compiler's workers): their work is not interference."""
+        tree = set(tree_cpu_s(self._proc)) if self._proc is not None else set()
+        return {p for p in (os.getpid(), self._pid) if p} | tree
 
     def watch(self, pid: int | None) -> None:
         self._pid = pid
@@ -118,7 +120,7 @@ class Sampler:
             t = psutil.cpu_times()
             busy = sum(getattr(t, k, 0.0) for k in ("user", "nice", "system", "irq", "softirq"))  # guest is in user
             own = _cpu_s(self._self)
-            child = _cpu_s(self._proc) if self._proc is not None else None
+            child = tree_cpu_s(self._proc) if self._proc is not None else None
         except psutil.Error:
             self._last_cpu = None
             return None
@@ -126,7 +128,9 @@ class Sampler:
         last, self._last_cpu = self._last_cpu, (now, busy, child, own, self._pid)
         if last is None or last[4] != self._pid or now - last[0] < 0.05:
             return None
-        child_d = (child - last[2]) if child is not None and last[2] is not None else 0.0
+        child_d = 0.0
+        if child is not None and last[2] is not None:  # a process new to the tree: all of its time is new
+            child_d = sum(max(0.0, t - last[2].get(pid, 0.0)) for pid, t in child.items())
         other = (busy - last[1]) - child_d - (own - last[3])
         return round(min(1.0, max(0.0, other / ((now - last[0]) * self._cores))), 4)
 
@@ -145,6 +149,21 @@ def _cpu_freq_mhz() -> float | None:
     except Exception:  # not reported on every platform
         return None
     return round(f.current, 1) if f and f.current else None
+
+
+def tree_cpu_s(proc: psutil.Process) -> dict[int, float]:
+    """CPU seconds of a process and of every process it started that is still running, by pid."""
+    out = {proc.pid: _cpu_s(proc)}
+    try:
+        children = proc.children(recursive=True)
+    except psutil.Error:
+        children = []
+    for c in children:
+        try:
+            out[c.pid] = _cpu_s(c)
+        except psutil.Error:
+            pass  # gone meanwhile
+    return out
 
 
 def _cpu_s(proc: psutil.Process) -> float:

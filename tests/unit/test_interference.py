@@ -49,6 +49,30 @@ def test_a_busy_core_elsewhere_is_caught_and_the_watched_childs_own_work_is_not(
         assert during["other_cpu_share"] >= before["other_cpu_share"] - 0.1
 
 
+def test_what_the_watched_child_started_is_dlbenchs_own_work_not_interference():
+    """A PyTorch run over two CPU devices starts its second rank from the training child, and torch.compile starts
+    compiler workers: a child that starts a busy grandchild. The grandchild's CPU time is counted as the child's (it
+    read as "other programs took 41%" before), and its pid is among dlbench's own (for NVML's per-process figures)."""
+    import psutil
+
+    from dlbench_gui.hardware.telemetry import tree_cpu_s
+
+    spawner = ("import subprocess, sys\np = subprocess.Popen([sys.executable, '-c', " + repr(SPIN.format(s=120))
+               + "])\nprint(p.pid, flush=True)\np.wait()\n")
+    child = subprocess.Popen([sys.executable, "-c", spawner], stdout=subprocess.PIPE, text=True)
+    try:
+        grandchild = int(child.stdout.readline())
+        sampler = Sampler(interval_s=0.25, gpus=False)
+        sampler.watch(child.pid)
+        wait_until(lambda: psutil.Process(grandchild).cpu_times().user > 0.5, timeout_s=60)
+        tree = tree_cpu_s(psutil.Process(child.pid))
+        assert tree[grandchild] > 0.5 and grandchild in sampler.own_pids()
+    finally:
+        for p in psutil.Process(child.pid).children(recursive=True) + [psutil.Process(child.pid)]:
+            p.kill()
+        child.wait()
+
+
 def test_assess_uses_the_timed_phases_and_says_unknown_without_figures():
     samples = [{"phase": "building", "other_cpu_share": 0.9}, {"phase": "training", "other_cpu_share": 0.01},
                {"phase": "predicting", "other_cpu_share": 0.03}]
