@@ -143,8 +143,11 @@ class CompareView(QWidget):
     def show_reports(self, reports: list[RunReport]) -> None:
         self.reports = list(reports)
         rows = compare_rows(self.reports)
-        self.hint.setText(f"{len(self.reports)} runs; ratios are to the first one ({run_label(self.reports[0]).splitlines()[0]}). "
-                          "Runs that did not complete are in the table, not in the chart.")
+        ref = next((r for r in self.reports if r.status == "completed"), None)
+        to = (f"ratios are to the first completed one ({run_label(ref).splitlines()[0]})" if ref is not None
+              else "none completed, so there are no ratios")
+        self.hint.setText(f"{len(self.reports)} runs; {to}. Runs that did not complete are in the table, not in the "
+                          "chart.")
         self.split.setVisible(True)
         self.table.clear()
         self.table.setRowCount(len(rows))

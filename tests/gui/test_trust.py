@@ -253,6 +253,7 @@ def test_compare_labels_runs_by_date_machine_and_status_and_charts_only_complete
     assert headers[0] == "2026-11-29 10:00\nalpha · completed" and headers[2].endswith("· cancelled")
     names = [t.verticalHeaderItem(i).text() for i in range(t.rowCount())]
     ratio = [t.item(names.index("Against the first completed run"), j).text() for j in range(3)]
+    assert "ratios are to the first completed one (2026-11-29 10:00)" in w.compare.hint.text()
     assert ratio == ["reference", "2.00x (slower)", "—"]
     assert t.item(names.index("95% interval"), 1).text() == "18 h 00 min – 22 h 00 min"
     # the cancelled run is not a 0-second bar; the axis is in hours with round ticks
