@@ -31,10 +31,13 @@ EMPTY_HINT = ("Select two or more runs on the Results tab (Ctrl+click) and press
               "Reports from other machines come in through Import report… in the File menu.")
 
 
-def run_label(r: RunReport) -> str:
-    """A column's name: when, which machine, and how it ended."""
+def run_label(r: RunReport, status: bool = True) -> str:
+    """A column's name on short lines (a column of four fits at 1024x700): when, which machine and how it ended, and
+    the framework where it is not the published one; a bar's name: the same without how it ended."""
     host = (r.hardware or {}).get("hostname") or "unknown machine"
-    return f"{r.created_at[:16].replace('T', ' ')}\n{host}{backend_label(r.software)} · {r.status}"
+    backend = backend_label(r.software).strip(" ()")
+    lines = [r.created_at[:16].replace("T", " "), f"{host} · {r.status}" if status else host]
+    return "\n".join(lines + ([backend] if backend else []))
 
 
 def compare_rows(reports: list[RunReport]) -> list[tuple[str, list[str]]]:
@@ -152,7 +155,11 @@ class CompareView(QWidget):
         self.table.clear()
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(self.reports))
-        self.table.setHorizontalHeaderLabels([run_label(r) for r in self.reports])
+        labels = [run_label(r) for r in self.reports]
+        self.table.setHorizontalHeaderLabels(labels)
+        header = self.table.horizontalHeader()  # never narrower than its name: the table scrolls sideways instead
+        widest = max(header.fontMetrics().horizontalAdvance(line) for label in labels for line in label.splitlines())
+        header.setMinimumSectionSize(widest + 16)
         self.table.setVerticalHeaderLabels([name for name, _ in rows])
         for i, (_, values) in enumerate(rows):
             for j, v in enumerate(values):
@@ -166,7 +173,7 @@ class CompareView(QWidget):
         self.label_positions: list[tuple[int, float]] = []  # where each bar's label sits (chart units)
         done = [r for r in self.reports if r.status == "completed" and r.headline["execution_time_s"]]
         # each bar named on two short lines (when; which machine), so four or more fit side by side at 1024x700
-        self.bars = [(run_label(r).rsplit(" · ", 1)[0], float(r.headline["execution_time_s"])) for r in done]
+        self.bars = [(run_label(r, status=False), float(r.headline["execution_time_s"])) for r in done]
         if not self.bars:
             self.chart.setTitle("No completed run among the selected ones: nothing to chart")
             return

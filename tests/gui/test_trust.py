@@ -389,3 +389,25 @@ def test_a_new_result_opens_the_card_at_its_top_on_a_short_screen(make_window, q
     w.results.add_report(RunReport.from_dict(quick_dict("new", "2026-11-29T11:00:00+00:00", 16 * 3600,
                                                         [15 * 3600, 17 * 3600])))
     assert bar.value() == 0
+
+
+def test_compare_at_1024x700_cuts_no_column_name(make_window, qtbot):
+    """#33, A6: four runs side by side at 1024x700 had their column names clipped ("026-12-03 19:1"); each name is
+    now on short lines, and a column is never narrower than its name (the table scrolls sideways instead)."""
+    runs = [quick_dict(f"r{i}", f"2026-11-29T1{i}:00:00+00:00", 10 * 3600, [9 * 3600, 11 * 3600],
+                       software__backend="torch" if i % 2 else "tensorflow", hardware__hostname="workstation-01")
+            for i in range(4)]
+    save(*runs)
+    w = make_window()
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.tabs.setCurrentWidget(w.compare)
+    w.compare.show_reports(w.results.reports[:4])
+    QApplication.processEvents()
+    header = w.compare.table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for j in range(w.compare.table.columnCount()):
+        name = w.compare.table.horizontalHeaderItem(j).text()
+        assert max(metrics.horizontalAdvance(line) for line in name.splitlines()) < header.sectionSize(j), name
+    assert any("PyTorch backend" in w.compare.table.horizontalHeaderItem(j).text() for j in range(4))
