@@ -25,7 +25,7 @@ GPU_EXTRA := $(if $(filter 13,$(CUDA_ON)),gpu-cuda13,gpu)
 EXTRAS := test$(if $(filter 1,$(GPU_ON)),$(comma)$(GPU_EXTRA),)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-gpu$(GPU_ON)-cuda$(CUDA_ON)
 
-.PHONY: run test test-fast coverage-fast install benchmarks package package-test clean
+.PHONY: run test test-fast coverage-fast install benchmarks package package-test package-pytorch package-pytorch-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -83,5 +83,13 @@ package: $(PKG_STAMP)
 package-test: package
 	$(PY) packaging/smoke_test.py $(DIST)
 
+# The labelled PyTorch variant: native PyTorch alone (no TensorFlow, no JAX), into dist-pytorch/dlbench/.
+package-pytorch: $(PKG_STAMP)
+	DLBENCH_PACKAGE_VARIANT=pytorch $(PY) tools/timed.py build/package-build-pytorch.json -- $(VENV)/bin/pyinstaller \
+		--noconfirm --log-level WARN --distpath dist-pytorch --workpath build/pyinstaller-pytorch build.spec
+
+package-pytorch-test: package-pytorch
+	$(PY) packaging/smoke_test.py dist-pytorch torch
+
 clean:
-	rm -rf build dist .pytest_cache
+	rm -rf build dist dist-pytorch .pytest_cache

@@ -1,7 +1,8 @@
 """Smoke test of the packaged app (`make package-test`): the frozen executable, not the source tree.
 
 (a) A tiny real benchmark through `dist/dlbench/dlbench run …` (its own worker child, frozen too), headless, once on
-    TensorFlow and once on Keras 3's JAX backend (a few batches: JAX on a CPU is slow);
+    TensorFlow and once on Keras 3's JAX backend (a few batches: JAX on a CPU is slow), or for the PyTorch variant
+    (`smoke_test.py dist-pytorch torch`) once on native PyTorch;
     the report it writes must hold measured, positive times and the app's version, and pass the frozen app's
     own `dlbench validate` (the JSON Schema travels in the bundle's resources).
 (b) The frozen GUI started offscreen must log that it reached its event loop, with no import error.
@@ -80,14 +81,15 @@ def run_gui(exe: Path, home: Path) -> list[str]:
 
 def main() -> int:
     dist = sys.argv[1] if len(sys.argv) > 1 else "dist"  # `make package-test GPU=1` tests dist-gpu/
+    # the frameworks the package carries: TensorFlow and JAX, or (`make package-pytorch-test`) PyTorch alone
+    backends = sys.argv[2].split(",") if len(sys.argv) > 2 else ["tensorflow", "jax"]
     exe = ROOT / dist / "dlbench" / ("dlbench.exe" if os.name == "nt" else "dlbench")
     if not exe.exists():
         print(f"no packaged executable at {exe}: run `make package` first")
         return 1
     with tempfile.TemporaryDirectory(prefix="dlbench-smoke-") as tmp:
         home = Path(tmp)
-        problems = (run_benchmark(exe, home / "cli") + run_benchmark(exe, home / "cli-jax", "jax")
-                    + run_gui(exe, home / "gui"))
+        problems = [p for b in backends for p in run_benchmark(exe, home / f"cli-{b}", b)] + run_gui(exe, home / "gui")
     for p in problems:
         print("FAIL:", p)
     print("package smoke test:", "FAILED" if problems else "passed")
