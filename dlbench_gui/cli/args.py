@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend(sub.add_parser("models", help="build both models in a worker and list their parameter counts"))
     h = sub.add_parser("hw", help="what this machine is")
     h.add_argument("--json", action="store_true")
+    h.add_argument("--frameworks", action="store_true",
+                   help="also start each installed framework in a worker and say which devices it sees (seconds each)")
 
     e = sub.add_parser("export", help="export saved reports as PDF, CSV or JSON")
     e.add_argument("reports", nargs="+")

@@ -21,7 +21,7 @@ from ..core.store.report import ReportError, RunReport, load_report
 from ..core.store.storage import atomic_write_json, check_data_dir, check_output_file, check_writable
 from ..core.view import present
 from ..core.view.card import card
-from ..core.view.words import pair_words
+from ..core.view.words import framework_device_words, pair_words
 from ..hardware import detect
 from .args import UsageError, check_maxbatch_range, check_run_output, configs_from_args
 from .text import (CLI_START, HISTORY_COLUMNS, ProgressPrinter, card_text, history_rows, say_backend, summary_text,
@@ -124,11 +124,21 @@ def cmd_hw(a: argparse.Namespace) -> int:
     from ..hardware import detect
 
     hw = detect.detect()
+    if a.frameworks:
+        from ..runner.describe import devices_of_installed
+
+        hw["frameworks"] = devices_of_installed(lambda text: print(text, file=sys.stderr, flush=True))
     if a.json:
         print(json.dumps(hw, indent=1, default=str))
     else:
-        print("\n".join(detect.summary_lines(hw)))
+        print("\n".join(detect.summary_lines(hw) + framework_lines(hw.get("frameworks"))))
     return 0
+
+
+def framework_lines(seen: dict | None) -> list[str]:
+    """'Sees:   PyTorch 2.13.0+cpu: cpu (CPU)': the devices each framework sees, in words."""
+    return [f"{'Sees:' if not i else '':8s}{label}: {words}"
+            for i, (label, words) in enumerate(framework_device_words(seen))]
 
 
 def cmd_history(a: argparse.Namespace) -> int:

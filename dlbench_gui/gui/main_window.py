@@ -35,6 +35,7 @@ from .worker_thread import WorkerThread
 class MainWindow(QMainWindow):
     maxbatch_finished = Signal(object)  # the batch finder's result dict, or a str saying why it failed
     help_shown = Signal(str)  # a Help text's title, once its window is shown
+    frameworks_checked = Signal(object)  # {framework: the devices it sees}, from Run → Check which devices…
 
     def __init__(self, settings: Settings | None = None, hardware: dict[str, Any] | None = None,
                  maxbatch_prober=None):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QScrollArea, QVBo
 from ..core import frameworks
 from ..core.backend_choice import backend_of
 from ..core.view.present import NA, hardware_rows
+from ..core.view.words import framework_device_words
 
 
 def _version(dist: str) -> str:
@@ -96,6 +97,16 @@ class MachinePanel(QGroupBox):
         for f in frameworks.OFFERED:
             self.labels[f.label].setText(software.get(f.name, self.labels[f.label].text()))
         self.labels["Keras"].setText(software.get("keras", self.labels["Keras"].text()))
+
+    def show_framework_devices(self, seen: dict[str, Any]) -> None:
+        """Each installed framework's row: its version and the devices it sees (Run → Check which devices each
+        framework sees)."""
+        for name, s in seen.items():
+            row = self.labels.get(frameworks.label(name))
+            for label, words in framework_device_words({name: s}):
+                version = label[len(frameworks.label(name)):].strip()
+                if row is not None:
+                    row.setText(f"{version}, sees {words}" if version else words)
 
     def text_of(self, key: str) -> str:
         return self.labels[key].text()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from ..core.view.words import framework_device_words
 from .compare import CompareView
 from .log_panel import LogPanel
 from .about import HOW_IT_MEASURES
@@ -55,13 +56,38 @@ def add_menus(w: "MainWindow") -> None:
     actions = build_menus(w.menuBar(), w, {
         "import": w.import_report, "import_dataset": w.import_dataset,
         "export": lambda: w.export_selected("pdf"), "quit": w.close, "start": w.start, "stop": w.stop,
-        "maxbatch": w.find_max_batch, "about": w.about, "log": lambda: w.log_panel.toggle.toggle(),
+        "maxbatch": w.find_max_batch, "frameworks": lambda: check_frameworks(w), "about": w.about,
+        "log": lambda: w.log_panel.toggle.toggle(),
         "how": lambda: w.show_help("How dlbench measures", HOW_IT_MEASURES),
         "shortcuts": lambda: w.show_help("Keyboard shortcuts", shortcuts_html()),
         **{f"tab{i}": (lambda _=False, i=i: w.tabs.setCurrentIndex(i)) for i in range(3)}})
     w.act_import, w.act_export = actions["import"], actions["export"]
     w.act_start, w.act_stop, w.act_maxbatch = actions["start"], actions["stop"], actions["maxbatch"]
     w.act_stop.setEnabled(False)
+
+
+def check_frameworks(w: "MainWindow") -> None:
+    """Run → Check which devices each framework sees: each installed framework started in a worker, off the GUI
+    thread (seconds each); the machine panel's rows and the Log say what each sees."""
+    from ..runner.describe import devices_of_installed
+    from .worker_thread import WorkerThread
+
+    if getattr(w, "frameworks_check", None) is not None:
+        return  # one check at a time
+    w.status.setText("Starting each installed framework in a worker to see which devices it finds…")
+    w.frameworks_check = t = WorkerThread(devices_of_installed)
+
+    def done(seen: dict) -> None:
+        w.machine.show_framework_devices(seen)
+        for label, words in framework_device_words(seen):
+            w.log_panel.append(f"{label} sees: {words}")
+        w.status.setText("Each framework's devices are in This machine and the Log")
+        w.frameworks_checked.emit(seen)
+
+    t.result.connect(done)
+    t.error.connect(lambda exc: w.status.setText(f"Could not check the frameworks: {exc}"))
+    t.finished.connect(lambda: setattr(w, "frameworks_check", None))
+    t.start()
 
 
 def connect(w: "MainWindow") -> None:

@@ -22,3 +22,17 @@ def test_auto_says_jax_and_why_on_a_gpu_tensorflow_cannot_drive(make_window):
     w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData("auto"))
     note = w.setup.backend_note.text()
     assert note.startswith("→ JAX") and "compute capability 12.0" in note and "cannot drive" in note
+
+
+@__import__("pytest").mark.slow
+def test_run_menu_checks_which_devices_each_installed_framework_sees(make_window, qtbot):
+    """#31: the window says which devices each installed framework sees: Run → Check which devices each framework sees
+    starts each one in a real worker, off the GUI thread, and fills its row of This machine and the Log."""
+    w = make_window()
+    action = next(a for m in w.menuBar().actions() for a in m.menu().actions() if "each &framework" in a.text())
+    with qtbot.waitSignal(w.frameworks_checked, timeout=300_000) as blocker:
+        action.trigger()
+        assert w.menuBar().isEnabled()  # the window stays live while the workers start
+    seen = blocker.args[0]
+    assert seen["torch"]["installed"] and w.machine.text_of("PyTorch").endswith("sees cpu (CPU)")
+    assert "TensorFlow" in w.log_panel.text.toPlainText() and "sees:" in w.log_panel.text.toPlainText()

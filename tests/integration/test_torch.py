@@ -118,6 +118,20 @@ def test_torch_compile_is_a_labelled_variant_whose_compile_time_is_the_first_ste
     assert "compiled with torch.compile" in out.stdout
 
 
+def test_hw_frameworks_says_which_devices_each_installed_framework_sees():
+    """`dlbench hw --frameworks`: each installed framework started in a worker of its own, its devices said (#31: "the
+    hardware panel and dlbench hw say which accelerators each installed framework sees"); with only PyTorch importable
+    here, the others are "not installed"."""
+    out = torch_only("hw", "--frameworks", "--json", timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout)["frameworks"]
+    assert seen["torch"]["installed"] and seen["torch"]["version"].startswith("2.13.0")
+    assert [d["name"] for d in seen["torch"]["devices"]] == ["cpu"]
+    assert seen["tensorflow"] == {"installed": False} and seen["jax"] == {"installed": False}
+    text = torch_only("hw", "--frameworks", timeout=300).stdout
+    assert "PyTorch 2.13.0+cpu: cpu (CPU)" in text and "TensorFlow: not installed" in text
+
+
 # ---------------------------------------------------------------------------- the same architecture, proven
 
 def keras_weighted_layers(model):

@@ -68,3 +68,24 @@ def weights_words(w: dict) -> str:
 def count_words(n: Any, noun: str) -> str:
     """'1 step', '12 steps' (a count with its noun, singular for one)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def framework_device_words(seen: dict | None) -> list[tuple[str, str]]:
+    """[(framework label with its version, the devices it sees in words)] for `dlbench hw --frameworks` and the
+    window's machine panel."""
+    from .. import frameworks
+
+    rows = []
+    for name, s in (seen or {}).items():
+        if not isinstance(s, dict):
+            continue
+        label = frameworks.label(name)
+        if not s.get("installed"):
+            rows.append((label, "not installed"))
+        elif s.get("error"):
+            rows.append((label, f"did not start: {s['error']}"))
+        else:
+            devices = ", ".join(f"{str(d.get('name')).replace('/physical_device:', '')} ({d.get('type')})"
+                                for d in s.get("devices") or [] if isinstance(d, dict))
+            rows.append((f"{label} {s.get('version') or ''}".rstrip(), devices or "no device"))
+    return rows
