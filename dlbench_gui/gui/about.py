@@ -37,7 +37,7 @@ HOW_IT_MEASURES = (
     "train on MNIST and Fashion-MNIST resized to 32×32×3, batch 64, Adam 1e-3; execution time is training plus "
     "validation, inference time is a cold load of the saved model plus prediction. Each benchmark runs in a child "
     "process of its own, so an out-of-memory error ends that process, not the window, and is reported as such.</p>"
-    "<p><b>Quick estimate.</b> The first step (graph tracing) is timed apart, the warm-up steps are dropped, and steady "
+    "<p><b>Quick estimate.</b> The first step (graph tracing, or compiling) is timed apart, the warm-up steps are dropped, and steady "
     "steps are measured until their mean is known to ±2% (or the Quick budget, a cap, is spent); then a validation "
     "sample, a checkpoint save and the first steps of a new epoch. The full 100-epoch protocol is estimated from "
     "those parts with a 95% interval that also covers the machine's spread between runs.</p>"

@@ -34,7 +34,7 @@ def timing_rows(r: RunReport) -> list[tuple[str, str, str]]:
     add("  of which checkpoint saves", t.checkpoint_s)
     add("Data preparation", t.data_prep_s, "measured; not part of the execution time")
     add("Model build", t.build_s)
-    add("First step (graph tracing)", t.first_step_s)
+    add("First step (tracing or compiling, once)", t.first_step_s)
     add("Steady step (median)", t.steady_step_s,
         f"measured over {count_words(t.steady_step.n, 'step')}, cv {100 * (t.steady_step.cv or 0):.1f}%")
     if t.later_epochs_mean_s is not None:
