@@ -111,6 +111,12 @@ def restore(w: "MainWindow") -> None:
     screen = w.screen().availableGeometry() if w.screen() is not None else None
     if isinstance(geometry, (QByteArray, bytes)):
         w.restoreGeometry(geometry)
+        if screen is not None:  # saved on a larger screen: as large as it was, or as this screen allows, inside it
+            saved = w.settings.get("window/size", [])
+            width, height = (saved if len(saved) == 2 else (w.width(), w.height()))
+            w.resize(min(int(width), screen.width()), min(int(height), screen.height()))
+            w.move(max(screen.left(), min(w.x(), screen.right() - w.width())),
+                   max(screen.top(), min(w.y(), screen.bottom() - w.height())))
     elif screen is not None and (screen.width() < 1440 or screen.height() < 900):
         w.resize(screen.width(), screen.height())  # a small screen: all of it, never a window bigger than it
     else:
@@ -124,6 +130,7 @@ def restore(w: "MainWindow") -> None:
 
 def save_settings(w: "MainWindow") -> None:
     w.settings.set("window/geometry", w.saveGeometry())
+    w.settings.set("window/size", [w.width(), w.height()])
     save_setup(w.setup, w.settings)
     w.settings.set("panels/machine_open", w.machine.isChecked())
     w.settings.set("results/budget_h", w.results.budget.value())

@@ -411,3 +411,17 @@ def test_compare_at_1024x700_cuts_no_column_name(make_window, qtbot):
         name = w.compare.table.horizontalHeaderItem(j).text()
         assert max(metrics.horizontalAdvance(line) for line in name.splitlines()) < header.sectionSize(j), name
     assert any("PyTorch backend" in w.compare.table.horizontalHeaderItem(j).text() for j in range(4))
+
+
+def test_a_window_saved_on_a_large_screen_reopens_fitted_to_a_small_one(make_window, qtbot):
+    """#33, A6: a window saved at 1600x1000 reopened as 964x466 on a 1024x700 screen. Restored, it is as large as it
+    was or as the screen allows, and inside the screen (the test's offscreen screen is smaller than 1600x1000)."""
+    first = make_window()
+    first.resize(1600, 1000)
+    first.show()
+    qtbot.waitExposed(first)
+    first.close()  # closing saves the settings
+    second = make_window()
+    screen = second.screen().availableGeometry()
+    assert (second.width(), second.height()) == (min(1600, screen.width()), min(1000, screen.height()))
+    assert screen.contains(second.geometry().topLeft()) and second.geometry().bottom() <= screen.bottom() + 1
