@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,8 +120,9 @@ class CompareView(QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # _fit_columns sizes them
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
         self.chart = pg.PlotWidget()
         self.axis_ticks: list[float] = []  # the chart's time ticks, in its unit
         self.chart.setBackground("w")
@@ -158,15 +159,35 @@ class CompareView(QWidget):
         labels = [run_label(r) for r in self.reports]
         self.table.setHorizontalHeaderLabels(labels)
         header = self.table.horizontalHeader()  # never narrower than its name: the table scrolls sideways instead
-        widest = max(header.fontMetrics().horizontalAdvance(line) for label in labels for line in label.splitlines())
-        header.setMinimumSectionSize(widest + 16)
+        self._min_column = max(header.fontMetrics().horizontalAdvance(line) for label in labels
+                               for line in label.splitlines()) + 16
         self.table.setVerticalHeaderLabels([name for name, _ in rows])
         for i, (_, values) in enumerate(rows):
             for j, v in enumerate(values):
                 item = QTableWidgetItem(str(v))
                 item.setToolTip(str(v))
                 self.table.setItem(i, j, item)
+        self._fit_columns()
         self._chart()
+
+    def _fit_columns(self) -> None:
+        """The columns share the table's width, none narrower than its name (then the table scrolls sideways), and
+        each row as tall as its wrapped cells need at those widths: nothing cut, nothing elided."""
+        n = self.table.columnCount()
+        if not n:
+            return
+        width = max(getattr(self, "_min_column", 0), self.table.viewport().width() // n)
+        for j in range(n):
+            self.table.setColumnWidth(j, width)
+        self.table.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_columns)  # once the table has its new width
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_columns)
 
     def _chart(self) -> None:
         self.chart.clear()
