@@ -125,6 +125,30 @@ def validation_batches(timing: dict[str, Any]) -> tuple[float, float, float]:
     return first_val, vb["mean"], vb.get("ci95_halfwidth") or 0.0
 
 
+def assumed_spread(wander: float | None) -> float:
+    """The between-run spread assumed without history: ASSUMED_BETWEEN_RUN_SD, or the run's own wander if larger."""
+    return max(ASSUMED_BETWEEN_RUN_SD, wander or 0.0)
+
+
+def training_steps(timing: dict[str, Any], steps: int, partial_last_batch: bool) -> dict[str, Any]:
+    """A protocol's `steps` training steps from a quick run's: the first step and the warm-up as measured, the steps
+    measured after them as measured, the rest at the later half's level (a report from before the two were kept:
+    every step at the steady mean) [+ one retrace of a partial last batch]."""
+    step_mean = timing["steady_step"]["mean"]
+    first_step = timing["first_step_s"]
+    warmup = list(timing.get("warmup_steps_s") or [])[: max(0, steps - 1)]  # paid once, as measured
+    early = list(timing.get("early_steps_s") or [])[: max(0, steps - 1 - len(warmup))]
+    level = timing.get("late_steady_step") or timing["steady_step"]
+    late_mean, late_hw = level["mean"], level.get("ci95_halfwidth") or 0.0
+    rest = steps - 1 - len(warmup) - len(early)
+    trace = max(0.0, first_step - step_mean)
+    seconds = (first_step + math.fsum(warmup) + math.fsum(early) + rest * late_mean
+               + (trace if partial_last_batch else 0.0))
+    return {"seconds": seconds, "trace_s": trace, "first_step_s": first_step, "warmup_steps_s": warmup,
+            "early": early, "late_count": rest, "late_mean_s": late_mean, "late_hw_s": late_hw,
+            "steady_mean_s": step_mean}
+
+
 def between_run_term(between_runs: dict[str, Any] | None, execution: float,
                      wander: float | None = None) -> tuple[float, str]:
     """(how much the machine's speed differs between runs, in seconds of `execution` at 95%; what the interval
@@ -134,7 +158,7 @@ def between_run_term(between_runs: dict[str, Any] | None, execution: float,
     between blocks and about 9% between back-to-back processes; docs/benchmarks.md, "The quick estimate's bias")."""
     sd = (between_runs or {}).get("relative_sd")
     if sd is None:
-        assumed = max(ASSUMED_BETWEEN_RUN_SD, wander or 0.0)
+        assumed = assumed_spread(wander)
         why = ("how much this run's own speed wandered between its 10-step blocks" if assumed > ASSUMED_BETWEEN_RUN_SD
                else "the least assumed")
         return (stats.Z975 * assumed * math.sqrt(2) * execution,
@@ -154,19 +178,8 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     E, B = protocol["epochs"], protocol["batch_size"]
     S, V = -(-protocol["train_samples"] // B), -(-protocol["val_samples"] // B)
     partial_train, partial_val = protocol["train_samples"] % B != 0, protocol["val_samples"] % B != 0
-    step = timing["steady_step"]
-    step_mean = step["mean"]
-    first_step = timing["first_step_s"]
-    warmup = list(timing.get("warmup_steps_s") or [])[: max(0, E * S - 1)]  # paid once, as measured
-    # the protocol's next steps as this process measured them, the rest at the later half's level (a report from
-    # before the two were kept: every step at the steady mean)
-    early = list(timing.get("early_steps_s") or [])[: max(0, E * S - 1 - len(warmup))]
-    level = timing.get("late_steady_step") or step
-    late_mean, step_hw = level["mean"], level.get("ci95_halfwidth") or 0.0
-    rest = E * S - 1 - len(warmup) - len(early)
-    trace_train = max(0.0, first_step - step_mean)
-    train = (first_step + math.fsum(warmup) + math.fsum(early) + rest * late_mean
-             + (trace_train if partial_train else 0.0))
+    t = training_steps(timing, E * S, partial_train)
+    train, late_mean, rest = t["seconds"], t["late_mean_s"], t["late_count"]
 
     first_val, val_mean, val_hw = validation_batches(timing)
     val = max(0.0, first_val - val_mean) * (2 if partial_val else 1) + E * V * val_mean  # tracing, then the batches
@@ -178,12 +191,12 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
     boundary = (E - 1) * boundary_step
     execution = train + val + ckpt + boundary
 
-    statistical = math.hypot(rest * step_hw, E * V * val_hw)
+    statistical = math.hypot(rest * t["late_hw_s"], E * V * val_hw)
     sd = (between_runs or {}).get("relative_sd")
     between, covers = between_run_term(between_runs, execution, timing.get("speed_wander"))
     statistical = math.hypot(statistical, between)
     drift = abs(timing.get("step_drift") or 0.0) * train
-    retrace_unc = 0.5 * trace_train if partial_train else 0.0
+    retrace_unc = 0.5 * t["trace_s"] if partial_train else 0.0
     low = execution - statistical - drift - retrace_unc - (saves - 1) * save_s - boundary
     high = execution + statistical + drift + retrace_unc + (E - saves) * save_s + boundary
 
@@ -200,16 +213,16 @@ def estimate(protocol: dict[str, int], timing: dict[str, Any], inference: dict[s
         "inputs": {
             "epochs": E, "batch_size": B, "steps_per_epoch": S, "val_steps": V,
             "partial_last_train_batch": partial_train, "partial_last_val_batch": partial_val,
-            "first_step_s": first_step, "warmup_steps_s": warmup, "steady_step_mean_s": step_mean,
-            "early_steps_counted": len(early), "early_steps_s_sum": math.fsum(early), "late_steps_counted": rest,
-            "late_step_mean_s": late_mean, "late_step_ci95_halfwidth_s": step_hw,
-            "steady_steps_measured": step.get("n"), "first_val_batch_s": first_val,
+            "first_step_s": t["first_step_s"], "warmup_steps_s": t["warmup_steps_s"],
+            "steady_step_mean_s": t["steady_mean_s"], "early_steps_counted": len(t["early"]),
+            "early_steps_s_sum": math.fsum(t["early"]), "late_steps_counted": rest, "late_step_mean_s": late_mean,
+            "late_step_ci95_halfwidth_s": t["late_hw_s"], "steady_steps_measured": timing["steady_step"].get("n"),
+            "first_val_batch_s": first_val,
             "val_batch_mean_s": val_mean, "val_batch_ci95_halfwidth_s": val_hw,
             "checkpoint_save_s": save_s, "expected_checkpoint_saves": saves,
             "epoch_boundary_step_s": after[0] if after else None, "epoch_boundary_extra_s": boundary_step, "step_drift": timing.get("step_drift"),
             "between_runs": between_runs, "speed_wander": timing.get("speed_wander"),
-            "assumed_between_run_sd": (None if sd is not None
-                                       else max(ASSUMED_BETWEEN_RUN_SD, timing.get("speed_wander") or 0.0)),
+            "assumed_between_run_sd": None if sd is not None else assumed_spread(timing.get("speed_wander")),
             "between_run_term_s": between,
         },
     }
