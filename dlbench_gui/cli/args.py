@@ -96,6 +96,24 @@ def add_memory_limits(parser, whose: str) -> None:
                              "without a GPU, and said so")
 
 
+def add_distribution(parser) -> None:
+    """Several devices or machines: how many, how the batch is shared, the cluster."""
+    d = parser.add_argument_group("several devices or machines (tf.distribute; docs/distribution.md)")
+    d.add_argument("--devices", type=_devices, default=1, metavar="N|all",
+                   help="train data-parallel on N devices of this machine (MirroredStrategy): GPUs, or the logical CPU "
+                        "devices of --cpu-devices; 1 (default) is the published single device")
+    d.add_argument("--cpu-devices", type=int, default=0, metavar="N",
+                   help="split the CPU into N logical devices (runs the multi-device path without GPUs)")
+    d.add_argument("--scaling", choices=SCALINGS, default="strong",
+                   help="strong (default): the published global batch of 64 is split across the replicas, so the "
+                        "result stays comparable; weak: 64 per replica")
+    d.add_argument("--cluster", type=_cluster, default=(), metavar="HOST:PORT,HOST:PORT,...",
+                   help="train on several machines (MultiWorkerMirroredStrategy): the same list on every machine")
+    d.add_argument("--task-index", type=int, default=0, metavar="I", help="this machine's place in --cluster (0: chief)")
+    d.add_argument("--cluster-timeout", type=_positive_float, default=120.0, metavar="SECONDS",
+                   help="how long to wait for every worker to join")
+
+
 def add_run_parser(sub) -> None:
     """`dlbench run`: what to run, how long, on what, and where the reports go."""
     r = sub.add_parser("run", help="run the benchmark (one child process per model x dataset)")
@@ -138,20 +156,7 @@ def add_run_parser(sub) -> None:
                         "%(default)g s")
     r.add_argument("--require-gpu", action="store_true",
                    help="fail (no_gpu_visible) instead of warning when an NVIDIA GPU is present but TensorFlow sees none")
-    d = r.add_argument_group("several devices or machines (tf.distribute; docs/distribution.md)")
-    d.add_argument("--devices", type=_devices, default=1, metavar="N|all",
-                   help="train data-parallel on N devices of this machine (MirroredStrategy): GPUs, or the logical CPU "
-                        "devices of --cpu-devices; 1 (default) is the published single device")
-    d.add_argument("--cpu-devices", type=int, default=0, metavar="N",
-                   help="split the CPU into N logical devices (runs the multi-device path without GPUs)")
-    d.add_argument("--scaling", choices=SCALINGS, default="strong",
-                   help="strong (default): the published global batch of 64 is split across the replicas, so the "
-                        "result stays comparable; weak: 64 per replica")
-    d.add_argument("--cluster", type=_cluster, default=(), metavar="HOST:PORT,HOST:PORT,...",
-                   help="train on several machines (MultiWorkerMirroredStrategy): the same list on every machine")
-    d.add_argument("--task-index", type=int, default=0, metavar="I", help="this machine's place in --cluster (0: chief)")
-    d.add_argument("--cluster-timeout", type=_positive_float, default=120.0, metavar="SECONDS",
-                   help="how long to wait for every worker to join")
+    add_distribution(r)
     r.add_argument("--seed", type=int, default=0, help="default: 0")
     r.add_argument("--keep-checkpoint", action="store_true", help="keep the best model's checkpoint (default: removed)")
     r.add_argument("--output", "-o", help="report file (one run) or folder (several); every report is also saved in "
