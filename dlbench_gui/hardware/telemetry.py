@@ -44,7 +44,7 @@ class Sampler:
     def own_pids(self) -> set[int]:
         """dlbench's own processes: this one, the child it watches and whatever that child started (a PyTorch run's
         other ranks, its compiler's workers): their work is not interference."""
-        tree = set(tree_cpu_s(self._proc)) if self._proc is not None else set()
+        tree = {p.pid for p in process_tree(self._proc)} if self._proc is not None else set()
         return {p for p in (os.getpid(), self._pid) if p} | tree
 
     def watch(self, pid: int | None) -> None:
@@ -151,18 +151,23 @@ def _cpu_freq_mhz() -> float | None:
     return round(f.current, 1) if f and f.current else None
 
 
+def process_tree(proc: psutil.Process) -> list[psutil.Process]:
+    """A process and every process it started that is still running."""
+    try:
+        return [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return [proc]
+
+
 def tree_cpu_s(proc: psutil.Process) -> dict[int, float]:
     """CPU seconds of a process and of every process it started that is still running, by pid."""
-    out = {proc.pid: _cpu_s(proc)}
-    try:
-        children = proc.children(recursive=True)
-    except psutil.Error:
-        children = []
-    for c in children:
+    out = {}
+    for p in process_tree(proc):
         try:
-            out[c.pid] = _cpu_s(c)
+            out[p.pid] = _cpu_s(p)
         except psutil.Error:
-            pass  # gone meanwhile
+            if p is proc:
+                raise  # the watched child itself: as before, the sample says nothing
     return out
 
 
