@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QScrollArea, QVBo
 from ..core import frameworks
 from ..core.backend_choice import backend_of
 from ..core.view.present import NA, hardware_rows
-from ..core.view.words import framework_device_words
+from ..core.view.words import devices_seen_words
 
 
 def _version(dist: str) -> str:
@@ -103,10 +103,9 @@ class MachinePanel(QGroupBox):
         framework sees)."""
         for name, s in seen.items():
             row = self.labels.get(frameworks.label(name))
-            for label, words in framework_device_words({name: s}):
-                version = label[len(frameworks.label(name)):].strip()
-                if row is not None:
-                    row.setText(f"{version}, sees {words}" if version else words)
+            if row is not None:
+                started = s.get("installed") and not s.get("error")
+                row.setText(f"{s.get('version')}, sees {devices_seen_words(s)}" if started else devices_seen_words(s))
 
     def text_of(self, key: str) -> str:
         return self.labels[key].text()

@@ -70,22 +70,21 @@ def count_words(n: Any, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def devices_seen_words(seen: dict) -> str:
+    """What one framework sees, in words: its devices, or that it is not installed or did not start."""
+    if not seen.get("installed"):
+        return "not installed"
+    if seen.get("error"):
+        return f"did not start: {seen['error']}"
+    return ", ".join(f"{str(d.get('name')).replace('/physical_device:', '')} ({d.get('type')})"
+                     for d in seen.get("devices") or [] if isinstance(d, dict)) or "no device"
+
+
 def framework_device_words(seen: dict | None) -> list[tuple[str, str]]:
-    """[(framework label with its version, the devices it sees in words)] for `dlbench hw --frameworks` and the
-    window's machine panel."""
+    """[(framework label, with its version where it started; what it sees, in words)] for `dlbench hw --frameworks`
+    and the window's Log."""
     from .. import frameworks
 
-    rows = []
-    for name, s in (seen or {}).items():
-        if not isinstance(s, dict):
-            continue
-        label = frameworks.label(name)
-        if not s.get("installed"):
-            rows.append((label, "not installed"))
-        elif s.get("error"):
-            rows.append((label, f"did not start: {s['error']}"))
-        else:
-            devices = ", ".join(f"{str(d.get('name')).replace('/physical_device:', '')} ({d.get('type')})"
-                                for d in s.get("devices") or [] if isinstance(d, dict))
-            rows.append((f"{label} {s.get('version') or ''}".rstrip(), devices or "no device"))
-    return rows
+    return [((f"{frameworks.label(name)} {s.get('version') or ''}".rstrip() if s.get("installed") and not s.get("error")
+              else frameworks.label(name)), devices_seen_words(s))
+            for name, s in (seen or {}).items() if isinstance(s, dict)]
