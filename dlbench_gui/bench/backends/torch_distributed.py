@@ -45,10 +45,7 @@ def join_run(torch, request: WorkerRequest, device: str) -> tuple[Any, int, int]
         torch.cuda.set_device(rank)
     elif device == "cpu":  # the cores shared out: N processes with every core each would fight over them
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
-    backend = "nccl" if device == "cuda" else "gloo"
-    torch.distributed.init_process_group(backend, init_method="env://", rank=rank, world_size=world,
-                                         timeout=datetime.timedelta(seconds=config.cluster_timeout_s))
-    return torch.distributed.group.WORLD, rank, world
+    return _join(torch, device, "env://", rank, world, config.cluster_timeout_s), rank, world
 
 
 def join_cluster(torch, config, device: str):
@@ -59,9 +56,13 @@ def join_cluster(torch, config, device: str):
     rendezvous(config)
     host, port = parse_address(config.cluster[0])
     host = f"[{host}]" if ":" in host else host
-    torch.distributed.init_process_group("nccl" if device == "cuda" else "gloo", init_method=f"tcp://{host}:{port}",
-                                         rank=config.task_index, world_size=config.workers,
-                                         timeout=datetime.timedelta(seconds=config.cluster_timeout_s))
+    return _join(torch, device, f"tcp://{host}:{port}", config.task_index, config.workers, config.cluster_timeout_s)
+
+
+def _join(torch, device: str, init_method: str, rank: int, world: int, timeout_s: float):
+    """torch.distributed's default process group: NCCL on NVIDIA (and ROCm) GPUs, gloo otherwise."""
+    torch.distributed.init_process_group("nccl" if device == "cuda" else "gloo", init_method=init_method, rank=rank,
+                                         world_size=world, timeout=datetime.timedelta(seconds=timeout_s))
     return torch.distributed.group.WORLD
 
 
