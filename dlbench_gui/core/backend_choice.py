@@ -7,11 +7,12 @@ trains on the CPU, and the reason says so."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import frameworks
+from . import accelerators, frameworks
 from .config import ConfigError
 from .frameworks import Framework
 
@@ -63,15 +64,72 @@ GPU_KIND_WORDS = {"nvidia-windows": "an NVIDIA GPU on Windows (no CUDA build for
 
 
 def gpu_kind(hardware: dict[str, Any] | None) -> str | None:
-    """What kind of GPU this machine has, as the registry's `drives` names them; None: none that is known."""
+    """What kind of GPU this machine has, as the registry's `drives` names them; None: none that is known. With
+    several vendors the first of NVIDIA, AMD, a discrete Intel GPU and Apple's decides (an integrated Intel GPU beside
+    a discrete one, or alone, is not what a framework is chosen for)."""
     hw = hardware or {}
     system = (hw.get("os") or {}).get("system")
+    kinds = {accelerator_kind(a, system) for a in accelerators.of(hw.get("gpu"))}
     arch = str((hw.get("cpu") or {}).get("architecture") or "").lower()
     if system == "Darwin" and arch in ("arm64", "aarch64"):
-        return "apple"
-    if ((hw.get("gpu") or {}).get("nvidia") or []):
+        kinds.add("apple")  # a report from before the accelerator list (#32)
+    return next((k for k in ("nvidia-windows", "nvidia-linux", "amd", "intel", "apple") if k in kinds), None)
+
+
+_SHORT_KIND = {"nvidia-linux": "NVIDIA on Linux", "nvidia-windows": "NVIDIA on Windows", "apple": "Apple silicon",
+               "amd": "AMD", "intel": "Intel"}
+
+
+def accelerator_kind(acc: dict[str, Any], system: str | None) -> str | None:
+    kind = acc.get("kind")
+    if kind == "nvidia":
         return "nvidia-windows" if system == "Windows" else "nvidia-linux"
-    return None
+    return kind if kind in ("amd", "intel", "apple") else None
+
+
+def dist_version(distribution: str) -> str | None:
+    """An installed distribution's version, read from its metadata without importing it (None: not installed)."""
+    try:
+        return importlib.metadata.version(distribution)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def installed_distributions() -> set[str]:
+    return {str(d.metadata.get("Name") or "").lower().replace("_", "-") for d in importlib.metadata.distributions()}
+
+
+def _build_has(marks: tuple[str, ...], version: str, dists: Callable[[], set[str]]) -> bool:
+    local = version.partition("+")[2].lower()
+    for mark in marks:
+        if mark.startswith("dist:") and not any(d.startswith(mark[5:]) for d in dists()):
+            return False
+        if mark.startswith("-+") and mark[2:] in local:
+            return False
+        if mark.startswith("+") and mark[1:] not in local:
+            return False
+    return True
+
+
+def routes(acc: dict[str, Any], system: str | None, version: Callable[[str], str | None] = dist_version,
+           dists: Callable[[], set[str]] = installed_distributions) -> list[dict[str, str | None]]:
+    """Which offered framework can drive `acc` here, how, and whether the installed build has that route. Read from
+    the packages' metadata, without importing any framework: `dlbench hw --frameworks` asks each one for real."""
+    kind = accelerator_kind(acc, system) or ("intel" if acc.get("kind") == "intel-integrated" else None)
+    out = []
+    for f in frameworks.OFFERED:
+        route = f.routes.get(kind or "")
+        have = version(f.distributions[0]) if f.distributions else None
+        if route is None:
+            status = f"cannot drive it (dlbench runs {f.label} on " + ", ".join(_SHORT_KIND[k] for k in f.drives) + ")"
+        elif have is None:
+            status = "not installed"
+        elif _build_has(route[1], have, dists):
+            status = f"installed ({f.distributions[0]} {have})"
+        else:
+            status = f"installed, but this build ({f.distributions[0]} {have}) has no such route"
+        out.append({"framework": f.label, "route": route[0] if route else None, "status": status})
+    return out
 
 
 def cannot_drive(f: Framework, hardware: dict[str, Any] | None) -> str | None:

@@ -38,6 +38,10 @@ class Framework:
     # which decides per process when it has measured enough, runs on one device only
     process_per_device: bool = False
     compiler: str = ""  # its compiler, offered as a labelled variant (--compile); "": it runs compiled graphs already
+    # How it drives each kind of accelerator it can (a `drives` kind → the route in words, and what tells that the
+    # installed build has it: "+rocm" a local version tag holding "rocm", "-+cpu" any build but a "+cpu" one,
+    # "dist:jax-cuda" an installed distribution whose name starts so; none: being installed is enough)
+    routes: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def backend_label(self) -> str:
@@ -54,11 +58,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
               # TensorFlow 2.21's CUDA build stops at sm_89 plus compute_90 PTX: Blackwell's 10.x and 12.x fail
               # (tensorflow/tensorflow#111958, #97387, #99592)
               max_compute_capability=(9, 0), gpu_build="TensorFlow 2.21's CUDA build",
-              blurb="TensorFlow under Keras 3, as published", engine="TensorFlow under Keras 3"),
+              blurb="TensorFlow under Keras 3, as published", engine="TensorFlow under Keras 3",
+              routes={"nvidia-linux": ("CUDA (its Linux build finds CUDA's libraries)", ())}),
     Framework("jax", "JAX", "jax", "dlbench_gui.bench.backends.jax:JaxBackend", extra=None,
               strategies={"devices": KERAS_DP, "cluster": KERAS_DP}, distributions=("jax", "jaxlib"),
               software_keys=("jax",), blurb="JAX under Keras 3 (for GPUs TensorFlow 2.21 cannot drive)",
-              engine="Keras 3's JAX backend"),
+              engine="Keras 3's JAX backend",
+              routes={"nvidia-linux": ("CUDA, through the jax-cuda plugin", ("dist:jax-cuda",))}),
     # The reference runtime of the seam: NumPy only, a small network standing in for the model. It proves in the
     # tests that a runtime which is not Keras fits the worker; it measures nothing about a machine, and is not offered.
     # Native PyTorch: the models written in PyTorch (bench/backends/torch_models.py), eager. It drives what TensorFlow
@@ -70,7 +76,12 @@ FRAMEWORKS: tuple[Framework, ...] = (
               compiler="torch.compile",
               drives=("nvidia-linux", "nvidia-windows", "apple", "amd", "intel"),
               blurb="native PyTorch, eager (for Apple silicon, AMD and Intel GPUs, NVIDIA on Windows)",
-              engine="native PyTorch"),
+              engine="native PyTorch",
+              routes={"nvidia-linux": ("torch.cuda, a CUDA build", ("-+cpu", "-+rocm", "-+xpu")),
+                      "nvidia-windows": ("torch.cuda, a CUDA build", ("+cu",)),
+                      "amd": ("torch.cuda on HIP, a ROCm build", ("+rocm",)),
+                      "intel": ("torch.xpu, an XPU build", ("+xpu",)),
+                      "apple": ("torch.mps (Metal), in every macOS arm64 build", ())}),
     Framework("numpy_reference", "NumPy reference", "numpy", "dlbench_gui.bench.backends.numpy_runtime:NumpyRuntime",
               extra=None, blurb="a test runtime, not a benchmark", hidden=True, drives=(), keras=False,
               engine="the NumPy reference runtime (a stand-in network: no benchmark)"),

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..core import frameworks
+from ..core import accelerators, frameworks
 from ..core.backend_choice import backend_of
 from ..core.durations import format_bytes, format_duration
 from ..core.measure import comparison, distribution, kernels
@@ -38,7 +38,7 @@ COLUMNS = [
 def row_of(r: RunReport) -> dict[str, Any]:
     hw = r.hardware
     cpu = hw.get("cpu") or {}
-    gpus = (hw.get("gpu") or {}).get("nvidia") or []
+    gpus = accelerators.of(hw.get("gpu"))
     disk = hw.get("disk") or {}
     h = r.headline
     ci = h.get("execution_time_ci95_s") or [None, None]
@@ -46,13 +46,13 @@ def row_of(r: RunReport) -> dict[str, Any]:
     inf = t.get("inference") or {}
     total_ram = (hw.get("memory") or {}).get("total_bytes")
     achieved = (r.efficiency or {}).get("achieved_flops_per_s")
-    names = [cpu.get("brand") or "unknown CPU"] + [g.get("name") or "NVIDIA GPU" for g in gpus]
+    names = [cpu.get("brand") or "unknown CPU"] + [g.get("name") or "GPU" for g in gpus]
     v = comparison.verdict(r)
     found = (r.findings or {}).get("interference") or {}
     return {
         "setup": f"{hw.get('hostname') or 'this machine'}: {' + '.join(names)}",
         "cpu": cpu.get("brand"),
-        "gpu": ", ".join(g.get("name") or "NVIDIA GPU" for g in gpus) or "none",
+        "gpu": ", ".join(g.get("name") or "GPU" for g in gpus) or "none",
         "ram_mb": round(total_ram / 2**20) if total_ram else None,
         # in GiB, as the panel and the PDF say it of the same disk
         "storage": f"{format_bytes(disk['total_bytes'])} {disk.get('kind') or ''}".strip() if disk.get("total_bytes") else None,

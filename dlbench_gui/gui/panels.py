@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from importlib import metadata
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
-from ..core import frameworks
+from ..core import accelerators, frameworks
 from ..core.backend_choice import backend_of
 from ..core.view.present import NA, hardware_rows
 from ..core.view.words import devices_seen_words
@@ -43,6 +44,7 @@ class MachinePanel(QGroupBox):
 
     def __init__(self, hw: dict[str, Any], parent=None):
         super().__init__("This machine", parent)
+        self.hw = hw
         self.setCheckable(True)
         self.setChecked(True)
         self.setToolTip("Show or hide the hardware details")
@@ -62,7 +64,7 @@ class MachinePanel(QGroupBox):
         self.labels: dict[str, QLabel] = {}
         for key, text in hardware_rows(hw):
             label = self._row(key, text)
-            if key == "GPU" and not hw["gpu"]["nvidia"]:
+            if key == "GPU":  # none found
                 label.setStyleSheet("color: #b35900; font-weight: bold;")
             elif key == "Power":
                 label.setStyleSheet("color: #b35900;")
@@ -84,6 +86,13 @@ class MachinePanel(QGroupBox):
         self.labels[key] = label
         return label
 
+    def _drivable_by(self, framework: str) -> bool:
+        """Does this machine have an accelerator that `framework` has a route to (so seeing none is news)? One
+        listed without its routes (injected facts of the older shape) counts as drivable."""
+        return any(r.get("framework") == framework and r.get("route")
+                   for a in accelerators.of(self.hw.get("gpu"))
+                   for r in a.get("frameworks") or [{"framework": framework, "route": "unknown"}])
+
     def update_from_worker(self, software: dict[str, Any]) -> None:
         """The devices the run's framework sees (the child's hello), and its versions."""
         devices = software.get("backend_devices") or software.get("tf_devices") or []
@@ -91,7 +100,7 @@ class MachinePanel(QGroupBox):
         text = ", ".join(d["name"].replace("/physical_device:", "") for d in devices) or NA
         label = self.labels["Devices"]
         label.setText(f"{text} ({framework})")
-        if not any(d["type"] == "GPU" for d in devices) and "GPU 0" in self.labels:
+        if not any(d["type"] == "GPU" for d in devices) and self._drivable_by(framework):
             label.setStyleSheet("color: #b00; font-weight: bold;")
             label.setText(f"{text}\n{framework} sees no GPU although one is installed: it trains on the CPU")
         for f in frameworks.OFFERED:
@@ -114,7 +123,7 @@ class MachinePanel(QGroupBox):
 def hardware_summary(hw: dict[str, Any]) -> str:
     """One line for the collapsed panel: CPU threads, RAM, GPU."""
     rows = dict(hardware_rows(hw))
-    gpus = [v.split(",")[0] for k, v in rows.items() if k.startswith("GPU ")]
+    gpus = [v.split(",")[0] for k, v in rows.items() if re.fullmatch(r"GPU \d+", k)]
     ram = rows.get("RAM", "").split(" total")[0]
     threads = (hw.get("cpu") or {}).get("logical_cores")
-    return f"{threads or '?'} CPU threads, {ram} RAM, " + (", ".join(gpus) if gpus else "no NVIDIA GPU")
+    return f"{threads or '?'} CPU threads, {ram} RAM, " + (", ".join(gpus) if gpus else "no GPU found")

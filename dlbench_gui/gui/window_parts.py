@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from ..core import accelerators
 from ..core.view.words import framework_device_words
 from .compare import CompareView
 from .log_panel import LogPanel
@@ -32,7 +33,7 @@ def build_widgets(w: "MainWindow") -> None:
     left_layout.setContentsMargins(0, 0, 0, 0)
     left_layout.addWidget(scroll, 1)
     left_layout.addWidget(w.setup.actions)  # Start and Stop: always in view, whatever the height
-    w.plots = LivePlots(gpus=len(w.hardware["gpu"]["nvidia"] or []))
+    w.plots = LivePlots(gpus=len(accelerators.sampled(accelerators.of(w.hardware.get("gpu")))))
     w.results = ResultsView()
     w.compare = CompareView()
     w.tabs = QTabWidget()

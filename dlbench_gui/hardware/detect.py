@@ -13,7 +13,9 @@ from typing import Any, Callable
 
 import psutil
 
-from . import nvml
+from ..core.backend_choice import routes
+from . import accelerators, nvml
+from .amdsmi_gpus import AmdSmi
 
 _VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16",
                  "amx_tile", "amx_bf16", "amx_int8")
@@ -142,16 +144,30 @@ def os_info() -> dict[str, Any]:
             "python_implementation": platform.python_implementation()}
 
 
-def gpu_info(gpus_nvml: nvml.Nvml | None = None) -> dict[str, Any]:
-    """The NVIDIA GPUs through NVML (`gpus_nvml`: an open context to read them with; None: one opened and shut
-    down here)."""
+def gpu_info(gpus_nvml: nvml.Nvml | None = None, root: str = "/sys", system: str | None = None,
+             run: accelerators.Runner = accelerators.run_command, amd: AmdSmi | None = None) -> dict[str, Any]:
+    """Every accelerator, vendor-neutral (#32), with which installed framework can drive each; and NVIDIA's GPUs as
+    NVML reads them (`gpus_nvml`: an open context to read them with; None: one opened and shut down here). `root`,
+    `system`, `run` and `amd`: the sysfs root, the OS, the command runner and an amdsmi context (tests hand in
+    recorded machines)."""
     with nvml.Nvml() if gpus_nvml is None else contextlib.nullcontext(gpus_nvml) as nv:  # the owner closes it
         gpus = nv.static_info()
         error = None if gpus else nv.error()
+    system = system or platform.system()
+    owned = amd is None
+    amd = amd or AmdSmi()
+    try:
+        found, reason = accelerators.detect(gpus, error, system, root, run, amd)
+    finally:
+        if owned:
+            amd.close()
+    for a in found:
+        a["frameworks"] = routes(a, system)
     # The kernel driver's files show an NVIDIA GPU even when NVML (the user-space library) is missing.
     device_files = bool(glob.glob("/proc/driver/nvidia/gpus/*") or glob.glob("/dev/nvidia[0-9]*"))
-    return {"nvidia": gpus, "nvml_error": error, "driver_device_files": device_files,
-            "summary": ", ".join(g["name"] or "NVIDIA GPU" for g in gpus) if gpus else "no NVIDIA GPU detected"}
+    return {"accelerators": found, "accelerators_reason": reason, "nvidia": gpus, "nvml_error": error,
+            "driver_device_files": device_files,
+            "summary": ", ".join(a["name"] for a in found) if found else "no GPU or other accelerator found"}
 
 
 def detect(data_path: str | os.PathLike | None = None, gpus_nvml: nvml.Nvml | None = None) -> dict[str, Any]:

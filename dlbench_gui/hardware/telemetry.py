@@ -10,7 +10,8 @@ from typing import Any, Callable
 import psutil
 
 from ..core.measure import stats
-from . import nvml, rapl
+from . import nvml, rapl, sysfs_gpus
+from .amdsmi_gpus import AmdSmi
 
 MAX_STORED_SAMPLES = 600
 
@@ -19,7 +20,8 @@ class Sampler:
     """Samples until stopped. `watch(pid)` follows a child; `mark(...)` tags later samples with phase and epoch."""
 
     def __init__(self, interval_s: float = 0.5, on_sample: Callable[[dict[str, Any]], None] | None = None,
-                 gpus: bool = True, rapl_root: str = rapl.DEFAULT_ROOT, gpus_nvml: nvml.Nvml | None = None):
+                 gpus: bool = True, rapl_root: str = rapl.DEFAULT_ROOT, gpus_nvml: nvml.Nvml | None = None,
+                 sysfs_root: str = "/sys", amd_smi: AmdSmi | None = None):
         self.interval_s = interval_s
         self.on_sample = on_sample
         self.samples: list[dict[str, Any]] = []
@@ -32,9 +34,21 @@ class Sampler:
         # its own NVML context (shut down by stop()), or one handed in (tests inject a stand-in; the owner closes it)
         self._nvml, self._own_nvml = gpus_nvml or nvml.Nvml(), gpus_nvml is None
         self._gpu_handles = self._nvml.handles() if gpus else []
+        # AMD GPUs through amdsmi where it works, else AMD and Intel GPUs from their sysfs files (#32), after NVML's:
+        # the order of core/accelerators.sampled
+        has_amd = gpus and any(v == "AMD" for _, v, _ in sysfs_gpus.drm_cards(sysfs_root))
+        self._amd, self._own_amd = amd_smi or AmdSmi(), amd_smi is None
+        self._amd_handles = self._amd.handles() if has_amd else []
+        self._sysfs = [sysfs_gpus.SysfsGpu(a) for a in sysfs_gpus.detect(sysfs_root, skip_amd=bool(self._amd_handles))
+                       ] if gpus else []
         self.rapl = rapl.RaplReader(rapl_root)
-        self.gpu_energy_reason = None if self._gpu_handles else (
-            "no NVIDIA GPU energy counter: " + (self._nvml.error() or "NVML sees no GPU"))
+        self.gpu_energy_sources = (["NVML total energy counter"] * len(self._gpu_handles)
+                                   + ["amdsmi energy counter"] * len(self._amd_handles)
+                                   + [f"{g.vendor} GPU's hwmon energy1_input" if g.has_energy else None
+                                      for g in self._sysfs])
+        self.gpu_energy_reason = None if any(self.gpu_energy_sources) else "; ".join(
+            [f"no {g.vendor} GPU energy counter (its hwmon reports power only)" for g in self._sysfs]
+            or ["no NVIDIA GPU energy counter: " + (self._nvml.error() or "NVML sees no GPU")])
         self._t0 = time.monotonic()
         self.peak_child_rss_bytes = 0
         self._self = psutil.Process()
@@ -73,6 +87,8 @@ class Sampler:
             self._thread.join(timeout=5)
         if self._own_nvml:
             self._nvml.close()
+        if self._own_amd:
+            self._amd.close()
 
     def _loop(self) -> None:
         next_t = time.monotonic()
@@ -104,10 +120,12 @@ class Sampler:
             "phase": self._phase,
             "epoch": self._epoch,
         }
-        if self._gpu_handles:
+        if self._gpu_handles or self._amd_handles or self._sysfs:
             own = self.own_pids()
-            s["gpus"] = [{**self._nvml.sample(h), "other_util_percent": self._nvml.other_util_percent(h, own)}
-                         for h in self._gpu_handles]
+            s["gpus"] = ([{**self._nvml.sample(h), "other_util_percent": self._nvml.other_util_percent(h, own)}
+                          for h in self._gpu_handles]
+                         + [{**self._amd.sample(h), "other_util_percent": None} for h in self._amd_handles]
+                         + [{**g.sample(), "other_util_percent": None} for g in self._sysfs])
         self.samples.append(s)
         if self.on_sample is not None:
             self.on_sample(s)
@@ -208,7 +226,7 @@ def summarise(samples: list[dict[str, Any]], interval_s: float) -> dict[str, Any
         energy = _series(samples, "energy_mj", i)
         if len(energy) >= 2:
             g["energy_j"] = (energy[-1] - energy[0]) / 1000
-            g["energy_method"] = "NVML total energy counter"
+            g["energy_method"] = "the GPU's total energy counter (NVML or hwmon)"
         else:
             power = _series(samples, "power_w", i)
             g["energy_j"] = sum(power) * interval_s if power else None

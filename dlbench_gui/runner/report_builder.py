@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..core import frameworks
+from ..core import accelerators, frameworks
 from ..core.backend_choice import BackendChoice, as_published, backend_of, gpus_used
 from ..core.config import BenchmarkConfig
 from ..core.measure import distribution as dist
@@ -32,6 +32,7 @@ class TelemetryFacts:
     cpu_energy_source: str | None = None
     cpu_energy_reason: str | None = None
     gpu_energy_reason: str | None = None
+    gpu_energy_sources: tuple[str | None, ...] = ()
 
     @classmethod
     def of(cls, sampler) -> "TelemetryFacts | None":
@@ -39,7 +40,8 @@ class TelemetryFacts:
             return None
         return cls(samples=list(sampler.samples), summary=sampler.summary(),
                    cpu_energy_source=sampler.rapl.source if sampler.rapl.available else None,
-                   cpu_energy_reason=sampler.rapl.reason, gpu_energy_reason=sampler.gpu_energy_reason)
+                   cpu_energy_reason=sampler.rapl.reason, gpu_energy_reason=sampler.gpu_energy_reason,
+                   gpu_energy_sources=tuple(sampler.gpu_energy_sources))
 
 
 def start_report(run_id: str, config: BenchmarkConfig, hardware: dict[str, Any], *, data_source: str, log_path: str,
@@ -160,7 +162,7 @@ def energy_section(telemetry: TelemetryFacts | None, timing: dict, estimate: dic
         return {"unavailable_reason": "telemetry was off for this run"}
     return energy_of(telemetry.samples, epochs=len(timing.get("epochs") or []), estimate=estimate,
                      cpu_source=telemetry.cpu_energy_source, cpu_reason=telemetry.cpu_energy_reason,
-                     gpu_reason=telemetry.gpu_energy_reason)
+                     gpu_reason=telemetry.gpu_energy_reason, gpu_sources=list(telemetry.gpu_energy_sources))
 
 
 def distribution_section(config: BenchmarkConfig, described: dict[str, Any] | None, timing: dict[str, Any],
@@ -193,7 +195,7 @@ def efficiency_of(model: dict, timing: dict, batch_size: int, hardware: dict, so
     steady = timing.get("steady_step_s")
     achieved = per_step / steady if steady else None
     on_gpu = bool(gpus_used(software))
-    gpus = (hardware.get("gpu") or {}).get("nvidia") or []
+    gpus = [a for a in accelerators.of(hardware.get("gpu")) if a.get("discrete")]  # the first a framework uses
     if on_gpu and gpus and gpus[0].get("peak_fp32_flops"):
         device, peak, method = gpus[0]["name"], gpus[0]["peak_fp32_flops"], gpus[0]["peak_method"]
     else:

@@ -1,6 +1,7 @@
 """The window's Backend selector: chosen in Setup, remembered, and the choice said in words under it (auto with an
 injected Blackwell GPU: no GPU ran this)."""
 
+from dlbench_gui.core.accelerators import from_nvml
 from dlbench_gui.hardware import detect
 
 
@@ -17,7 +18,8 @@ def test_the_backend_is_chosen_in_setup_said_under_it_and_remembered(make_window
 
 def test_auto_says_jax_and_why_on_a_gpu_tensorflow_cannot_drive(make_window):
     hw = detect.detect()  # injected facts: NVML lists one RTX 5090 (compute capability 12.0)
-    hw["gpu"] = {**hw["gpu"], "nvidia": [{"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"}]}
+    nvidia = [{"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"}]
+    hw["gpu"] = {**hw["gpu"], "nvidia": nvidia, "accelerators": from_nvml(nvidia)}
     w = make_window(hardware=hw)
     w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData("auto"))
     note = w.setup.backend_note.text()
@@ -36,3 +38,24 @@ def test_run_menu_checks_which_devices_each_installed_framework_sees(make_window
     seen = blocker.args[0]
     assert seen["torch"]["installed"] and w.machine.text_of("PyTorch").endswith("sees cpu (CPU)")
     assert "TensorFlow" in w.log_panel.text.toPlainText() and "sees:" in w.log_panel.text.toPlainText()
+
+
+def test_an_amd_machine_is_shown_and_judged_as_one(make_window, tmp_path):
+    """Injected facts: the recorded RX 7900 XTX machine (tests/fixtures/accelerators): the panel names the card, its
+    peak, the framework that can drive it and the telemetry it gives; auto looks past TensorFlow and JAX."""
+    from tests.unit.test_accelerators import gpu_of
+
+    hw = detect.detect()
+    hw["gpu"] = gpu_of("amd_rx7900xtx", tmp_path)
+    w = make_window(hardware=hw)
+    m = w.machine
+    assert m.text_of("GPU 0").startswith("AMD GPU (PCI device 0x744c), 24.0 GiB dedicated, driver")
+    assert m.text_of("GPU 0 peak").startswith("30.5 TFLOPS FP32, 61.0 TFLOPS FP16")
+    assert "PyTorch: torch.cuda on HIP, a ROCm build" in m.text_of("GPU 0 runs")
+    assert "TensorFlow, JAX: cannot drive it" in m.text_of("GPU 0 runs")
+    assert m.text_of("GPU 0 telemetry") == "measured: utilisation, memory in use, power, temperature"
+    assert "AMD GPU (PCI device 0x744c)" in m.summary.text()
+    w.setup.backend_combo.setCurrentIndex(w.setup.backend_combo.findData("auto"))
+    note = w.setup.backend_note.text()
+    assert note.startswith("→ PyTorch") and "cannot drive an AMD GPU (ROCm)" in note
+    assert w.plots.gpu_count == 1  # the Live tab draws its utilisation from sysfs

@@ -6,6 +6,7 @@ import json
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton
 
+from dlbench_gui.core import accelerators
 from dlbench_gui.core.wire import events as ev
 from dlbench_gui.core.store.storage import reports_dir
 from dlbench_gui.gui.log_panel import tensorflow_text
@@ -308,7 +309,8 @@ def test_devices_in_the_setup_make_a_distributed_config_and_say_n_of_m(make_wind
     assert s.configs()[0].scaling == "weak"
     # injected facts: a machine whose NVML lists four GPUs (no GPU ran this)
     hw = detect.detect()
-    hw["gpu"] = {**hw["gpu"], "nvidia": [{"name": f"NVIDIA H200 #{i}"} for i in range(4)]}
+    nvidia = [{"name": f"NVIDIA H200 #{i}"} for i in range(4)]
+    hw["gpu"] = {**hw["gpu"], "nvidia": nvidia, "accelerators": accelerators.from_nvml(nvidia)}
     g = make_window(hardware=hw)
     assert g.setup.devices.maximum() == 4
     g.setup.devices.setValue(2)

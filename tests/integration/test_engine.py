@@ -123,11 +123,12 @@ def test_a_gpu_memory_limit_on_a_machine_without_gpu_is_said_not_silently_ignore
 
 def _machine_with_an_nvidia_gpu():
     # The facts NVML would give on a GPU machine; the child's TensorFlow really sees no GPU here (CPU-only).
+    from dlbench_gui.core.accelerators import from_nvml
     from dlbench_gui.hardware import detect
 
     hw = detect.detect()
-    hw["gpu"] = {**hw["gpu"], "nvidia": [{"index": 0, "name": "NVIDIA GeForce RTX 3060", "memory_total_bytes": 12 << 30}],
-                 "summary": "NVIDIA GeForce RTX 3060"}
+    nvidia = [{"index": 0, "name": "NVIDIA GeForce RTX 3060", "memory_total_bytes": 12 << 30}]
+    hw["gpu"] = {**hw["gpu"], "nvidia": nvidia, "accelerators": from_nvml(nvidia), "summary": "NVIDIA GeForce RTX 3060"}
     return hw
 
 

@@ -15,9 +15,11 @@ def test_hw_json_has_cpu_ram_disk_and_says_no_gpu_plainly():
     assert out.returncode == 0, out.stderr
     hw = json.loads(out.stdout)
     assert hw["cpu"]["logical_cores"] >= 1 and hw["memory"]["total_bytes"] > 0 and hw["disk"]["free_bytes"] > 0
-    assert hw["gpu"]["summary"] == "no NVIDIA GPU detected"
+    # the vendor-neutral list (#32): empty here, with the reason
+    assert hw["gpu"]["accelerators"] == [] and hw["gpu"]["summary"] == "no GPU or other accelerator found"
+    assert hw["gpu"]["accelerators_reason"].startswith("none found: NVML finds no NVIDIA GPU")
     text = dlbench("hw").stdout
-    assert "no NVIDIA GPU detected" in text and "RAM:" in text
+    assert "GPU:    none found: NVML finds no NVIDIA GPU" in text and "RAM:" in text
 
 
 def test_repeat_summary_gives_mean_spread_each_run_and_the_between_run_interval():

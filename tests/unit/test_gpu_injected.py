@@ -62,8 +62,9 @@ def test_injected_nvml_two_gpus_are_listed_with_their_facts(two_gpus):
     hw = detect.detect(gpus_nvml=two_gpus)
     assert hw["gpu"]["summary"] == "NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 2060"
     rows = dict(hardware_rows(hw))
-    assert rows["GPU 0"].startswith("NVIDIA GeForce RTX 3090, 24.0 GiB, driver 560.35.03, CUDA 12.6")
+    assert rows["GPU 0"].startswith("NVIDIA GeForce RTX 3090, 24.0 GiB dedicated, driver 560.35.03, CUDA 12.6")
     assert rows["GPU 1"].startswith("NVIDIA GeForce RTX 2060, 6.0 GiB")
+    assert rows["GPU 0 peak"].startswith("44.1 TFLOPS FP32")
 
 
 def test_injected_nvml_sample_reads_power_energy_clocks_and_throttle_reasons(two_gpus):

@@ -1,4 +1,4 @@
-"""Energy from the counters that exist: NVML's total-energy counter of each GPU and RAPL for the CPU packages, as
+"""Energy from the counters that exist: each GPU's total-energy counter (NVML's; an Intel GPU's hwmon) and RAPL for the CPU packages, as
 the telemetry sampler recorded them (cumulative, wrap-around already handled). Where neither exists, the report
 says so and why."""
 
@@ -36,7 +36,8 @@ def _cpu_energy_j(s: dict[str, Any]) -> float | None:
 
 
 def energy_of(samples: list[dict[str, Any]], *, epochs: int, estimate: dict[str, Any] | None, cpu_source: str | None,
-              cpu_reason: str | None, gpu_reason: str | None) -> dict[str, Any]:
+              cpu_reason: str | None, gpu_reason: str | None, gpu_sources: list[str | None] | None = None
+              ) -> dict[str, Any]:
     """The report's `energy`: {per_epoch_j, total_j, protocol_wh_estimate, source, unavailable_reason, ...}.
     `epochs`: the training epochs measured (a quick run's one measured pass); `estimate`: a quick run's estimate,
     whose execution time scales the measured power up to the protocol."""
@@ -46,7 +47,8 @@ def energy_of(samples: list[dict[str, Any]], *, epochs: int, estimate: dict[str,
         j, t = _deltas(samples, lambda s, i=i: _gpu_energy_j(s, i))
         if t > 0:
             parts.append((j, t))
-            sources.append(f"NVML total energy counter of GPU {i}")
+            counter = (gpu_sources or [])[i] if i < len(gpu_sources or []) else None
+            sources.append(f"{counter or 'NVML total energy counter'} of GPU {i}")
     j, t = _deltas(samples, _cpu_energy_j)
     if t > 0:
         parts.append((j, t))

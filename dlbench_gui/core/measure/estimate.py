@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import accelerators
 from ..backend_choice import gpus_used
 from . import interference, stats
 from ..frameworks import PUBLISHED_BACKEND, variant_of
@@ -44,9 +45,10 @@ ESTIMATOR = ("relative SD of the usable runs' steady-step means after setting as
 
 
 def machine_key(hardware: dict[str, Any]) -> tuple:
-    """What makes two reports 'the same machine' for timing purposes: CPU model and threads, the GPUs' names."""
+    """What makes two reports 'the same machine' for timing purposes: CPU model and threads, the discrete GPUs' names
+    (any vendor's; an integrated GPU beside them changes nothing, as before the vendor-neutral list)."""
     cpu = hardware.get("cpu") or {}
-    gpus = (hardware.get("gpu") or {}).get("nvidia") or []
+    gpus = [a for a in accelerators.of(hardware.get("gpu")) if a.get("discrete")]
     return cpu.get("brand"), cpu.get("logical_cores"), tuple(sorted(str(g.get("name")) for g in gpus))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import accelerators
 from ..measure import comparison, interference, repeats, stats
 from ..config import PROTOCOL_BATCH_SIZE
 from ..durations import format_bytes, format_duration
@@ -172,13 +173,7 @@ def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
         ("Vector", ", ".join(cpu.get("vector_features") or []) or NA),
         ("RAM", f"{format_bytes(mem.get('total_bytes'))} total, {format_bytes(mem.get('available_bytes'))} available"),
     ]
-    for g in gpu.get("nvidia") or []:
-        rows.append((f"GPU {g.get('index', 0)}", f"{g.get('name') or NA}, {format_bytes(g.get('memory_total_bytes'))}, "
-                     f"driver {g.get('driver_version') or NA}, CUDA {g.get('cuda_driver_version') or NA}"))
-    if not gpu.get("nvidia"):
-        # the machine's facts only: which device a framework uses is its run's to say (the Backend devices row, the
-        # panel's framework line), and a JAX or PyTorch run is not TensorFlow's (#33, #32)
-        rows.append(("GPU", "no NVIDIA GPU detected (NVML finds none)"))
+    rows += accelerator_rows(gpu)
     rows.append(("Disk", f"{format_bytes(disk.get('free_bytes'))} free of {format_bytes(disk.get('total_bytes'))} "
                          f"({disk.get('kind') or 'type ' + NA})"))
     rows.append(("OS", osi.get("platform") or " ".join(filter(None, (osi.get("system"), osi.get("release")))) or NA))
@@ -186,6 +181,46 @@ def hardware_rows(hw: dict[str, Any]) -> list[tuple[str, str]]:
     if (hw.get("power") or {}).get("warning"):
         rows.append(("Power", hw["power"]["warning"]))
     return rows
+
+
+def accelerator_rows(gpu: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each accelerator, whatever its vendor (#32): what it is, its peak, which framework drives it and how, and what
+    live telemetry there is; or why none was found. No row names a framework that the machine's facts do not."""
+    found = accelerators.of(gpu)
+    if not found:
+        return [("GPU", gpu.get("accelerators_reason") or "no NVIDIA GPU detected (NVML finds none)")]
+    rows = []
+    for a in found:
+        i = a.get("index", 0)
+        memory = format_bytes(a.get("memory_total_bytes")) if a.get("memory_total_bytes") else "memory " + NA
+        parts = [a.get("name") or NA, f"{memory} {a.get('memory_kind') or ''}".strip()]
+        if a.get("driver_version") or a.get("driver"):
+            parts.append(f"driver {a.get('driver_version') or a.get('driver')}")
+        parts += [a["runtime"]] if a.get("runtime") else []
+        rows.append((f"GPU {i}", ", ".join(parts)))
+        if a.get("peak_fp32_flops"):
+            half = f", {a['peak_half_flops'] / 1e12:.1f} TFLOPS FP16" if a.get("peak_half_flops") else ""
+            rows.append((f"GPU {i} peak", f"{a['peak_fp32_flops'] / 1e12:.1f} TFLOPS FP32{half} ({a.get('peak_method')})"))
+        elif a.get("peak_unknown"):
+            rows.append((f"GPU {i} peak", f"not known: {a['peak_unknown']}"))
+        if a.get("frameworks"):
+            rows.append((f"GPU {i} runs", routes_words(a["frameworks"])))
+        rows.append((f"GPU {i} telemetry", telemetry_words(a.get("telemetry") or {})))
+    return rows
+
+
+def routes_words(routes: list[dict[str, Any]]) -> str:
+    """"PyTorch: torch.mps (Metal), installed (torch 2.13.0); TensorFlow, JAX: cannot drive it"."""
+    can = [f"{r['framework']}: {r['route']}, {r['status']}" for r in routes if r.get("route")]
+    cannot = [str(r["framework"]) for r in routes if not r.get("route")]
+    return "; ".join(can + ([", ".join(cannot) + ": cannot drive it"] if cannot else [])) or NA
+
+
+def telemetry_words(telemetry: dict[str, Any]) -> str:
+    """"measured: utilisation, power; memory in use: not measured (…)"."""
+    measured = [k for k, v in telemetry.items() if not str(v).startswith(("not ", "unified"))]
+    rest = [f"{k}: {v}" for k, v in telemetry.items() if k not in measured]
+    return "; ".join(([f"measured: {', '.join(measured)}"] if measured else []) + rest) or NA
 
 
 def repeat_summary(group: list[RunReport]) -> str:
