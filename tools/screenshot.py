@@ -37,9 +37,21 @@ def main() -> None:
     ap.add_argument("--size", nargs=2, type=int, default=(1500, 940), metavar=("W", "H"))
     ap.add_argument("--devices", type=int, default=1, help="Setup → Devices (without a GPU: the CPU split in N)")
     ap.add_argument("--backend", help="Setup → Backend (auto, tensorflow, jax, torch)")
+    ap.add_argument("--machine", help="a recorded machine of tests/fixtures/accelerators/machines.json (injected "
+                    "facts: how the window looks on it), e.g. amd_rx7900xtx")
     a = ap.parse_args()
     app = QApplication([])
-    w = MainWindow(settings=Settings(a.settings or os.path.join(tempfile.mkdtemp(), "settings.ini")))
+    hardware = None
+    if a.machine:
+        from pathlib import Path
+
+        from dlbench_gui.hardware import detect
+        from tests.unit.test_accelerators import gpu_of
+
+        hardware = detect.detect()
+        hardware["gpu"] = gpu_of(a.machine, Path(tempfile.mkdtemp()))
+        hardware["os"]["system"] = {"apple": "Darwin", "windows": "Windows"}.get(a.machine.split("_")[0], "Linux")
+    w = MainWindow(settings=Settings(a.settings or os.path.join(tempfile.mkdtemp(), "settings.ini")), hardware=hardware)
     w.resize(*a.size)
     for k, b in w.setup.model_boxes.items():
         b.setChecked(k in a.models.split(","))

@@ -23,7 +23,12 @@ def from_nvml(gpus: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def sampled(accelerators: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The accelerators whose live telemetry the sampler reads, in its order: NVML's, amdsmi's, then the sysfs ones."""
     return ([a for a in accelerators if a.get("source") == "NVML"] + [a for a in accelerators if a.get("source") == "amdsmi"]
-            + [a for a in accelerators if a.get("sysfs")])
+            + [a for a in accelerators if a.get("sysfs") and measures_anything(a)])
+
+
+def measures_anything(acc: dict[str, Any]) -> bool:
+    """Does any live figure of `acc` come from somewhere (an integrated Intel GPU's sysfs gives none)?"""
+    return any(not str(v).startswith(("not ", "unified")) for v in (acc.get("telemetry") or {}).values())
 
 
 def of(gpu: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -196,7 +196,7 @@ class LivePlots(QWidget):
         if gpus:  # no GPU curves in the legend of a machine without one
             self._add_gpu_curves(pen)
         else:
-            self.gpu_label.setText("No NVIDIA GPU: the system plot shows CPU and RAM only.")
+            self.gpu_label.setText("No GPU whose use can be read here: the system plot shows CPU and RAM only.")
         plot_of = {"loss": self.loss_plot, "val_loss": self.loss_plot, "acc": self.acc_plot, "val_acc": self.acc_plot,
                    "speed": self.speed_plot}
         for name, curve in self.curves.items():

@@ -89,8 +89,8 @@ class AmdSmi:
                 "telemetry": {"utilisation": "amdsmi", "memory in use": "amdsmi", "temperature": "amdsmi",
                               "power": "amdsmi energy counter" if energy else "amdsmi"},
                 "peak_fp32_flops": peak, "peak_half_flops": 2 * peak if peak else None,
-                "peak_method": f"{cus} compute units x {FLOPS_PER_CU} FP32 FLOPs/clock x {max_clk} MHz (amdsmi); FP16 "
-                               "packed 2x on the vector units; matrix cores not counted" if peak else None,
+                "peak_method": f"{cus} compute units x {FLOPS_PER_CU} FLOPs/clock x {max_clk} MHz, from amdsmi; FP16 "
+                               "packed, matrix cores not counted" if peak else None,
                 "peak_unknown": None if peak else "amdsmi reports no compute-unit count or clock for it"}
 
     def sample(self, h) -> dict[str, Any]:

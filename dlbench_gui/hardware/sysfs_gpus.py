@@ -96,9 +96,16 @@ def amd_peak(kfd: dict[str, int] | None) -> dict[str, Any]:
                 "peak_unknown": f"gfx{major} is not a generation whose SIMD width is known here"}
     fp32 = simds * per_simd * clock * 1e6
     return {"peak_fp32_flops": fp32, "peak_half_flops": 2 * fp32,
-            "peak_method": f"{simds} SIMDs x {per_simd} FP32 FLOPs/clock x {clock} MHz (KFD topology); FP16 packed "
-                           "2x on the vector units; matrix cores not counted",
+            "peak_method": f"{simds} SIMDs x {per_simd} FLOPs/clock x {clock} MHz, from the KFD topology; FP16 "
+                           "packed, matrix cores not counted",
             "peak_unknown": None}
+
+
+def gfx_name(version: int | None) -> str | None:
+    """KFD's gfx_target_version as LLVM names the target: 90402 → gfx942, 110000 → gfx1100."""
+    if not version:
+        return None
+    return f"gfx{version // 10000}{(version // 100) % 100:x}{version % 100:x}"
 
 
 def amd_gpu(device: Path, kfd: dict[int, dict[str, int]], root: str = "/sys") -> dict[str, Any]:
@@ -117,7 +124,7 @@ def amd_gpu(device: Path, kfd: dict[int, dict[str, int]], root: str = "/sys") ->
             "name": _text(device / "product_name") or f"AMD GPU (PCI device {_text(device / 'device') or '?'})",
             "memory_total_bytes": vram, "memory_kind": "shared with the CPU" if apu else "dedicated",
             "driver": "amdgpu", "driver_version": _text(Path(root, "module/amdgpu/version")),
-            "runtime": f"gfx{node['gfx_target_version']}" if node and node.get("gfx_target_version") else None,
+            "runtime": gfx_name(node.get("gfx_target_version")) if node else None,
             "source": f"amdgpu sysfs ({device})", "sysfs": str(device), "telemetry": telemetry,
             **amd_peak(node)}
 

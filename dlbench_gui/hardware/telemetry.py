@@ -11,6 +11,7 @@ import psutil
 
 from ..core.measure import stats
 from . import nvml, rapl, sysfs_gpus
+from ..core.accelerators import measures_anything
 from .amdsmi_gpus import AmdSmi
 
 MAX_STORED_SAMPLES = 600
@@ -40,7 +41,7 @@ class Sampler:
         self._amd, self._own_amd = amd_smi or AmdSmi(), amd_smi is None
         self._amd_handles = self._amd.handles() if has_amd else []
         self._sysfs = [sysfs_gpus.SysfsGpu(a) for a in sysfs_gpus.detect(sysfs_root, skip_amd=bool(self._amd_handles))
-                       ] if gpus else []
+                       if measures_anything(a)] if gpus else []
         self.rapl = rapl.RaplReader(rapl_root)
         self.gpu_energy_sources = (["NVML total energy counter"] * len(self._gpu_handles)
                                    + ["amdsmi energy counter"] * len(self._amd_handles)

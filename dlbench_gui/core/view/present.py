@@ -192,8 +192,10 @@ def accelerator_rows(gpu: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for a in found:
         i = a.get("index", 0)
-        memory = format_bytes(a.get("memory_total_bytes")) if a.get("memory_total_bytes") else "memory " + NA
-        parts = [a.get("name") or NA, f"{memory} {a.get('memory_kind') or ''}".strip()]
+        kind = a.get("memory_kind") or ""
+        memory = (f"{format_bytes(a['memory_total_bytes'])} {kind}".strip() if a.get("memory_total_bytes")
+                  else f"memory {kind}" if kind and kind != "dedicated" else "memory size " + NA)
+        parts = [a.get("name") or NA, memory]
         if a.get("driver_version") or a.get("driver"):
             parts.append(f"driver {a.get('driver_version') or a.get('driver')}")
         parts += [a["runtime"]] if a.get("runtime") else []
@@ -218,7 +220,7 @@ def routes_words(routes: list[dict[str, Any]]) -> str:
 
 def telemetry_words(telemetry: dict[str, Any]) -> str:
     """"measured: utilisation, power; memory in use: not measured (…)"."""
-    measured = [k for k, v in telemetry.items() if not str(v).startswith(("not ", "unified"))]
+    measured = [k for k, v in telemetry.items() if accelerators.measures_anything({"telemetry": {k: v}})]
     rest = [f"{k}: {v}" for k, v in telemetry.items() if k not in measured]
     return "; ".join(([f"measured: {', '.join(measured)}"] if measured else []) + rest) or NA
 
