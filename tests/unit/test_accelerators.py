@@ -147,14 +147,21 @@ def test_which_framework_drives_each_accelerator_is_read_from_the_installed_buil
 
 
 def test_the_sampler_reads_sysfs_gpus_and_their_energy_counter(tmp_path):
+    from dlbench_gui.core.measure.energy import energy_of
+
     root, _ = build("intel_b580_xe", tmp_path)
     s = Sampler(interval_s=0.05, gpus_nvml=nvml.Nvml(fake_pynvml([])), sysfs_root=root)
+    s.mark(phase="training", epoch=1)
     first = s.sample_once()
     (tmp_path / "class/drm/card1/device/hwmon/hwmon4/energy1_input").write_text("960000000\n")  # +60 J
     second = s.sample_once()
     assert first["gpus"][0]["energy_mj"] == 900_000 and second["gpus"][0]["energy_mj"] == 960_000
     assert s.gpu_energy_sources == ["Intel GPU's hwmon energy1_input"] and s.gpu_energy_reason is None
     assert s.summary()["gpus"][0]["energy_j"] == pytest.approx(60.0)
+    # energy per epoch where a counter exists: the report's `energy` names the Intel card's counter
+    e = energy_of(s.samples, epochs=1, estimate=None, cpu_source=None, cpu_reason="no RAPL here",
+                  gpu_reason=s.gpu_energy_reason, gpu_sources=s.gpu_energy_sources)
+    assert e["source"].startswith("Intel GPU's hwmon energy1_input of GPU 0") and e["total_j"] >= 60.0
 
 
 def test_this_machine_has_an_empty_list_with_its_reason_and_no_framework_in_its_words():
