@@ -238,6 +238,8 @@ def cmd_maxbatch(a: argparse.Namespace) -> int:
               "may fit too)")
     else:
         print(f"largest batch that fits: {result['max_batch_size']}")
+    if result.get("not_kept"):
+        warn(result["not_kept"])
     if a.output:
         atomic_write_json(a.output, result)
     return 0 if result["max_batch_size"] else 1

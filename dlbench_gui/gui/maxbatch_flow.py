@@ -76,6 +76,8 @@ class MaxBatchFlow(QObject):
     def _found(self, result: dict) -> None:
         name = MODEL_NAMES[result["model"]]
         failing = result["smallest_failing_batch_size"]
+        if result.get("not_kept"):
+            self.answered.emit(f"Largest batch: {result['not_kept']}")
         if result.get("lower_bound"):  # stopped: what it had found is kept, as a lower bound
             self.progressed.emit(f"Stopped: {name} fits a batch of at least {result['max_batch_size']} (kept)")
             self.answered.emit(f"Largest batch: the search was stopped; {name} fits a batch of at least "

@@ -171,5 +171,8 @@ def find_max_batch(model: str, dataset: str = "mnist", *, start: int = 64, limit
                   "note": f"stopped after {len(probes)} probe(s): at least {lo} fits; a larger batch may fit too"}
                  if stopped else {})}
     if result["max_batch_size"]:
-        save_result(result)  # later runs of this model and dataset carry it in their report and verdict
+        try:
+            save_result(result)  # later runs of this model and dataset carry it in their report and verdict
+        except OSError as exc:  # the answer stands; only its keeping for later runs failed (#33 B2)
+            result["not_kept"] = f"the answer could not be kept for later runs ({exc.strerror or exc})"
     return result

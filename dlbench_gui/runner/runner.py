@@ -14,7 +14,7 @@ from ..core.errors import error_dict
 from ..core.store import storage
 from ..core.store.datasources import state as data_state
 from ..core.store.history import load_history
-from ..core.store.maxbatch_store import saved_result
+from ..core.store.maxbatch_store import read_result
 from ..core.store.report import RunReport, new_run_id, now_iso
 from ..core.wire import events as ev
 from ..core.wire.request import WorkerRequest
@@ -154,10 +154,11 @@ class BenchmarkRunner:
                sampler: Sampler | None) -> RunReport:
         c = self.config
         history = self.history if self.history is not None else load_history()[0]
-        return build_report(report, c, train, infer, TelemetryFacts.of(sampler), history,
-                            max_batch=saved_result(c.model, c.dataset, c.host_memory_limit_gb, c.gpu_memory_limit_gb,
-                                                   self.backend_name),
-                            warnings=self.supervisor.warnings)
+        max_batch, ignored = read_result(c.model, c.dataset, c.host_memory_limit_gb, c.gpu_memory_limit_gb,
+                                         self.backend_name)
+        warnings = {**self.supervisor.warnings, **({"store_file_ignored": ignored} if ignored else {})}
+        return build_report(report, c, train, infer, TelemetryFacts.of(sampler), history, max_batch=max_batch,
+                            warnings=warnings)
 
     def _end(self, report: RunReport, sampler: Sampler | None, journal: storage.Journal) -> RunReport:
         """Telemetry kept, the report saved (a full disk said in it), the checkpoint removed unless it is kept or a

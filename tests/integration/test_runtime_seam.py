@@ -70,3 +70,21 @@ def test_the_children_here_really_have_no_framework_a_keras_run_fails_in_one_cla
                              hardware=MACHINE, telemetry=False, history=[])
     report = runner.run().to_dict()
     assert report["status"] == "failed" and "blocked" in report["error"]["message"]
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "42", '"text"', '{"max_batch_size": "lots"}', "{not json", "DIR"])
+def test_a_corrupt_largest_batch_file_is_ignored_with_a_warning_and_the_run_is_kept(dlbench_home, content):
+    """#33 B2: a store file of the wrong type turned a finished run into "internal error" (its report saved as a
+    crash, or dropped by history). The run completes, its report passes the contract and says the file was ignored."""
+    from dlbench_gui.core.store.maxbatch_store import result_path
+
+    path = result_path("model_a", "mnist", NAME)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if content == "DIR":
+        path.mkdir()
+    else:
+        path.write_text(content)
+    r = run(tiny_config(epochs=1, train_samples=128, val_samples=64))
+    assert "max_batch" not in r["memory"]
+    assert r["findings"]["store_file_ignored"].startswith(f"the largest-batch file {path.name} was ignored (")
+    assert "run the batch search again" in r["findings"]["store_file_ignored"]

@@ -149,3 +149,38 @@ def test_a_stopped_batch_search_keeps_the_largest_batch_that_fitted_as_a_lower_b
 
     with pytest.raises(SearchStopped):  # nothing found yet: nothing to keep
         find_max_batch("model_b", start=64, prober=stopped_first, stop_event=stop)
+
+
+def test_a_finished_search_keeps_its_answer_when_the_store_cannot_take_it(dlbench_home, monkeypatch):
+    """#33 B2: a file where the maxbatch folder should be lost a finished search's answer ("File exists")."""
+    from dlbench_gui.core.store import maxbatch_store
+    from dlbench_gui.runner.maxbatch import find_max_batch
+
+    def prober(model, dataset, bs, **kw):  # injected facts: up to 256 fits
+        return {"batch_size": bs, "outcome": "fits" if bs <= 256 else "oom", "error_kind": None, "error_message": None}
+
+    def full(result):  # the store cannot be written (a disk full, a file in the folder's place after the start)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("dlbench_gui.runner.maxbatch.save_result", full)
+    result = find_max_batch("model_a", start=64, limit=1024, prober=prober)
+    assert result["max_batch_size"] == 256
+    assert result["not_kept"] == "the answer could not be kept for later runs (No space left on device)"
+    assert maxbatch_store.saved_result("model_a", "mnist", None, None) is None
+
+
+def test_a_store_file_of_any_wrong_shape_reads_as_no_answer_with_the_reason(dlbench_home):
+    from dlbench_gui.core.store.maxbatch_store import read_result, result_path
+
+    path = result_path("model_a", "mnist")
+    path.parent.mkdir(parents=True)
+    for raw, why in (("[]", "it holds list"), ("null", "it holds null"), ('{"max_batch_size": 0}', "max_batch_size"),
+                     ('{"max_batch_size": 64, "probes": {}}', "probes"),
+                     ('{"max_batch_size": 64, "host_memory_limit_gb": "2"}', "host_memory_limit_gb"),
+                     ('{"max_batch_size": true}', "max_batch_size")):
+        path.write_text(raw)
+        found, problem = read_result("model_a", "mnist", None, None)
+        assert found is None and why in problem, (raw, problem)
+    path.write_text('{"max_batch_size": 64, "probes": [{}, {}], "found_at": "2026-12-03T20:00:00"}')
+    found, problem = read_result("model_a", "mnist", None, None)
+    assert problem is None and found["max_batch_size"] == 64 and found["probes"] == 2

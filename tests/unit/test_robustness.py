@@ -22,6 +22,9 @@ def prepare(tmp):
     deep["timing"]["epochs"][0]["loss"] = "<script>"
     (tmp / "wrong-type.json").write_text(json.dumps(deep))
     (tmp / "a-file").write_text("not a folder")
+    for name in ("datasets", "maxbatch"):  # a home whose own folders are taken by files (#33 B2)
+        (tmp / f"home-{name}").mkdir()
+        (tmp / f"home-{name}" / name).write_text("not a folder")
     text = json.dumps(report_dict())
     (tmp / "inf.json").write_text(text.replace('"seed": 0', '"seed": 1e999'))  # json reads it as infinity
     (tmp / "huge.json").write_text(text.replace('"seed": 0', '"seed": ' + "9" * 400))  # no float holds it
@@ -46,6 +49,11 @@ BAD_INPUTS = [
     ("data folder is a file", ["history"], "{tmp}/a-file", 2, "a-file is a file, not a folder"),
     ("data folder read-only", ["run", "--data", "synthetic"], "/sys/kernel", 2, "cannot write in its data folder"),
     ("import into a read-only data folder", ["import", GOOD], "/sys/kernel", 2, "cannot write in its data folder"),
+    # a file where dlbench keeps a folder (#33 B2: the run crashed, or a finished search lost its answer)
+    ("a file where the datasets folder goes", ["run", "--data", "synthetic"], "{tmp}/home-datasets", 2,
+     "home-datasets/datasets is a file where dlbench keeps a folder; move it away"),
+    ("a file where the largest-batch folder goes", ["maxbatch", "--model", "model_a"], "{tmp}/home-maxbatch", 2,
+     "home-maxbatch/maxbatch is a file where dlbench keeps a folder; move it away"),
     ("export of a missing file", ["export", "/no/such/report.json", "--output", "{tmp}/x.csv"], None, 2, "report.json: cannot be read"),
     ("export of a JSON list", ["export", "{tmp}/list.json", "--output", "{tmp}/x.csv"], None, 2, "holds a list"),
     ("export of NaN", ["export", "{tmp}/nan.json", "--output", "{tmp}/x.csv"], None, 2, "NaN is not a number a report may hold"),

@@ -64,9 +64,17 @@ def check_writable(folder: str | os.PathLike) -> Path:
     return path
 
 
+SUBFOLDERS = ("reports", "runs", "datasets", "maxbatch", "logs")  # what dlbench keeps in its data folder
+
+
 def check_data_dir() -> Path:
-    """The data folder, proven writable; a DataDirError with advice otherwise."""
+    """The data folder, proven writable, and none of its own folders taken by a file (#33: a file named `datasets`
+    or `maxbatch` crashed a run or lost a finished search's answer); a DataDirError with advice otherwise."""
     root = data_dir()
+    taken = next((root / name for name in SUBFOLDERS if (root / name).exists() and not (root / name).is_dir()), None)
+    if taken is not None:
+        raise DataDirError(20, f"dlbench cannot use its data folder {root}: {taken} is a file where dlbench keeps a "
+                               "folder; move it away (dlbench makes the folder again)")
     try:
         return check_writable(root / "reports")
     except OSError as exc:

@@ -135,7 +135,7 @@ def finding_notes(r: RunReport) -> list[str]:
                      "while this run was timed.")
     if (f.get("sustained") or {}).get("degraded"):
         notes.append(f"Performance degraded during the run: steps {100 * f['sustained']['step_drift']:.0f}% slower at the end.")
-    for key in ("input_bound_hint", "no_gpu_visible", "gpu_memory_limit_unused"):
+    for key in ("input_bound_hint", "no_gpu_visible", "gpu_memory_limit_unused", "store_file_ignored"):
         if isinstance(f.get(key), str):
             notes.append(f[key])
     t = f.get("throttling")
