@@ -55,6 +55,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+MAX_TIMER_S = (2**31 - 1) // 1000  # Qt's timers take milliseconds in a signed 32-bit int: about 24.8 days
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -62,6 +65,9 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more: {text!r}")
+    if value > MAX_TIMER_S:  # #33 B4: it raised inside the event loop
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMER_S:,} seconds (24 days, the longest timer Qt "
+                                         f"has): {text!r}")
     return value
 
 
