@@ -28,6 +28,12 @@ def prepare(tmp):
     text = json.dumps(report_dict())
     (tmp / "inf.json").write_text(text.replace('"seed": 0', '"seed": 1e999'))  # json reads it as infinity
     (tmp / "huge.json").write_text(text.replace('"seed": 0', '"seed": ' + "9" * 400))  # no float holds it
+    # a quick repeat whose estimate is 1e200 s (#33 B4: three such repeats overflowed the interval, the window did not
+    # start and the PDF crashed)
+    big = report_dict()
+    big["extra"] = {"repeat": {"group": "g", "index": 1, "of": 3}}
+    (tmp / "1e200.json").write_text(json.dumps(big).replace('"seed": 0', '"seed": 0, "estimate": '
+                                                             '{"execution_time_s": 1e200}'))
 
 
 BAD_INPUTS = [
@@ -135,7 +141,8 @@ def test_import_and_validate_refuse_a_number_a_float_cannot_hold_and_keep_nothin
     prepare(tmp_path)
     env = {**os.environ, "DLBENCH_HOME": str(dlbench_home), "PYTHONPATH": str(ROOT)}
     for name, words in (("inf.json", "holds a number too large for a float"),
-                        ("huge.json", "holds a number too large for a report")):
+                        ("huge.json", "holds a number too large for a report"),
+                        ("1e200.json", "holds a number too large for a report (10^20 or more")):
         path = str(tmp_path / name)
         imported = subprocess.run([sys.executable, "-m", "dlbench_gui", "import", path], capture_output=True,
                                   text=True, env=env, timeout=120)
@@ -153,12 +160,12 @@ def test_a_diverging_runs_nan_is_written_as_null_and_the_report_reads_back(tmp_p
 
     d = report_dict()
     d["timing"]["epochs"][0]["loss"] = float("nan")
-    d["extra_curve"] = [1.0, float("inf"), float("-inf")]
+    d["extra_curve"] = [1.0, float("inf"), float("-inf"), 1e200, 10**21, 3e19]  # what no reader takes is never written
     path = RunReport.from_dict(json.loads(json.dumps(d)), source="test").save(tmp_path / "r.json")
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
     back = load_report(path)
-    assert back.timing["epochs"][0]["loss"] is None and back.extra["extra_curve"] == [1.0, None, None]
+    assert back.timing["epochs"][0]["loss"] is None and back.extra["extra_curve"] == [1.0, None, None, None, None, 3e19]
 
 
 def test_numbers_are_said_without_overflow():
@@ -215,3 +222,21 @@ def test_any_stdout_encoding_gets_every_command_s_output_escaped_never_an_intern
         out = subprocess.run([sys.executable, "-m", "dlbench_gui", *args], capture_output=True, env=env, timeout=120)
         said = (out.stdout + out.stderr).decode("ascii")  # nothing but ASCII reached the streams
         assert out.returncode == 0 and "internal error" not in said, (args, said)
+
+
+def test_the_scan_for_too_large_numbers_finds_them_and_lets_ids_and_fractions_pass():
+    """The C-speed scan decides whether each number is checked as it is parsed (docs/benchmarks.md): it must find
+    every number of 10^20 or more, and should not send a report with hexadecimal ids or long fractions (every real
+    report) down the slow path."""
+    from dlbench_gui.core.store.report import ReportError, parse_report_json
+    from dlbench_gui.core.store.storage import may_be_too_large
+
+    for text in ('{"a": 1e20}', '{"a": 1E+20}', '{"a": [1, -2.5e+21]}', '{"a": 123456789012345678901.5}',
+                 '{"a": 100000000000000000000}', '{"a": 12e19}', "1e300"):
+        assert may_be_too_large(text), text
+        with pytest.raises(ReportError, match="too large for a report"):
+            parse_report_json(text, "x")
+    for text in ('{"id": "3e45-12e44"}', '{"a": -0.00012345678901234567}', '{"a": 1.5e-05}', '{"a": 3e+19}',
+                 '{"a": 99999999999999999999}', '{"s": "C++ 12"}', (ROOT / GOOD).read_text()):
+        assert not may_be_too_large(text) or text == '{"a": 3e+19}', text  # 3e+19 is looked at, then passes
+        parse_report_json(text, "x")

@@ -14,7 +14,7 @@ from typing import Any
 
 from .contract import validation_errors
 from .sections import Distribution, Estimate, TelemetrySample, Timing
-from .storage import atomic_write_json
+from .storage import MAX_MAGNITUDE, atomic_write_json, may_be_too_large
 
 SCHEMA_VERSION = 1
 STATUSES = ("completed", "failed", "cancelled", "running")
@@ -191,38 +191,33 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a report may hold")
 
 
+_TOO_LARGE = ("holds a number too large for a report (10^20 or more: no duration, size or rate a run measures comes "
+              "near it)")
+
+
 def _finite_float(text: str) -> float:
     value = float(text)
     if math.isinf(value):  # an overflowing literal such as 1e999
         raise ValueError("holds a number too large for a float (a literal such as 1e999 reads as infinity), which no "
                          "report may hold")
+    if abs(value) >= MAX_MAGNITUDE:
+        raise ValueError(_TOO_LARGE)
     return value
 
 
 def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) >= 309:  # beyond a float (about 1.8e308): no view could show it
-        raise ValueError("holds a number too large for a report (309 digits or more)")
+    if len(text.lstrip("-")) > 20:  # 10^20 or more
+        raise ValueError(_TOO_LARGE)
     return int(text)
 
 
-# Every byte as what it is to a number: digits as "0", the exponent's "e" and signs kept, anything else a space. In
-# that image a number no float holds shows as 309 digits in a row or as an exponent of three digits or more.
-_NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in b"eE" else b if b in b"+-" else 32 for b in range(256))
-_LONG_RUN = b"0" * 309
-
-
-def _may_overflow(text: str) -> bool:
-    """False when no number literal in `text` can be too large for a float (C-speed: about a tenth of the parse)."""
-    shape = text.encode("utf-8", "surrogatepass").translate(_NUMBER_SHAPE)
-    return _LONG_RUN in shape or b"e000" in shape or b"e+000" in shape
-
-
 def parse_report_json(text: str, name: str) -> Any:
-    """JSON as a report file holds it: no NaN or Infinity, no number a float cannot hold (an overflowing literal such
-    as 1e999 parses as infinity; a 400-digit integer no view can show), no nesting deep enough to exhaust the stack.
+    """JSON as a report file holds it: no NaN or Infinity, no number of MAX_MAGNITUDE or more (an overflowing literal
+    such as 1e999 parses as infinity; 1e200-second figures overflow the arithmetic on them), no nesting deep enough to
+    exhaust the stack.
     The numbers are checked one by one only where the text could hold such a number (on every number, the history
     took half as long again to load)."""
-    strict = {"parse_float": _finite_float, "parse_int": _bounded_int} if _may_overflow(text) else {}
+    strict = {"parse_float": _finite_float, "parse_int": _bounded_int} if may_be_too_large(text) else {}
     try:
         return json.loads(text, parse_constant=_no_constant, **strict)
     except json.JSONDecodeError as exc:

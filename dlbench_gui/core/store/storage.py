@@ -188,11 +188,55 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+# The largest magnitude a report's number may have. No figure a run measures comes near it (a century is 3e9 s, a
+# petabyte 1e15 bytes, an exaflop 1e18 FLOP/s), and arithmetic on such figures (a variance squares them; an interval
+# multiplies them) cannot overflow a float: 1e200-second repeats did (#33 B4).
+MAX_MAGNITUDE = 1e20
+# Every byte as what it is to a number: digits as "0", the exponent's "e" and a plus sign as "e" (so that "e+18" shows
+# as "ee00": one search finds both forms), the minus sign and the point kept, anything else a space. In that image a number of 10^20 or more shows as 21 digits in a row (a float as Python writes it has at most
+# 20 after its point: 0.00012345678901234567; below 1e-4 it takes an exponent) or as an exponent of two digits or more;
+# an "e" with digits in a hexadecimal string (a run id, a GPU's UUID) looks the same, so each such exponent is looked
+# at where it stands: only one that follows a number's start (after ":", "[", "," or a space) counts.
+_NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in b"eE+" else b if b in b"-." else 32 for b in range(256))
+_LONG_RUN = b"0" * 21
+_TOKEN_START = frozenset(b":[, \n\t\r")
+
+
+def _starts_a_number(raw: bytes, shape: bytes, e: int) -> bool:
+    """Is the "e" at `e` the exponent of a number literal (its digits and point preceded by a number's start)?"""
+    i = e - 1 if e > 0 and shape[e - 1] == 101 else e  # "e+18": the real "e" stands before the plus sign's
+    if raw[i:i + 1] not in (b"e", b"E"):
+        return False  # a plus sign elsewhere
+    e = i
+    while i > 0 and shape[i - 1] in b"0.":
+        i -= 1
+    if i > 0 and raw[i - 1] == 45:  # a minus sign
+        i -= 1
+    return i < e and (i == 0 or raw[i - 1] in _TOKEN_START)
+
+
+def may_be_too_large(text: str) -> bool:
+    """False when no number literal in `text` can reach MAX_MAGNITUDE (C-speed scans, then a look at each candidate
+    exponent: about a tenth of the parse)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    shape = raw.translate(_NUMBER_SHAPE)
+    if _LONG_RUN in shape:
+        return True
+    e = shape.find(b"e00")
+    while e != -1:
+        if _starts_a_number(raw, shape, e):
+            return True
+        e = shape.find(b"e00", e + 1)
+    return False
+
+
 def without_non_finite(data: Any) -> Any:
-    """The data with every NaN and infinite float as null: JSON has no such numbers, and a reader would refuse them
-    (a diverging run's loss is NaN)."""
+    """The data with every NaN, infinite or MAX_MAGNITUDE-or-larger number as null: JSON has no NaN or infinity, and a
+    reader refuses all three (a diverging run's loss is NaN)."""
     if isinstance(data, float):
-        return data if math.isfinite(data) else None
+        return data if math.isfinite(data) and abs(data) < MAX_MAGNITUDE else None
+    if isinstance(data, int) and not isinstance(data, bool) and abs(data) >= MAX_MAGNITUDE:
+        return None
     if isinstance(data, dict):
         return {k: without_non_finite(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
@@ -201,11 +245,15 @@ def without_non_finite(data: Any) -> Any:
 
 
 def json_text(data: Any, **kwargs: Any) -> str:
-    """Strict JSON (never NaN or Infinity): the fast path as it is, else with such numbers as null."""
+    """Strict JSON (never NaN or Infinity, nothing of MAX_MAGNITUDE or more, which a reader refuses): the fast path as
+    it is, else with such numbers as null."""
     try:
-        return json.dumps(data, allow_nan=False, default=str, **kwargs)
+        text = json.dumps(data, allow_nan=False, default=str, **kwargs)
     except ValueError:
-        return json.dumps(without_non_finite(data), allow_nan=False, default=str, **kwargs)
+        text = None
+    if text is None or may_be_too_large(text):
+        text = json.dumps(without_non_finite(data), allow_nan=False, default=str, **kwargs)
+    return text
 
 
 def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
