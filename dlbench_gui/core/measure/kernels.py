@@ -132,7 +132,7 @@ def verdict(kernels: dict[str, Any], setup: str = "setup-1") -> str:
     how = "estimated" if conv.get("how") == "estimated" else "measured"
     variant = "" if conv.get("as_published", True) else f" (convolve2d in {conv.get('precision')}, not as published)"
     return (f"This machine runs the simple kernels {slowest_ratio_words(row['total_ratio'])} {label}: "
-            f"{format_duration(sum(kernels['times_s'].values()))} in all against "
+            f"{format_duration(sum(t for t in (kernels.get('times_s') or {}).values() if t is not None))} in all against "
             f"{format_duration(row['total_published_s'])} (convolve2d {how}){variant}")
 
 
@@ -146,8 +146,10 @@ def part_lines(kernels: dict[str, Any], setup: str = "setup-1") -> list[str]:
             lines.append(f"{PART_NAMES[part]}: not run")
             continue
         ratio = (row.get("ratio") or {}).get(part)
-        times = f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.2f}x"
-        against = (f"{times} {setup.replace('setup-', 'Setup ')}'s {format_duration(row['published_s'][part])}; "
-                   if ratio else "")
+        published = (row.get("published_s") or {}).get(part)
+        against = ""
+        if ratio and published is not None:  # a part without a ratio (or a published time) is said without one
+            times = f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.2f}x"
+            against = f"{times} {setup.replace('setup-', 'Setup ')}'s {format_duration(published)}; "
         lines.append(f"{PART_NAMES[part]}: {format_duration(t)} ({against}judges {JUDGES[part]})")
     return lines

@@ -74,6 +74,12 @@ def _cross_field(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped (a line break as \\n): what a one-line message quotes from a file (a
+    key, a value) can neither split it nor spoof a second line (#33 B6)."""
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
 def validation_errors(data: Any) -> list[str]:
     """Problems in words (the first that the schema meets, else the cross-field ones); empty: the contract holds."""
     import fastjsonschema
@@ -81,5 +87,5 @@ def validation_errors(data: Any) -> list[str]:
     try:
         _validator()(data)
     except fastjsonschema.JsonSchemaValueException as exc:
-        return [_words(exc)]
+        return [one_line(_words(exc))]
     return _cross_field(data)

@@ -86,7 +86,8 @@ def distribution_rows(r: RunReport) -> list[tuple[str, str]]:
     if d.cluster:
         rows.append(("Cluster", f"worker {d.task_index} of {', '.join(d.cluster)}" + (" (chief)" if d.chief else "")))
     eff = d.scaling_efficiency
-    if eff is not None and eff.get("value") is not None:
+    if eff is not None and all(isinstance(eff.get(k), (int, float)) for k in ("value", "images_per_s",
+                                                                           "one_device_images_per_s")):
         rows.append(("Scaling efficiency", f"{100 * eff['value']:.0f}% — {eff['images_per_s']:.0f} images/s against "
                                            f"{eff['replicas']} x {eff['one_device_images_per_s']:.0f} on one device "
                                            f"(run {eff.get('one_device_run')})"))
@@ -288,7 +289,8 @@ def kernels_rows(r: RunReport) -> list[tuple[str, str]]:
         if p.get("total_s") is not None:
             rows.append((f"{label}_matmul total (published figure)",
                          f"{p['total_s']:.2f} s (of which generation {p['generate_s']:.2f} s; products "
-                         f"{p['flops_per_s'] / 1e9:.1f} GFLOP/s)" if p.get("flops_per_s") else f"{p['total_s']:.2f} s"))
+                         f"{p['flops_per_s'] / 1e9:.1f} GFLOP/s)" if p.get("flops_per_s") and p.get("generate_s") is not None
+                         else f"{p['total_s']:.2f} s"))
     conv = k.get("convolve2d") or {}
     if conv.get("seconds") is not None:
         extra = f", 95% interval {format_duration(conv['interval_s'][0])} – {format_duration(conv['interval_s'][1])}" \
@@ -314,8 +316,8 @@ def kernels_comparison_rows(r: RunReport) -> list[tuple[str, str, str, str, str]
     rows = []
     for row in (k.get("comparison") or {}).values():
         ratio, pub = row.get("ratio") or {}, row.get("published_s") or {}
-        cells = [f"{format_duration(pub[p])} ({ratio[p]:,.2f}x)" if p in ratio else format_duration(pub.get(p))
-                 for p in ("dense_matmul", "sparse_matmul", "convolve2d")]
+        cells = [f"{format_duration(pub.get(p))} ({ratio[p]:,.2f}x)" if ratio.get(p) is not None
+                 else format_duration(pub.get(p)) for p in ("dense_matmul", "sparse_matmul", "convolve2d")]
         total = row.get("total_ratio")
         rows.append((row.get("label", "?"), *cells,
                      f"{format_duration(row['total_published_s'])}" + (f" ({total:,.2f}x)" if total else "")))
