@@ -210,3 +210,42 @@ def test_the_batch_search_is_exclusive_shows_each_probe_and_stops_on_stop_inject
     assert f"fits a batch of at least {found['max_batch_size']} (kept as a lower bound)" in w.log_panel.text.toPlainText()
     qtbot.waitUntil(lambda: w.setup.start_button.isEnabled() and w.act_maxbatch.isEnabled(), timeout=5_000)
     assert not w.act_stop.isEnabled()
+
+
+def test_the_window_starts_and_shows_any_hostile_history_the_fuzzer_makes(make_window, qtbot, dlbench_home):
+    """#33 B: a history of hostile reports (tests/fuzz_reports.py: schema instances and random JSON in real reports
+    of every kind) as files in the reports folder: the window starts, each one refused is counted in the status bar,
+    and each one read is shown: its row selected (the card and the detail), all of them compared, the Live tab's
+    prediction made from them. Derandomized, a handful of histories: the window costs a second each."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from dlbench_gui.core.store.report import ReportError
+    from tests.fuzz_reports import hostile_reports, read
+
+    @settings(derandomize=True, deadline=None, database=None, max_examples=6,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(hostile_reports(), min_size=3, max_size=6))
+    def check(cases):
+        folder = dlbench_home / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.json"):
+            old.unlink()
+        readable = 0
+        for i, (_what, text) in enumerate(cases):
+            (folder / f"fuzz-{i}.json").write_text(text)
+            try:
+                read(text)
+                readable += 1
+            except ReportError:
+                pass
+        w = make_window()
+        assert len(w.results.reports) <= readable
+        for row in range(w.results.table.rowCount()):
+            w.results.table.selectRow(row)
+        if w.results.table.rowCount() >= 2:  # (with fewer, Compare asks for two in a dialog)
+            w.results.table.selectAll()
+            w.compare_selected()
+        w.close()
+
+    check()
