@@ -240,3 +240,30 @@ def test_the_scan_for_too_large_numbers_finds_them_and_lets_ids_and_fractions_pa
                  '{"a": 99999999999999999999}', '{"s": "C++ 12"}', (ROOT / GOOD).read_text()):
         assert not may_be_too_large(text) or text == '{"a": 3e+19}', text  # 3e+19 is looked at, then passes
         parse_report_json(text, "x")
+
+
+def test_a_deep_or_bloating_unknown_field_is_refused_or_kept_compact(tmp_path, dlbench_home):
+    """#33 B3: an unknown field nested 950 deep passed `validate`, then import failed with a RecursionError; one of
+    many small items was re-saved 30x larger, and the history then dropped it as too large."""
+    from dlbench_gui.core.store.history import load_history
+    from dlbench_gui.core.store.importing import import_reports
+    from dlbench_gui.core.store.report import ReportError, parse_report_json
+
+    deep = report_dict(run_id="deep")
+    nested = 1
+    for _ in range(950):
+        nested = [nested]
+    deep["unknown_deep"] = nested
+    (tmp_path / "deep.json").write_text(json.dumps(deep))
+    with pytest.raises(ReportError, match="nested too deeply to be a report"):
+        parse_report_json((tmp_path / "deep.json").read_text(), "deep.json")
+    outcome = import_reports([tmp_path / "deep.json"])
+    assert outcome.imported == [] and "nested too deeply" in outcome.problems[0]
+    wide = report_dict(run_id="wide")
+    wide["unknown_rows"] = [[[0, 0, 0, 0]]] * 150_000  # 2.9 MB as a file; indented, each 0 on its own deep line
+    (tmp_path / "wide.json").write_text(json.dumps(wide, separators=(",", ":")))
+    assert import_reports([tmp_path / "wide.json"]).imported == ["wide"]
+    saved = dlbench_home / "reports" / "wide.json"
+    assert saved.stat().st_size < 2 * (tmp_path / "wide.json").stat().st_size  # kept compact, not 30x
+    reports, problems = load_history()
+    assert [r.run_id for r in reports] == ["wide"] and problems == []

@@ -14,7 +14,7 @@ from typing import Any
 
 from .contract import validation_errors
 from .sections import Distribution, Estimate, TelemetrySample, Timing
-from .storage import MAX_MAGNITUDE, atomic_write_json, may_be_too_large
+from .storage import MAX_DEPTH, MAX_MAGNITUDE, atomic_write_json, may_be_too_large, too_deep
 
 SCHEMA_VERSION = 1
 STATUSES = ("completed", "failed", "cancelled", "running")
@@ -213,19 +213,22 @@ def _bounded_int(text: str) -> int:
 
 def parse_report_json(text: str, name: str) -> Any:
     """JSON as a report file holds it: no NaN or Infinity, no number of MAX_MAGNITUDE or more (an overflowing literal
-    such as 1e999 parses as infinity; 1e200-second figures overflow the arithmetic on them), no nesting deep enough to
-    exhaust the stack.
+    such as 1e999 parses as infinity; 1e200-second figures overflow the arithmetic on them), no nesting beyond
+    MAX_DEPTH (deeper values broke the copies and writers after the contract had let them through).
     The numbers are checked one by one only where the text could hold such a number (on every number, the history
     took half as long again to load)."""
     strict = {"parse_float": _finite_float, "parse_int": _bounded_int} if may_be_too_large(text) else {}
     try:
-        return json.loads(text, parse_constant=_no_constant, **strict)
+        data = json.loads(text, parse_constant=_no_constant, **strict)
+        if too_deep(text, data):
+            raise RecursionError
+        return data
     except json.JSONDecodeError as exc:
         raise ReportError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     except ValueError as exc:
         raise ReportError(f"{name}: {exc}") from exc
     except RecursionError:
-        raise ReportError(f"{name}: nested too deeply to be a report") from None
+        raise ReportError(f"{name}: nested too deeply to be a report (more than {MAX_DEPTH} levels)") from None
 
 
 def read_report_json(path: str | os.PathLike) -> Any:

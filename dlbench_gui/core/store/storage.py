@@ -230,6 +230,35 @@ def may_be_too_large(text: str) -> bool:
     return False
 
 
+# A report nests 4 to 6 levels deep. Deeper values (a hostile file's: #33 B3) pass the parser and the contract, then
+# break the recursive copies and writers (dataclasses.asdict, the indenting encoder) with a RecursionError.
+MAX_DEPTH = 64
+_BRACKETS = bytes(40 if b in b"[{" else 41 if b in b"]}" else 32 for b in range(256))
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _depth(data: Any) -> int:
+    best, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        best = max(best, level)
+        items = node.values() if isinstance(node, dict) else node
+        stack.extend((v, level + 1) for v in items if isinstance(v, (dict, list)))
+    return best if isinstance(data, (dict, list)) else 0
+
+
+def too_deep(text: str, data: Any) -> bool:
+    """Does `data` (parsed from `text`) nest more than MAX_DEPTH levels? C-speed first: the text's brackets alone,
+    their innermost pairs removed once per level; a report is gone within a few passes. Only what is left after 16
+    (a deep file, or brackets inside its strings) is walked."""
+    brackets = text.encode("utf-8", "surrogatepass").translate(_BRACKETS, _NOT_BRACKETS)
+    for _ in range(16):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"()", b"")
+    return _depth(data) > MAX_DEPTH
+
+
 def without_non_finite(data: Any) -> Any:
     """The data with every NaN, infinite or MAX_MAGNITUDE-or-larger number as null: JSON has no NaN or infinity, and a
     reader refuses all three (a diverging run's loss is NaN)."""
@@ -251,13 +280,25 @@ def json_text(data: Any, **kwargs: Any) -> str:
         text = json.dumps(data, allow_nan=False, default=str, **kwargs)
     except ValueError:
         text = None
+    except RecursionError:  # nested deeper than the indenting encoder (Python) goes: the compact one (C) goes as deep
+        if "indent" not in kwargs:  # as the parser that read it
+            raise
+        return json_text(data, **{k: v for k, v in kwargs.items() if k != "indent"})
     if text is None or may_be_too_large(text):
         text = json.dumps(without_non_finite(data), allow_nan=False, default=str, **kwargs)
     return text
 
 
+# An indented file of many small items can be 30 times its compact form (#33 B3: an imported report was re-saved
+# 30x larger, and the history then refused it as too large): above this, a report is written compact.
+COMPACT_ABOVE_BYTES = 4 * 2**20
+
+
 def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
-    return atomic_write_text(path, json_text(data, indent=1, sort_keys=False) + "\n")
+    text = json_text(data, indent=1, sort_keys=False)
+    if len(text) > COMPACT_ABOVE_BYTES:
+        text = json_text(data)
+    return atomic_write_text(path, text + "\n")
 
 
 class Journal:
