@@ -5,7 +5,6 @@ holds it and read back through the trust boundary (`parse_report_json`, the cont
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -18,19 +17,9 @@ from dlbench_gui.core.store.report import RunReport, parse_report_json
 from dlbench_gui.core.store.storage import json_text
 from dlbench_gui.core.resources import resource
 from tests.reports import report_dict
+from tests.unit.test_contract import mutated, paths, quick_dict
 
 DATA = Path(__file__).parent / "gui" / "data"
-
-
-def _quick() -> dict:
-    d = report_dict()
-    d["config"]["profile"] = "quick"
-    d["estimate"] = {"execution_time_s": 30000.0, "execution_time_ci95_s": [28000.0, 32000.0],
-                     "inference_time_s": 12.0, "method": "m", "interval_covers": "the run",
-                     "protocol": {"epochs": 100, "batch_size": 64, "train_samples": 60000, "val_samples": 10000,
-                                  "inference_batch_size": 32},
-                     "protocol_is_published": True, "inputs": {"between_runs": None}}
-    return d
 
 
 def _ended(status: str) -> dict:
@@ -59,13 +48,13 @@ def _distributed() -> dict:
 
 
 def _repeat() -> dict:
-    d = _quick()
+    d = quick_dict()
     d["repeat"] = {"group": "fuzz", "index": 2, "of": 3}
     return d
 
 
 KINDS = {
-    "custom": report_dict, "quick": _quick, "failed": lambda: _ended("failed"),
+    "custom": report_dict, "quick": quick_dict, "failed": lambda: _ended("failed"),
     "cancelled": lambda: _ended("cancelled"), "jax": _jax, "distributed": _distributed, "repeat": _repeat,
     "kernels": lambda: json.loads((DATA / "report_kernels_quick_float32.json").read_text()),
 }
@@ -90,25 +79,6 @@ JSON_VALUES = st.recursive(
     max_leaves=6)
 
 
-def places(node, prefix=()):
-    """Every place in a report: sections, leaves, and the first element of each list."""
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from places(v[:1] if k == "samples" and isinstance(v, list) else v, prefix + (k,))
-    elif isinstance(node, list) and node:
-        yield from places(node[0], prefix + (0,))
-
-
-def put(d: dict, path: tuple, value) -> dict:
-    d = copy.deepcopy(d)
-    node = d
-    for p in path[:-1]:
-        node = node[p]
-    node[path[-1]] = value
-    return d
-
-
 @st.composite
 def hostile_reports(draw) -> tuple[str, str]:
     """(what was done, the report as a file holds it)."""
@@ -119,8 +89,8 @@ def hostile_reports(draw) -> tuple[str, str]:
         d[section] = draw(section_strategy(section))
         what = f"{kind}: {section} replaced by a schema instance"
     else:
-        path = draw(st.sampled_from(sorted({p for p in places(d) if p}, key=str)))
-        d = put(d, path, draw(JSON_VALUES))
+        path = draw(st.sampled_from(sorted({p for p in paths(d) if p}, key=str)))
+        d = mutated(d, path, draw(JSON_VALUES))
         what = f"{kind}: {'.'.join(map(str, path))} set to random JSON"
     return what, json_text(d)
 
