@@ -5,7 +5,7 @@ runs not yet started. It consumes typed events and tells its listeners what chan
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from .wire import events as ev
@@ -40,12 +40,58 @@ class Progress:
         return f"ETA {format_duration(self.eta_s)}"
 
 
+ETA_FLOOR_S = 1.0  # while work remains, the ETA shown is never under this: never "ETA 0 ms" at 0%
+OVERTURN = 1.15  # an estimate this much above the countdown (and 2 s more) has overturned the prediction
+
+
+@dataclass
+class Shown:
+    """The progress as shown, kept to the invariants the window and the CLI guarantee (docs/architecture.md, "What
+    the progress promises"), whatever the estimate does underneath on a busy machine:
+    - the session's fraction never goes back, and reaches 100% only when the session has finished;
+    - while work remains the ETA is never under ETA_FLOOR_S;
+    - the ETA never rises faster than time passes (it counts down while a new estimate is only a little higher),
+      except when a measured cost overturns the prediction (the estimate is OVERTURN above the countdown): then it
+      jumps once to the estimate and says "longer than predicted" for the rest of that run."""
+    overall: float = 0.0
+    eta_s: float | None = None
+    at: float | None = None
+    run: int = -1
+    fraction: float = 0.0
+    longer: bool = False
+
+    def update(self, raw: Progress, now: float, finished: bool, started: float) -> Progress:
+        """`raw`: the estimate now; `started`: when the session began. The fraction shown is the session's time so far
+        over that time and the ETA shown, so that the two agree (never 99% with half a minute to go)."""
+        if raw.run_index != self.run:  # a new run: its own fraction starts again, its "longer" is its own
+            self.run, self.fraction, self.longer = raw.run_index, 0.0, False
+        if finished:
+            self.overall, self.fraction, self.eta_s, self.at = 1.0, 1.0, 0.0, now
+            return replace(raw, fraction=1.0, overall=1.0, eta_s=0.0, over_prediction=False)
+        self.fraction = max(self.fraction, min(raw.fraction, 0.99))
+        eta = max(raw.eta_s, ETA_FLOOR_S)
+        if self.eta_s is not None and self.at is not None:
+            countdown = max(self.eta_s - (now - self.at), ETA_FLOOR_S)
+            if eta > countdown * OVERTURN + 2.0:
+                self.longer = True  # the estimate overturned: one jump, said once
+            elif eta > countdown:
+                eta = countdown  # a little higher: keep counting down rather than creep up
+        self.eta_s, self.at = eta, now
+        spent = max(now - started, 0.0)
+        self.overall = max(self.overall, min(0.99, spent / (spent + eta)))
+        return replace(raw, fraction=self.fraction, overall=self.overall, eta_s=eta,
+                       over_prediction=raw.over_prediction or self.longer)
+
+
 class RunSession:
     def __init__(self, configs: list[BenchmarkConfig], predictions_s: list[float],
                  clock: Callable[[], float] = time.monotonic,
-                 repredict: Callable[[list[RunReport]], list[float]] | None = None):
+                 repredict: Callable[[list[RunReport]], list[float]] | None = None,
+                 record: Callable[[dict[str, Any]], None] | None = None):
         """`repredict`: every run's prediction from the reports so far (core/measure/predict.repredictor); the runs
-        still to come are predicted again after each report, from what this machine has just measured."""
+        still to come are predicted again after each report, from what this machine has just measured. `record`:
+        told every input with its time since the session began (DLBENCH_RECORD_EVENTS: the progress invariants'
+        recorded sessions, tests/unit/data/sessions/)."""
         if len(configs) != len(predictions_s):
             raise ValueError("one prediction per configuration")
         self.configs = list(configs)
@@ -56,18 +102,29 @@ class RunSession:
         self.phase = "waiting"
         self.steps_done = 0
         self.step_s: list[float] = []  # the current run's step times, as the steps events say them
+        self.epoch_costs: list[float] = []  # the current run's validation and checkpoint time per epoch so far
+        self.first_step_after: float | None = None  # seconds from the run's start to its first step
+        self.last_epoch_at = 0.0  # when the current run's latest epoch ended
+        self.training_done_at: float | None = None  # when the current quick run's training ended
         self.run_t0 = clock()
         self.reports: list[RunReport] = []
         self.warnings: list[str] = []
         self.data: dict[str, Any] | None = None  # the current run's data source, as the worker chose it
         self.finished = False
         self._listeners: list[Listener] = []
+        self._record = record
+        self._t_start = clock()
+        self.shown = Shown()
+        if record is not None:
+            record({"t": 0.0, "session": {"configs": [c.to_dict() for c in self.configs],
+                                          "predictions_s": list(self.predictions_s)}})
 
     @classmethod
-    def of(cls, plan, clock: Callable[[], float] = time.monotonic) -> "RunSession":
+    def of(cls, plan, clock: Callable[[], float] = time.monotonic,
+           record: Callable[[dict[str, Any]], None] | None = None) -> "RunSession":
         """The progress of a session plan (core/plan.py): its runs as they run here, their predictions, and their
         predictions again from the session's own reports."""
-        return cls(plan.configs, plan.predictions_s, clock=clock, repredict=plan.repredictor())
+        return cls(plan.configs, plan.predictions_s, clock=clock, repredict=plan.repredictor(), record=record)
 
     # ------------------------------------------------------------------ input
     def subscribe(self, listener: Listener) -> None:
@@ -81,22 +138,34 @@ class RunSession:
     def config(self) -> BenchmarkConfig | None:
         return self.configs[self.index] if 0 <= self.index < len(self.configs) else None
 
+    def _note(self, what: dict[str, Any]) -> None:
+        if self._record is not None:
+            self._record({"t": round(self.clock() - self._t_start, 4), **what})
+
     def handle(self, event: ev.Event) -> None:
+        self._note({"event": event.to_dict()})
         if isinstance(event, ev.RunStarted):
             self.index = min(max(event.index, 0), len(self.configs) - 1)  # its planned run (core/plan.py)
             self.run_t0, self.steps_done, self.phase, self.data = self.clock(), 0, "starting", None
-            self.step_s = []
+            self.step_s, self.epoch_costs, self.first_step_after, self.training_done_at = [], [], None, None
             self._tell("run_started", event)
         elif self.config is None:
             return  # nothing has started: an event from nowhere is ignored
         elif isinstance(event, ev.Phase):
+            if self.step_s and event.phase != "training" and self.training_done_at is None:
+                self.training_done_at = self.clock()  # a quick run's training is over: its tail has begun
             self.phase = event.words(self.config.profile)
             self._tell("phase", event)
         elif isinstance(event, ev.Step) and event.task == "train":
+            if self.first_step_after is None:  # start, import, build and the first step: what the inference child
+                self.first_step_after = self.clock() - self.run_t0  # pays again (start, import, load) at the end
             self.steps_done += len(event.steps)
             self.step_s += [float(x[2]) for x in event.steps if len(x) > 2 and isinstance(x[2], (int, float))]
             self._tell("steps", event)
         elif isinstance(event, ev.EpochEnd) and event.task == "train":
+            checkpoint = event.extra.get("checkpoint_s")
+            self.epoch_costs.append(event.val_s + (checkpoint if isinstance(checkpoint, (int, float)) else 0.0))
+            self.last_epoch_at = self.clock()
             self._tell("epoch", event)
         elif isinstance(event, ev.Hello):
             self._tell("hello", event)
@@ -114,14 +183,21 @@ class RunSession:
         if self.repredict is not None:
             later = self.repredict(self.reports)[self.index + 1:]
             self.predictions_s[self.index + 1:] = later
+        self._note({"report": {"run_id": report.run_id, "status": report.status},
+                    "predictions_s": list(self.predictions_s)})
         self._tell("report", report)
 
     def finish(self) -> None:
+        self._note({"finished": True})
         self.finished = True
         self._tell("finished", None)
 
     # ------------------------------------------------------------------ read-outs
     def progress(self) -> Progress:
+        """What the window and the CLI show: the estimate (`estimate`) kept to the invariants (`Shown`)."""
+        return self.shown.update(self.estimate(), self.clock(), self.finished, self._t_start)
+
+    def estimate(self) -> Progress:
         """The current run's share done, and the session's ETA: a protocol run by its steps, a quick run (whose
         length is not known in steps) by its prediction; the runs not yet started by theirs."""
         c, i = self.config, max(self.index, 0)
@@ -135,8 +211,8 @@ class RunSession:
             total = c.epochs * c.steps_per_epoch
             fraction = min(0.99, self.steps_done / total) if total else 0.0
         over = False
-        if c is not None and c.profile != "quick" and fraction > 0.02:
-            remaining = elapsed / fraction - elapsed
+        if c is not None and c.profile != "quick" and self.step_s:
+            remaining = self._protocol_remaining(c)
         elif c is not None and c.profile == "quick" and elapsed > predicted:  # never "ETA 0" while work remains
             over, remaining = True, self._quick_remaining(c, elapsed)
             fraction = min(0.99, elapsed / (elapsed + remaining))
@@ -145,6 +221,22 @@ class RunSession:
         remaining += sum(self.predictions_s[i + 1:])
         total_runs = max(len(self.configs), 1)
         return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase, over)
+
+    def _protocol_remaining(self, c: BenchmarkConfig) -> float:
+        """A protocol run's time left, from its phases as measured so far: the steps left at the recent steps' pace,
+        a validation and a checkpoint for each epoch still to end (as the ended ones cost, or half a step per
+        validation batch until one has), then the inference child, which starts, imports and loads as this run did
+        before its first step, and predicts the validation images."""
+        recent = sorted(self.step_s[-10:])
+        pace = recent[len(recent) // 2]
+        steps_left = max(0, c.epochs * c.steps_per_epoch - self.steps_done)
+        epoch_cost = (sum(self.epoch_costs) / len(self.epoch_costs) if self.epoch_costs
+                      else 0.5 * pace * c.val_steps)
+        epochs_left = max(0, c.epochs - len(self.epoch_costs))
+        inference = (self.first_step_after or 0.0) + 0.5 * pace * c.val_steps
+        if epochs_left == 0 and steps_left == 0:  # the inference child's part has begun: what is left of it
+            inference = max(0.1 * inference, inference - (self.clock() - self.last_epoch_at))
+        return steps_left * pace + epochs_left * epoch_cost + inference
 
     def _quick_remaining(self, c: BenchmarkConfig, elapsed: float) -> float:
         """A quick run past its prediction, re-estimated from its measured steps: what is left of the steady phase
@@ -157,7 +249,12 @@ class RunSession:
         step = recent[len(recent) // 2]
         steady = steps[4:]
         left = max(0.0, c.quick_budget_s - sum(steady), (5 - len(steady)) * step)
-        return max(5.0, 0.1 * elapsed, left + 20 * step)
+        # then its tail: a validation sample and the epoch boundary (some twenty steps' worth) and the inference
+        # child, which starts, imports and loads as this run did before its first step; less what has passed of it
+        tail = 20 * step + (self.first_step_after or 0.0)
+        if self.training_done_at is not None:
+            left, tail = 0.0, max(0.1 * tail, tail - (self.clock() - self.training_done_at))
+        return max(5.0, left + tail) if self.training_done_at is None else left + tail
 
     def status_text(self) -> str:
         """'Run 1/4 · Model A on MNIST · training epoch 2/3 · 1 min 05 s'."""

@@ -5,6 +5,7 @@ every run is judged against (read once, then grown by the session's own reports)
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ from ..core.config import BenchmarkConfig
 from ..core.plan import PlannedRun, SessionPlan, plan_session
 from ..core.progress import RunSession
 from ..core.store.report import RunReport
+from ..core.store.storage import json_text
 from ..core.wire import events as ev
 from .runner import BenchmarkRunner
 from .share import Sharing
@@ -104,6 +106,19 @@ class Session:
         return report
 
 
+def recorder(path: str | None) -> Callable[[dict[str, Any]], None] | None:
+    """Where DLBENCH_RECORD_EVENTS asks a session's inputs to be written, one JSON line each as they come (the
+    recorded sessions the progress invariants are tested on); None: not asked."""
+    if not path:
+        return None
+
+    def write(line: dict[str, Any]) -> None:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json_text(line) + "\n")
+
+    return write
+
+
 def open_session(asked: list[BenchmarkConfig], repeat: int, hardware: dict[str, Any], history: list[RunReport], *,
                  plan: SessionPlan | None = None, on_event: Callable[[ev.Event], None] | None = None,
                  **listeners) -> tuple[RunSession, Session]:
@@ -112,6 +127,6 @@ def open_session(asked: list[BenchmarkConfig], repeat: int, hardware: dict[str, 
     go; by default straight into the progress (the CLI); the window passes a signal that reaches the progress on
     its own thread."""
     plan = plan if plan is not None else plan_session(asked, repeat, hardware, history)
-    progress = RunSession.of(plan)
+    progress = RunSession.of(plan, record=recorder(os.environ.get("DLBENCH_RECORD_EVENTS")))
     session = Session(plan, hardware=hardware, history=history, on_event=on_event or progress.handle, **listeners)
     return progress, session

@@ -46,11 +46,13 @@ def test_a_recorded_stream_gives_runs_phases_steps_epochs_and_the_eta():
     for e in half:
         session.handle(e)
     clock.now += 10
-    p = session.progress()
+    p = session.estimate()  # the estimate's arithmetic (what is shown keeps it to its promises: test_progress_invariants)
     assert session.steps_done == len(half[0].steps) == 1
     assert p.fraction == pytest.approx(1 / 30)
-    # protocol runs: the ETA is this run's remaining steps at the pace so far, then the next run's prediction
-    assert p.eta_s == pytest.approx(10 / (1 / 30) - 10 + 90.0)
+    # protocol runs: the ETA is this run's phases left (its steps at the recent pace, a validation and checkpoint per
+    # epoch, the inference child as long as this run took to its first step), then the next run's prediction
+    pace, val = session.step_s[-1], 0.5 * session.step_s[-1] * config().val_steps
+    assert p.eta_s == pytest.approx(29 * pace + 3 * val + session.first_step_after + val + 90.0)
     assert p.overall == pytest.approx((0 + 1 / 30) / 2)
     assert session.status_text() == "Run 1/2 · Model A on MNIST (custom) · training epoch 1/3 · 10 s"
     for e in events:
@@ -84,14 +86,19 @@ def test_a_quick_run_past_its_prediction_never_says_eta_0_and_re_estimates_from_
     steps = [[1, i, 0.5, 2.0, 0.1] for i in range(1, 25)]  # 24 steps of 0.5 s: 20 steady, 10 s of the 45 s budget
     session.handle(ev.Step(steps=steps, task="train"))
     clock.now += 12
-    p = session.progress()
-    # the rest of the budget (45 - 10 s) and about twenty steps more (validation, boundary, inference sample)
-    assert p.eta_s == pytest.approx(35.0 + 20 * 0.5 + 20.0) and p.over_prediction
+    p = session.estimate()
+    # the rest of the budget (45 - 10 s), about twenty steps more (validation, boundary), the inference child as long
+    # as the run took to its first step, then the next run's 20 s
+    assert session.first_step_after == 40.0
+    assert p.eta_s == pytest.approx(35.0 + 20 * 0.5 + 40.0 + 20.0) and p.over_prediction
     assert 0 < p.fraction < 0.99 and p.overall < 0.5
     session.handle(ev.Step(steps=[[1, i, 0.5, 2.0, 0.1] for i in range(25, 200)], task="train"))  # the budget spent
     clock.now += 90
-    p = session.progress()
-    assert p.eta_s == pytest.approx(max(5.0, 0.1 * 142, 20 * 0.5) + 20.0) and p.eta_s > 20.0  # never 0 in a run
+    p = session.estimate()
+    assert p.eta_s == pytest.approx(20 * 0.5 + 40.0 + 20.0) and p.eta_s > 20.0  # never 0 in a run
+    session.handle(ev.Phase(phase="validating", task="train"))  # its tail has begun: what is left of it
+    clock.now += 30
+    assert session.estimate().eta_s == pytest.approx(50.0 - 30.0 + 20.0)
     in_time = RunSession([config("quick")], [200.0], clock=clock)
     in_time.handle(ev.RunStarted(run_id="q2", config={}))
     assert not in_time.progress().over_prediction and in_time.progress().eta_words.startswith("ETA ")
