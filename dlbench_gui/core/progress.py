@@ -213,8 +213,12 @@ class RunSession:
         over = False
         if c is not None and c.profile != "quick" and self.step_s:
             remaining = self._protocol_remaining(c)
-        elif c is not None and c.profile == "quick" and elapsed > predicted:  # never "ETA 0" while work remains
-            over, remaining = True, self._quick_remaining(c, elapsed)
+        elif c is not None and c.profile == "quick" and (elapsed > predicted or len(self.step_s) >= 3):
+            # past its prediction (never "ETA 0" while work remains), or measuring: what its phases say is left,
+            # where that is more than the prediction says (it is "longer than predicted" as soon as that shows)
+            phased = self._quick_remaining(c, elapsed)
+            over = elapsed > predicted or phased > (predicted - elapsed) + 2.0
+            remaining = max(phased, predicted - elapsed)
             fraction = min(0.99, elapsed / (elapsed + remaining))
         else:
             remaining = max(0.0, predicted - elapsed) if c is not None else predicted
@@ -227,7 +231,7 @@ class RunSession:
         a validation and a checkpoint for each epoch still to end (as the ended ones cost, or half a step per
         validation batch until one has), then the inference child, which starts, imports and loads as this run did
         before its first step, and predicts the validation images."""
-        recent = sorted(self.step_s[-10:])
+        recent = sorted((self.step_s[1:] or self.step_s)[-10:])  # the first step traces the graph: not the pace
         pace = recent[len(recent) // 2]
         steps_left = max(0, c.epochs * c.steps_per_epoch - self.steps_done)
         epoch_cost = (sum(self.epoch_costs) / len(self.epoch_costs) if self.epoch_costs
@@ -245,7 +249,7 @@ class RunSession:
         steps = self.step_s
         if not steps:  # still starting or tracing: as long again as the first step has taken so far, at least
             return max(5.0, 0.25 * elapsed)
-        recent = sorted(steps[-10:])
+        recent = sorted((steps[1:] or steps)[-10:])  # the first step traces the graph: not the pace
         step = recent[len(recent) // 2]
         steady = steps[4:]
         left = max(0.0, c.quick_budget_s - sum(steady), (5 - len(steady)) * step)

@@ -122,8 +122,7 @@ def detect(nvidia: list[dict[str, Any]], nvml_error: str | None, system: str, ro
         a["index"] = i
     if found:
         return found, None
-    looked = {"Linux": "the kernel lists no AMD, Intel or NVIDIA GPU (/sys/class/drm)",
-              "Darwin": "this Mac has no Apple-silicon GPU (sysctl)",
-              "Windows": "Windows reports no AMD or Intel display adapter"}.get(system, f"{system} is not searched")
+    looked = {"Linux": "no AMD or Intel GPU in /sys/class/drm", "Darwin": "no Apple-silicon GPU (sysctl)",
+              "Windows": "no AMD or Intel adapter that Windows reports"}.get(system, f"{system} is not searched")
     why = (nvml_error or "no device").split(": ", 1)[-1]  # "NVMLError_LibraryNotFound: NVML Shared Library Not Found"
-    return [], f"none found: NVML finds no NVIDIA GPU ({why}); {looked}"
+    return [], f"none found: no NVIDIA GPU (NVML: {why}), {looked}"
