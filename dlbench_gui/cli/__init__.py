@@ -13,7 +13,7 @@ from ..core.store.report import ReportError
 from ..core.store.storage import DiskFullError
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
-from .text import one_line
+from ..core.store.contract import one_line
 from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
 
 

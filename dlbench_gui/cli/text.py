@@ -11,6 +11,7 @@ from ..core.backend_choice import backend_of
 from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
 from ..core.progress import RunSession
+from ..core.store.contract import one_line
 from ..core.store.report import RunReport
 from ..core.view import present
 from ..core.view.card import Card
@@ -121,12 +122,6 @@ def say_backend(choice) -> None:
     stderr)."""
     if choice.name != frameworks.PUBLISHED_BACKEND or choice.requested != frameworks.AUTO:
         print(f"dlbench: backend: {choice.label} — {choice.why}", file=sys.stderr, flush=True)
-
-
-def one_line(text: object) -> str:
-    """TEXT on one line, whatever it quotes: a line break or other control character in a path or a name (a newline
-    in DLBENCH_HOME) is shown escaped, so the line cannot be split and a second line cannot be spoofed."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 
 def warn(text: str) -> None:

@@ -29,7 +29,9 @@ def export_format(output: str | os.PathLike, chosen: str | None) -> str:
     return chosen
 
 
-def export_reports(reports: list[RunReport], fmt: str, output: str | os.PathLike) -> Path:
+def export_reports(reports: list[RunReport], fmt: str, output: str | os.PathLike, shown=None) -> Path:
+    """`shown`: the card as the window shows it (core/view/card.Card): the PDF opens with that very card, never
+    one computed again from the exported runs alone (#33: the card's PDF named another run's figures)."""
     if fmt == "csv":
         from .csv_export import write_csv
 
@@ -41,5 +43,5 @@ def export_reports(reports: list[RunReport], fmt: str, output: str | os.PathLike
     if fmt == "pdf":
         from .pdf_export import write_pdf
 
-        return write_pdf(reports, output)
+        return write_pdf(reports, output, shown)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -17,7 +17,7 @@ from ..core.measure.estimate import METHOD as ESTIMATE_METHOD
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_bytes
 from ..core.view import present
-from ..core.view.card import card
+from ..core.view.card import Card, card
 from ..core.view.present import NA
 from .html_report import card_html, detail_html, html_table, title_of, verdict_text
 
@@ -68,7 +68,7 @@ def telemetry_html(r: RunReport, i: int, images: dict[str, object]) -> str:
             + f"<p><img src='img://tel{i}' width='640'></p>")
 
 
-def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
+def build_html(reports: list[RunReport], images: dict[str, object], shown: Card | None = None) -> str:
     from . import charts
 
     first = reports[0]
@@ -77,7 +77,7 @@ def build_html(reports: list[RunReport], images: dict[str, object]) -> str:
     parts = [css, "<h1>dlbench report</h1>",
              f"<p style='color:#555'>Is this machine good enough for the published deep-learning protocol? "
              f"{len(reports)} run(s), {escape(first.created_at[:10])}.</p>",
-             card_html(card(reports))]
+             card_html(shown if shown is not None else card(reports))]
     summary = [(title_of(r), r.profile, r.status, format_duration(r.headline["execution_time_s"]) + f" ({r.headline['kind']})",
                 format_duration(r.headline["inference_time_s"]), verdict_text(r)) for r in reports]
     parts.append("<h2>Results</h2>" + html_table(summary, ("run", "profile", "status", "execution", "inference", "verdict")))
@@ -156,13 +156,13 @@ def _training_series(r: RunReport):
     return None
 
 
-def write_pdf(reports: list[RunReport], output: str | os.PathLike) -> Path:
+def write_pdf(reports: list[RunReport], output: str | os.PathLike, shown: Card | None = None) -> Path:
     _ensure_app()
     from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
     images: dict[str, object] = {}
-    html = build_html(reports, images)
+    html = build_html(reports, images, shown)
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buf)

@@ -36,7 +36,7 @@ def with_format(path: str, fmt: str) -> str:
 
 
 def export_with_dialog(parent: QWidget, reports: list[RunReport], fmt: str, settings: Settings | None = None,
-                       card: bool = False) -> Path | None:
+                       card: bool = False, shown=None) -> Path | None:
     """Ask where and as what (the three formats; `fmt` is preselected; in the folder of the last export, else the data
     folder; a name for what is exported), then write. The chosen filter decides the format and the extension.
     None when there is nothing to export, the user cancels, or the file cannot be written (said)."""
@@ -57,7 +57,7 @@ def export_with_dialog(parent: QWidget, reports: list[RunReport], fmt: str, sett
     if chosen:
         path = with_format(path, chosen)
     try:
-        out = export_reports(reports, export_format(path, chosen), path)
+        out = export_reports(reports, export_format(path, chosen), path, shown)
     except FormatError as exc:
         QMessageBox.warning(parent, "Export", as_text(f"Not exported: {exc}."))
         return None

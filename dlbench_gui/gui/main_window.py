@@ -237,7 +237,8 @@ class MainWindow(QMainWindow):
         card stands on (else the selection, else the newest run)."""
         r = self.results
         reports = (r.card_reports() if card else []) or r.selected_reports() or r.reports[:1]
-        out = export_with_dialog(self, reports, fmt, self.settings, card)
+        shown = r.card.card if card else None  # the card on screen, exported as it is
+        out = export_with_dialog(self, reports, fmt, self.settings, card, shown)
         if out is not None:
             self.status.setText(f"Exported {len(reports)} run(s){', what the card stands on,' if card else ''} to {out}")
 

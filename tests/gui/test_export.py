@@ -125,3 +125,40 @@ def test_cli_export_rejects_a_malformed_report_in_one_line(tmp_path):
                         str(tmp_path / "x.csv")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and p.stderr.strip().count("\n") == 0 and "bad.json: holds a list" in p.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_cards_pdf_is_the_card_on_screen(make_window, dlbench_home, monkeypatch, tmp_path):
+    """#33: the card's own Export PDF showed another run's interference figure and another "Not counted" list than
+    the screen: it computed a card again from the runs it exported. It now exports the card on screen, so every
+    line of it is in the PDF, and a card computed from the exported runs alone differs from it here."""
+    import unicodedata
+
+    from pypdf import PdfReader
+    from PySide6.QtWidgets import QFileDialog
+
+    from dlbench_gui.cli.text import card_text
+    from tests.reports import report_dict
+
+    folder = dlbench_home / "reports"
+    folder.mkdir(parents=True)
+    for i, share in enumerate((0.62, 0.55, 0.0)):  # three repeats of one setup: two disturbed, one quiet
+        d = report_dict(run_id=f"rep-{i}", created_at=f"2026-12-03T10:0{i}:00+00:00")
+        d["repeat"] = {"group": "g1", "index": i + 1, "of": 3}
+        d["findings"]["interference"] = {"verdict": "interfered" if share else "quiet", "other_cpu_share": share,
+                                         "threshold": 0.1, "samples": 40}
+        (folder / f"rep-{i}.json").write_text(json.dumps(d))
+    w = make_window()
+    shown = w.results.card.card
+    assert shown is not None
+    target = tmp_path / "card.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    w.results.export_requested.emit("pdf")
+    pages = " ".join(p.extract_text() for p in PdfReader(str(target)).pages)
+    text = " ".join(unicodedata.normalize("NFKC", pages).split())  # the PDF's "ﬁ" ligature as "fi"
+    for line in card_text(shown).splitlines():
+        for prefix in ("== ", "What to do: ", "not counted: "):
+            line = line.replace(prefix, "", 1).replace(" ==", "")
+        words = " ".join(line.split())
+        assert words[:50] in text, words
+    # what the old export did: a card computed again from the exported runs alone says something else
+    assert card_text(card(w.results.card_reports())) != card_text(shown)

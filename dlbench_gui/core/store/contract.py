@@ -74,10 +74,11 @@ def _cross_field(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def one_line(text: str) -> str:
-    """`text` with its control characters escaped (a line break as \\n): what a one-line message quotes from a file (a
-    key, a value) can neither split it nor spoof a second line (#33 B6)."""
-    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+def one_line(text: object) -> str:
+    """TEXT on one line, whatever it quotes: a line break or other control character in a path, a name (a newline in
+    DLBENCH_HOME) or a report's key is shown escaped, so the line cannot be split and a second line cannot be
+    spoofed (#33 B6)."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 
 def validation_errors(data: Any) -> list[str]:
