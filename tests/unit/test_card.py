@@ -158,3 +158,28 @@ def test_a_duration_near_a_unit_boundary_is_said_in_the_next_unit_once_it_rounds
 
     assert [format_duration(s) for s in (0.9994, 0.9996, 9.94, 9.96, 59.4, 59.6, 63)] == \
         ["999 ms", "1.0 s", "9.9 s", "10 s", "59 s", "1 min 00 s", "1 min 03 s"]
+
+
+def test_with_every_repeat_disturbed_the_card_and_the_repeat_summary_stand_on_the_same_run():
+    """#33 A2: the repeat summary said "no undisturbed run to count" while the card's figure stood on one of those runs,
+    and the same run was listed under both "Based on" and "Not counted"."""
+    from dlbench_gui.core.store.report import RunReport
+    from dlbench_gui.core.view.card import card
+    from dlbench_gui.core.view.present import repeat_summary
+    from tests.reports import report_dict
+
+    runs = []
+    for i, share in enumerate((0.62, 0.55, 0.71)):
+        d = report_dict(run_id=f"rep-{i}", created_at=f"2026-12-03T10:0{i}:00+00:00")
+        d["repeat"] = {"group": "g1", "index": i + 1, "of": 3}
+        d["findings"]["interference"] = {"verdict": "interfered", "other_cpu_share": share, "threshold": 0.1,
+                                         "samples": 40}
+        runs.append(RunReport.from_dict(d))
+    c = card(runs)
+    (headline,) = c.stands_on
+    assert headline == "rep-2" and c.all_disturbed and "71%" in c.warning
+    assert not [line for line in c.set_aside if "10:02" in line]  # never both the figure and not counted
+    assert len(c.set_aside) == 2 and all("a disturbed repeat, not counted" in line for line in c.set_aside)
+    summary = repeat_summary(runs)
+    assert "the figure stands on the latest disturbed run" in summary and "71% of the machine" in summary
+    assert summary.count("not counted:") == 2 and "(71% of the machine)" not in summary.split("not counted")[1]

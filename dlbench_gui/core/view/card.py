@@ -185,6 +185,10 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None, 
         if c is not None:
             combined[key] = c
             aside += [d for d in c.disturbed if d not in aside]  # a disturbed repeat is named as not counted
+    # the run a figure stands on is never among the runs not counted (#33: with every repeat disturbed, the latest
+    # was both); the card says instead that every run it stands on was disturbed (all_disturbed)
+    standing = {r.run_id for r in sources.values()}
+    aside = [r for r in aside if r.run_id not in standing]
     disturbed = {d.run_id for c in combined.values() for d in c.disturbed}
     aside_words = [run_words(r) + (" — a disturbed repeat, not counted" if r.run_id in disturbed else "") for r in aside]
     if not sources:

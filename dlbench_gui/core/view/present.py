@@ -247,9 +247,13 @@ def repeat_summary(group: list[RunReport]) -> str:
         if c.interval_s:
             what = "range of the runs" if c.interval_kind == "range" else "95% interval of the mean across runs"
             lines.append(f"  {what}: {format_duration(c.interval_s[0])} – {format_duration(c.interval_s[1])}")
-    else:
-        lines.append("  no undisturbed run to count")
-    for r in c.disturbed:
+    else:  # the card's figure stands on the latest disturbed run (repeats.combined_report): said here the same way
+        latest = c.disturbed[-1]
+        share = 100 * interference.share((latest.findings or {}).get("interference"))
+        lines.append(f"  no undisturbed run to count: the figure stands on the latest disturbed run, "
+                     f"{format_duration(latest.headline['execution_time_s'])}, unreliable (other programs took "
+                     f"{share:.0f}% of the machine)")
+    for r in (c.disturbed if c.counted else c.disturbed[:-1]):
         share = 100 * interference.share((r.findings or {}).get("interference"))
         lines.append(f"  not counted: {format_duration(r.headline['execution_time_s'])}, other programs were busy "
                      f"({share:.0f}% of the machine)")
