@@ -105,14 +105,20 @@ def _number(value: Any) -> int | None:
         return None
 
 
+def amd_handles(root: str, amd: AmdSmi) -> list[Any]:
+    """amdsmi's GPU handles, asked only where the kernel lists an AMD GPU: non-empty, amdsmi reads the AMD GPUs (their
+    list and their telemetry); empty, their sysfs files do."""
+    return amd.handles() if any(vendor == "AMD" for _, vendor, _ in sysfs_gpus.drm_cards(root)) else []
+
+
 def detect(nvidia: list[dict[str, Any]], nvml_error: str | None, system: str, root: str = "/sys",
            run: Runner = run_command, amd: AmdSmi | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Every accelerator of this machine, and why the list is empty when it is. `amd`: an amdsmi context, asked only
     where the kernel lists an AMD GPU."""
     found = from_nvml(nvidia)
     if system == "Linux":
-        has_amd = any(vendor == "AMD" for _, vendor, _ in sysfs_gpus.drm_cards(root))
-        by_amdsmi = (amd or AmdSmi()).static_info() if has_amd else []
+        amd = amd or AmdSmi()
+        by_amdsmi = amd.static_info() if amd_handles(root, amd) else []
         found += by_amdsmi + sysfs_gpus.detect(root, skip_nvidia=bool(nvidia), skip_amd=bool(by_amdsmi))
     elif system == "Darwin":
         found += apple(run)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import psutil
 
 from ..core.measure import stats
-from . import nvml, rapl, sysfs_gpus
+from . import accelerators, nvml, rapl, sysfs_gpus
 from ..core.accelerators import measures_anything
 from .amdsmi_gpus import AmdSmi
 
@@ -37,9 +37,8 @@ class Sampler:
         self._gpu_handles = self._nvml.handles() if gpus else []
         # AMD GPUs through amdsmi where it works, else AMD and Intel GPUs from their sysfs files (#32), after NVML's:
         # the order of core/accelerators.sampled
-        has_amd = gpus and any(v == "AMD" for _, v, _ in sysfs_gpus.drm_cards(sysfs_root))
         self._amd, self._own_amd = amd_smi or AmdSmi(), amd_smi is None
-        self._amd_handles = self._amd.handles() if has_amd else []
+        self._amd_handles = accelerators.amd_handles(sysfs_root, self._amd) if gpus else []
         self._sysfs = [sysfs_gpus.SysfsGpu(a) for a in sysfs_gpus.detect(sysfs_root, skip_amd=bool(self._amd_handles))
                        if measures_anything(a)] if gpus else []
         self.rapl = rapl.RaplReader(rapl_root)
