@@ -7,10 +7,11 @@ trains on the CPU, and the reason says so."""
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 from . import accelerators, frameworks
 from .config import ConfigError
@@ -87,6 +88,7 @@ def accelerator_kind(acc: dict[str, Any], system: str | None) -> str | None:
     return kind if kind in ("amd", "intel", "apple") else None
 
 
+@functools.lru_cache(maxsize=None)  # what is installed does not change while dlbench runs: read once
 def dist_version(distribution: str) -> str | None:
     """An installed distribution's version, read from its metadata without importing it (None: not installed)."""
     try:
@@ -95,11 +97,13 @@ def dist_version(distribution: str) -> str | None:
         return None
 
 
-def installed_distributions() -> set[str]:
-    return {str(d.metadata.get("Name") or "").lower().replace("_", "-") for d in importlib.metadata.distributions()}
+@functools.lru_cache(maxsize=1)  # a walk over every installed package's metadata: once per process, not per GPU
+def installed_distributions() -> frozenset[str]:
+    return frozenset(str(d.metadata.get("Name") or "").lower().replace("_", "-")
+                     for d in importlib.metadata.distributions())
 
 
-def _build_has(marks: tuple[str, ...], version: str, dists: Callable[[], set[str]]) -> bool:
+def _build_has(marks: tuple[str, ...], version: str, dists: Callable[[], AbstractSet[str]]) -> bool:
     local = version.partition("+")[2].lower()
     for mark in marks:
         if mark.startswith("dist:") and not any(d.startswith(mark[5:]) for d in dists()):
@@ -112,7 +116,7 @@ def _build_has(marks: tuple[str, ...], version: str, dists: Callable[[], set[str
 
 
 def routes(acc: dict[str, Any], system: str | None, version: Callable[[str], str | None] = dist_version,
-           dists: Callable[[], set[str]] = installed_distributions) -> list[dict[str, str | None]]:
+           dists: Callable[[], AbstractSet[str]] = installed_distributions) -> list[dict[str, str | None]]:
     """Which offered framework can drive `acc` here, how, and whether the installed build has that route. Read from
     the packages' metadata, without importing any framework: `dlbench hw --frameworks` asks each one for real."""
     kind = accelerator_kind(acc, system) or ("intel" if acc.get("kind") == "intel-integrated" else None)
