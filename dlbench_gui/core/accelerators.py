@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 NVML_TELEMETRY = {"utilisation": "NVML", "memory in use": "NVML", "power": "NVML", "temperature": "NVML"}
-TELEMETRY_KEYS = ("utilisation", "memory in use", "power", "temperature")
 
 
 def from_nvml(gpus: list[dict[str, Any]]) -> list[dict[str, Any]]:
