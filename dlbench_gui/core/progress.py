@@ -226,13 +226,17 @@ class RunSession:
         total_runs = max(len(self.configs), 1)
         return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase, over)
 
+    def _pace(self) -> float:
+        """The median of the current run's last ten steps; the first step traces the graph: never the pace."""
+        recent = sorted((self.step_s[1:] or self.step_s)[-10:])
+        return recent[len(recent) // 2]
+
     def _protocol_remaining(self, c: BenchmarkConfig) -> float:
         """A protocol run's time left, from its phases as measured so far: the steps left at the recent steps' pace,
         a validation and a checkpoint for each epoch still to end (as the ended ones cost, or half a step per
         validation batch until one has), then the inference child, which starts, imports and loads as this run did
         before its first step, and predicts the validation images."""
-        recent = sorted((self.step_s[1:] or self.step_s)[-10:])  # the first step traces the graph: not the pace
-        pace = recent[len(recent) // 2]
+        pace = self._pace()
         steps_left = max(0, c.epochs * c.steps_per_epoch - self.steps_done)
         epoch_cost = (sum(self.epoch_costs) / len(self.epoch_costs) if self.epoch_costs
                       else 0.5 * pace * c.val_steps)
@@ -249,8 +253,7 @@ class RunSession:
         steps = self.step_s
         if not steps:  # still starting or tracing: as long again as the first step has taken so far, at least
             return max(5.0, 0.25 * elapsed)
-        recent = sorted((steps[1:] or steps)[-10:])  # the first step traces the graph: not the pace
-        step = recent[len(recent) // 2]
+        step = self._pace()
         steady = steps[4:]
         left = max(0.0, c.quick_budget_s - sum(steady), (5 - len(steady)) * step)
         # then its tail: a validation sample and the epoch boundary (some twenty steps' worth) and the inference
