@@ -104,10 +104,10 @@ CLI_START = "Run `dlbench run`"  # the card's "Press Start", in the CLI's words 
 
 
 def card_text(c: Card) -> str:
-    """The result card as lines of text: badge, sentence, recommendation, interval, warning, runs set aside."""
-    lines = [f"== {c.badge.upper()} ==", *([c.preliminary] if c.preliminary else []), c.sentence,
-             f"What to do: {c.recommendation}"]
-    lines += [x for x in (c.interval, c.warning) if x] + c.notes
+    """The result card as lines of text, in the screen's order: badge, sentence, interval, warning, what to do, notes,
+    runs set aside."""
+    lines = [f"== {c.badge.upper()} ==", *([c.preliminary] if c.preliminary else []), c.sentence]
+    lines += [x for x in (c.interval, c.warning) if x] + [f"What to do: {c.recommendation}"] + c.notes
     lines += [f"  not counted: {w}" for w in c.set_aside]
     lines += [f"  {line} (not the badge: the published figures are float32)" for line in c.precisions]
     if c.all_disturbed:

@@ -33,19 +33,30 @@ def html_table(rows: list[tuple[str, Any]], header: tuple[str, ...] | None = Non
 
 
 def card_html(c: Card, details: bool = True) -> str:
-    """The result card: badge, sentence, recommendation, interval, warning; with `details`, the runs it stands on,
-    the runs not counted and the rule (the GUI shows those one click away instead)."""
+    """The result card: its essentials (`card_head_html`), then what to do and what qualifies it (`card_more_html`);
+    with `details`, the runs it stands on, the runs not counted and the rule (the GUI shows those one click away)."""
+    return card_head_html(c) + card_more_html(c) + (card_details_html(c) if details else "")
+
+
+def card_head_html(c: Card) -> str:
+    """What a reader must see without scrolling (#33: at 1024x700 the interval and the warning fell below the fold):
+    the badge, whether it is preliminary, the sentence, the interval and the warning."""
     colour = VERDICT_COLOURS[c.level]
     parts = [f"<table cellpadding='8' cellspacing='0'><tr><td bgcolor='{colour}'>"
              f"<span style='color:white; font-size:18pt'><b>&nbsp;{escape(c.badge.upper())}&nbsp;</b></span>"
              "</td></tr></table>",
              *([f"<p style='color:#9a6700'><b>{escape(c.preliminary)}</b></p>"] if c.preliminary else []),
-             f"<p style='font-size:13pt'>{escape(c.sentence)}</p>",
-             f"<p><b>What to do:</b> {escape(c.recommendation)}</p>"]
+             f"<p style='font-size:13pt'>{escape(c.sentence)}</p>"]
     if c.interval:
         parts.append(f"<p style='color:#444'>{escape(c.interval)}</p>")
     if c.warning:
         parts.append(f"<p style='color:#cf222e'><b>{escape(c.warning)}</b></p>")
+    return "".join(parts)
+
+
+def card_more_html(c: Card) -> str:
+    """The rest of the card: what to do, its notes, the other precisions' lines and the simple kernels' verdict."""
+    parts = [f"<p><b>What to do:</b> {escape(c.recommendation)}</p>"]
     for note in c.notes:
         parts.append(f"<p style='color:#57606a'>{escape(note)}</p>")
     if c.precisions:  # other precisions: labelled lines of their own, never the badge
@@ -53,8 +64,6 @@ def card_html(c: Card, details: bool = True) -> str:
                      + "".join(f"<li>{escape(line)}</li>" for line in c.precisions) + "</ul>")
     if c.kernels:  # the simple kernels' own verdict: another test, beside the models' badge; its parts with the details
         parts.append(f"<h4>Simple kernels</h4><p style='font-size:12pt'><b>{escape(c.kernels[0])}</b></p>")
-    if details:
-        parts.append(card_details_html(c))
     return "".join(parts)
 
 

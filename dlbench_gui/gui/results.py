@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
                                QToolButton, QVBoxLayout, QWidget)
@@ -18,9 +18,11 @@ from ..core.config import DATASET_NAMES, MODEL_NAMES
 from ..core.durations import format_duration
 from ..core.store.report import RunReport
 from ..core.view.words import cluster_words, load_words
-from ..export.html_report import card_details_html, card_html, detail_html
+from ..export.html_report import card_details_html, card_head_html, card_more_html, detail_html
 from .baseline_chart import BaselineChart
 from .setup_panel import DoubleSpinBox
+
+LOWER_MIN_PX = 150  # the run's detail and its chart keep at least this height when the card takes room
 
 COLUMNS = ["When", "Model", "Dataset", "Profile", "Precision", "Backend", "Status", "Execution", "Inference", "Figures",
            "Machine load", "Devices", "Error"]
@@ -40,6 +42,13 @@ def grouped(reports: list[RunReport]) -> list[RunReport]:
     return out
 
 
+def text_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 class ResultCard(QFrame):
     """The first thing on the Results tab: the badge, one plain sentence, what to do, the interval and any warning.
     The runs it stands on, the runs not counted and the rule are one click away ("Why?")."""
@@ -50,12 +59,7 @@ class ResultCard(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.card: Card | None = None
-        self.body = QLabel()
-        self.body.setWordWrap(True)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.head, self.body, self.details = (text_label() for _ in range(3))  # the essentials, the rest, "Why?"
         self.details.setVisible(False)
         self.why = QToolButton()
         self.why.setText("Why this verdict?")
@@ -64,13 +68,15 @@ class ResultCard(QFrame):
         self.why.toggled.connect(self.details.setVisible)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.head)
         layout.addWidget(self.body)
         layout.addWidget(self.why, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.details)
 
     def show_card(self, c: Card) -> None:
         self.card = c
-        self.body.setText(card_html(c, details=False))
+        self.head.setText(card_head_html(c))
+        self.body.setText(card_more_html(c))
         self.details.setText(card_details_html(c))
         self.changed.emit(c)
 
@@ -139,10 +145,11 @@ class ResultsView(QWidget):
         lower.addWidget(self.detail)
         lower.addWidget(self.chart)
         lower.setSizes([500, 500])
-        split = self._arrange(buttons, more, lower)
+        self.split = self._arrange(buttons, more, lower)
         layout = QVBoxLayout(self)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.split, 1)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.card.changed.connect(lambda _c: QTimer.singleShot(0, self._fit_card))
         self.budget.valueChanged.connect(lambda _v: self._refresh_verdicts())
         self._refresh_verdicts()
 
@@ -176,6 +183,23 @@ class ResultsView(QWidget):
         split.setStretchFactor(2, 3)
         split.setSizes([340, 150, 340])  # in proportion: the card, the table, the detail and the chart
         return split
+
+    def _fit_card(self) -> None:
+        """The card's essentials (badge, sentence, interval, warning) whole without scrolling (#33: at 1024x700 the
+        card had 175 px and cut its interval line): its area grows to the end of them, the height taken from the
+        detail and chart below, then from the table, neither below its least (LOWER_MIN_PX, the table's minimum)."""
+        head = self.card.head
+        short = head.geometry().top() + head.heightForWidth(head.width()) + 4 - self.card_area.viewport().height()
+        if short <= 0 or head.width() <= 0:
+            return
+        top, table, lower = self.split.sizes()
+        from_lower = min(short, max(0, lower - LOWER_MIN_PX))
+        from_table = min(short - from_lower, max(0, table - self.table.minimumHeight()))
+        self.split.setSizes([top + from_lower + from_table, table - from_table, lower - from_lower])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_card)  # once the card's area has its new size
 
     # ------------------------------------------------------------------ data
     def set_reports(self, reports: list[RunReport]) -> None:
@@ -254,5 +278,6 @@ class ResultsView(QWidget):
         self._refresh_verdicts()
 
     def _refresh_verdicts(self) -> None:
-        self.card.show_card(card(self.reports, self.budget.value(), self.first_run_s, self.pending))
+        shown = card(self.reports, self.budget.value(), self.first_run_s, self.pending)
+        self.card.show_card(shown)
         self._selection_changed()

@@ -365,7 +365,7 @@ def test_a_preliminary_verdict_shows_after_the_first_run_and_the_final_one_at_th
     c = blocker.args[0]
     assert c.badge == "Feasible but slow (preliminary)"
     assert c.preliminary.startswith("Preliminary: 1 run of this session still to come (Model A on Fashion-MNIST)")
-    assert "preliminary" in w.results.card.body.text().lower()
+    assert "preliminary" in w.results.card.head.text().lower()  # among the essentials, never below the fold
     assert w.plots.verdict.isVisible() and "Feasible but slow (preliminary)" in w.plots.verdict.text()
     with qtbot.waitSignal(adapter.finished):
         adapter.finish()
@@ -427,3 +427,34 @@ def test_a_window_saved_on_a_large_screen_reopens_fitted_to_a_small_one(make_win
     screen = second.screen().availableGeometry()
     assert (second.width(), second.height()) == (min(1600, screen.width()), min(1000, screen.height()))
     assert screen.contains(second.geometry().topLeft()) and second.geometry().bottom() <= screen.bottom() + 1
+
+
+def test_at_1024x700_the_cards_essentials_are_whole(make_window, qtbot):
+    """#33, A6: at 1024x700 the card had about 175 px, its interval line was cut and its UNRELIABLE warning sat
+    below the fold. Measured: the card's essentials (badge, sentence, interval, warning) lie whole inside its area's
+    view, unscrolled."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from dlbench_gui.core.store.report import RunReport
+
+    for i, share in enumerate((0.62, 0.55, 0.48)):  # three repeats, every one disturbed: the longest card there is
+        d = quick_dict(f"q{i}", f"2026-12-03T10:0{i}:00+00:00", 17 * 3600 + 600 * i, [15 * 3600, 19 * 3600],
+                       findings={"interference": {"verdict": "interfered", "other_cpu_share": share}})
+        d["repeat"] = {"group": "g1", "index": i + 1, "of": 3}
+        save(d)
+    w = make_window()
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    w.tabs.setCurrentWidget(w.results)
+    area, head = w.results.card_area, w.results.card.head
+    c = w.results.card.card
+    assert c.interval and c.warning and c.warning.split(";")[0] in head.text()  # the essentials are the head's
+
+    def whole() -> bool:
+        box = QRect(head.mapTo(area.viewport(), QPoint(0, 0)), head.size())
+        return (area.verticalScrollBar().value() == 0 and area.viewport().rect().contains(box)
+                and head.height() >= head.heightForWidth(head.width()))
+
+    qtbot.waitUntil(whole)
+    assert (w.width(), w.height()) == (1024, 700) and w.results.table.height() >= w.results.table.minimumHeight()
