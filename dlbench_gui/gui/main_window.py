@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from ..core.backend_choice import choose_backend
 from ..core.config import ConfigError
-from ..core.measure.repeats import repeated_sets
 from ..core.resources import resource
 from ..core.progress import RunSession
 from ..core.store.history import history_note, load_history
@@ -193,8 +192,6 @@ class MainWindow(QMainWindow):
         self.plots.show_verdict("")
         self.results.set_pending([])
         ran = bool(self.adapter and self.adapter.session.reports)
-        if ran:
-            self.results.show_repeats(repeated_sets(self.adapter.session.reports))
         self.status_line.done()
         self.thread = self.controller = None
         if ran:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from ..core import frameworks
 from ..core.frameworks import backend_of
-from ..core.measure import comparison, distribution, interference
+from ..core.measure import comparison, distribution, interference, repeats
 from ..core.view import present
 from ..core.view.card import Card, card
 from ..core.config import DATASET_NAMES, MODEL_NAMES
@@ -107,7 +107,7 @@ class ResultsView(QWidget):
         self.first_run_s: float | None = None  # how long a first quick run would take: the empty card says so
         self.pending: list[str] = []  # the running session's runs still to come: the card is preliminary
         self.card = ResultCard()
-        self.repeats = QLabel()  # the last session's repeated runs combined, when there were any
+        self.repeats = QLabel()  # the repeated runs the card stands on, combined, when there are any
         self.repeats.setWordWrap(True)
         self.repeats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.repeats.setVisible(False)
@@ -280,4 +280,5 @@ class ResultsView(QWidget):
     def _refresh_verdicts(self) -> None:
         shown = card(self.reports, self.budget.value(), self.first_run_s, self.pending)
         self.card.show_card(shown)
+        self.show_repeats(repeats.standing_sets(self.reports, shown.stands_on))
         self._selection_changed()

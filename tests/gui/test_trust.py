@@ -429,10 +429,11 @@ def test_a_window_saved_on_a_large_screen_reopens_fitted_to_a_small_one(make_win
     assert screen.contains(second.geometry().topLeft()) and second.geometry().bottom() <= screen.bottom() + 1
 
 
-def test_at_1024x700_the_cards_essentials_are_whole(make_window, qtbot):
-    """#33, A6: at 1024x700 the card had about 175 px, its interval line was cut and its UNRELIABLE warning sat
-    below the fold. Measured: the card's essentials (badge, sentence, interval, warning) lie whole inside its area's
-    view, unscrolled."""
+def test_at_1024x700_the_cards_essentials_are_whole_and_its_repeats_stay(make_window, qtbot):
+    """#33, A6 and A2: at 1024x700 the card had about 175 px, its interval line was cut and its UNRELIABLE warning
+    sat below the fold; the "Repeated runs" block was the last session's and vanished after the next one. Measured:
+    the card's essentials (badge, sentence, interval, warning) lie whole inside its area's view, unscrolled; the
+    repeated runs the card stands on are shown from the history, and still after a run of another setup."""
     from PySide6.QtCore import QPoint, QRect
 
     from dlbench_gui.core.store.report import RunReport
@@ -458,3 +459,10 @@ def test_at_1024x700_the_cards_essentials_are_whole(make_window, qtbot):
 
     qtbot.waitUntil(whole)
     assert (w.width(), w.height()) == (1024, 700) and w.results.table.height() >= w.results.table.minimumHeight()
+    text = w.results.repeats.text()
+    assert not w.results.repeats.isHidden() and "the figure stands on the latest disturbed run" in text
+    # the next session ran another setup: the card still stands on the repeats, and the block stays
+    w.results.add_report(RunReport.from_dict(quick_dict("other", "2026-12-03T11:00:00+00:00", 9 * 3600,
+                                                        [8 * 3600, 10 * 3600], config__dataset="fashion_mnist")))
+    assert not w.results.repeats.isHidden() and w.results.repeats.text() == text
+    qtbot.waitUntil(whole)

@@ -88,3 +88,12 @@ def repeated_sets(reports: list[RunReport]) -> list[list[RunReport]]:
         if group is not None:
             groups.setdefault(group, []).append(r)
     return list(groups.values())
+
+
+def standing_sets(reports: list[RunReport], run_ids: list[str]) -> list[list[RunReport]]:
+    """The repeated setups among `run_ids` (the runs a card stands on), each with every run of its group in
+    `reports`, in run order: what the card's "Repeated runs" block shows, from the history, so it stays after the
+    next session (#33: it was the last session's and vanished)."""
+    ids = set(run_ids)
+    wanted = {group_of(r) for r in reports if r.run_id in ids} - {None}
+    return repeated_sets(sorted((r for r in reports if group_of(r) in wanted), key=lambda r: r.created_at))
