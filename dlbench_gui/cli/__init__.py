@@ -14,7 +14,7 @@ from ..core.store.storage import DiskFullError
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
 from ..core.store.contract import one_line
-from .commands import cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
+from .commands import cmd_card, cmd_export, cmd_history, cmd_hw, cmd_import, cmd_maxbatch, cmd_models, cmd_run, cmd_validate
 
 
 def say(prefix: str, text: object) -> None:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         commands = {"run": cmd_run, "models": cmd_models, "hw": cmd_hw, "export": cmd_export, "maxbatch": cmd_maxbatch,
-                    "history": cmd_history, "validate": cmd_validate, "import": cmd_import}
+                    "history": cmd_history, "card": cmd_card, "validate": cmd_validate, "import": cmd_import}
         code = commands[a.command](a)
         sys.stdout.flush()  # here, where a reader that has gone is caught, not at the interpreter's exit
         return code

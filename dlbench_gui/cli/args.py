@@ -29,6 +29,7 @@ from ..core.config import (
     kernels_config,
     parse_cluster,
 )
+from ..core.measure.comparison import BUDGET_RANGE_H, DEFAULT_BUDGET_H
 from ..core.store.storage import check_output_file, check_writable
 
 
@@ -198,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--output", "-o")
 
     sub.add_parser("history", help="list saved reports")
+    c = sub.add_parser("card", help="the result card of the saved runs, as the window's Results tab shows it")
+    c.add_argument("--budget", type=float, default=DEFAULT_BUDGET_H, metavar="HOURS",
+                   help=f"the time budget per model and dataset for the verdict ({BUDGET_RANGE_H[0]:g}–"
+                        f"{BUDGET_RANGE_H[1]:,g} h; default {DEFAULT_BUDGET_H:g}, as in the window)")
     return p
 
 

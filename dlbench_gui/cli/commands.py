@@ -155,6 +155,22 @@ def cmd_history(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_card(a: argparse.Namespace) -> int:
+    """The window's card, from the same history and budget: the same object (core/view/card.card), in text."""
+    from ..core.measure.comparison import BUDGET_RANGE_H
+    from ..core.store.storage import reports_dir
+
+    low, high = BUDGET_RANGE_H
+    if not low <= a.budget <= high:  # NaN too
+        raise UsageError(f"--budget must be between {low:g} and {high:,g} hours, got {a.budget:g}")
+    reports_dir()  # a data folder that cannot be: one line, exit 2
+    reports, problems = load_history()
+    for p in problems:
+        warn(f"skipped {p}")
+    print(card_text(card(reports, a.budget, start=CLI_START)))
+    return 0
+
+
 def export_target(output: Path, fmt: str | None, count: int) -> tuple[Path, str]:
     """(file to write, format): the format from --format or the extension, and they must agree."""
     if output.is_dir():

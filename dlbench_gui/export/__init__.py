@@ -30,12 +30,13 @@ def export_format(output: str | os.PathLike, chosen: str | None) -> str:
 
 
 def export_reports(reports: list[RunReport], fmt: str, output: str | os.PathLike, shown=None) -> Path:
-    """`shown`: the card as the window shows it (core/view/card.Card): the PDF opens with that very card, never
-    one computed again from the exported runs alone (#33: the card's PDF named another run's figures)."""
+    """`shown`: the card as the window shows it (core/view/card.Card): the PDF opens with that very card and the CSV
+    carries its figures, never one computed again from the exported runs alone (#33: the card's PDF named another
+    run's figures)."""
     if fmt == "csv":
         from .csv_export import write_csv
 
-        return write_csv(reports, output)
+        return write_csv(reports, output, shown)
     if fmt == "json":
         from .json_export import write_json
 

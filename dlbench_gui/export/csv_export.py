@@ -16,8 +16,10 @@ from ..core.durations import format_bytes, format_duration
 from ..core.measure import comparison, distribution, kernels
 from ..core.store.report import RunReport
 from ..core.store.storage import atomic_write_text
+from ..core.view.card import Card, card
 from ..core.view.words import load_words
 
+CARD_COLUMNS = ("card_verdict", "card_badge", "card_sentence", "card_interval", "card_warning", "card_role")
 COLUMNS = [
     # the published results table: the setup (machine) and the times
     "setup", "cpu", "gpu", "ram_mb", "storage", "model", "dataset", "execution_time_s", "inference_time_s",
@@ -32,6 +34,9 @@ COLUMNS = [
     # the simple kernels (a run of model convolve2d): the published parts, and the total against Setup 1
     "kernels_dense_matmul_s", "kernels_sparse_matmul_s", "kernels_convolve2d_s", "kernels_convolve2d_figures",
     "kernels_total_vs_setup_1",
+    # the result card of the export (the card on screen when the window exports it): the same on every row, and what
+    # the card makes of each run
+    *CARD_COLUMNS,
 ]
 
 
@@ -122,18 +127,28 @@ def cell(value: Any) -> Any:
     return value
 
 
-def to_csv_text(reports: list[RunReport]) -> str:
+def card_cells(c: Card, r: RunReport) -> dict[str, Any]:
+    """The card's figures, and the run's part in it: the card stands on it (alone, or as one repeat counted), does
+    not count it (cancelled, failed or disturbed: the card lists it), or leaves it aside (older, or superseded)."""
+    role = ("counted" if r.run_id in c.stands_on else "not counted" if r.run_id in c.not_counted else "not used")
+    return {"card_verdict": c.level, "card_badge": c.badge, "card_sentence": c.sentence, "card_interval": c.interval,
+            "card_warning": c.warning, "card_role": role}
+
+
+def to_csv_text(reports: list[RunReport], shown: Card | None = None) -> str:
+    """`shown`: the card the window shows (its export carries that very card); otherwise the exported runs' own."""
+    the_card = shown if shown is not None else card(reports)
     buf = io.StringIO()
     # CRLF, as RFC 4180 says: a cell holding either line break is then quoted, so it stays one cell
     w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     w.writeheader()
     for r in reports:
-        w.writerow({k: cell(v) for k, v in row_of(r).items()})
+        w.writerow({k: cell(v) for k, v in {**row_of(r), **card_cells(the_card, r)}.items()})
     return buf.getvalue()
 
 
-def write_csv(reports: list[RunReport], output: str | os.PathLike) -> Path:
-    return atomic_write_text(output, to_csv_text(reports))
+def write_csv(reports: list[RunReport], output: str | os.PathLike, shown: Card | None = None) -> Path:
+    return atomic_write_text(output, to_csv_text(reports, shown))
 
 
 def read_csv(path: str | os.PathLike) -> list[dict[str, str]]:

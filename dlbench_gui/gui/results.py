@@ -112,7 +112,7 @@ class ResultsView(QWidget):
         self.repeats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.repeats.setVisible(False)
         self.budget = DoubleSpinBox()
-        self.budget.setRange(0.5, 10_000)
+        self.budget.setRange(*comparison.BUDGET_RANGE_H)
         self.budget.setValue(comparison.DEFAULT_BUDGET_H)
         self.budget.setSuffix(" h")
         self.budget.setToolTip("Time budget for the verdict: a full protocol longer than this is 'not feasible in time'")

@@ -13,7 +13,7 @@ from dlbench_gui.core.durations import format_duration
 from dlbench_gui.core.store.report import RunReport, load_report
 from dlbench_gui.export import export_reports
 from dlbench_gui.core.view.card import card
-from dlbench_gui.export.csv_export import COLUMNS, read_csv, row_of
+from dlbench_gui.export.csv_export import COLUMNS, card_cells, read_csv, row_of
 from tests.conftest import ROOT
 
 DATA = Path(__file__).parent / "data"
@@ -82,7 +82,7 @@ def test_csv_round_trips(real_report, quick_report, tmp_path):
     rows = read_csv(path)
     assert list(rows[0]) == COLUMNS and len(rows) == 2
     for got, report in zip(rows, [real_report, quick_report]):
-        want = row_of(report)
+        want = {**row_of(report), **card_cells(card([real_report, quick_report]), report)}
         for key in COLUMNS:
             if want[key] is None:
                 assert got[key] == ""
@@ -127,10 +127,11 @@ def test_cli_export_rejects_a_malformed_report_in_one_line(tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_the_cards_pdf_is_the_card_on_screen(make_window, dlbench_home, monkeypatch, tmp_path):
+def test_the_card_on_screen_its_pdf_its_csv_and_the_cli_say_the_same(make_window, dlbench_home, monkeypatch, tmp_path):
     """#33: the card's own Export PDF showed another run's interference figure and another "Not counted" list than
     the screen: it computed a card again from the runs it exported. It now exports the card on screen, so every
-    line of it is in the PDF, and a card computed from the exported runs alone differs from it here."""
+    line of it is in the PDF, and a card computed from the exported runs alone differs from it here. The card's CSV
+    carries the same figures on every row, with each run's part in it, and `dlbench card` prints the same card."""
     import unicodedata
 
     from pypdf import PdfReader
@@ -162,3 +163,16 @@ def test_the_cards_pdf_is_the_card_on_screen(make_window, dlbench_home, monkeypa
         assert words[:50] in text, words
     # what the old export did: a card computed again from the exported runs alone says something else
     assert card_text(card(w.results.card_reports())) != card_text(shown)
+    target = tmp_path / "card.csv"
+    w.results.export_requested.emit("csv")
+    assert [r["run_id"] for r in read_csv(target)] == ["rep-2"]  # what the card stands on: the quiet repeat
+    export_reports(w.results.reports, "csv", target, shown)  # every run, with the card on screen
+    rows = read_csv(target)
+    for r in rows:
+        assert (r["card_verdict"], r["card_badge"], r["card_sentence"]) == (shown.level, shown.badge, shown.sentence)
+        assert (r["card_interval"], r["card_warning"]) == (shown.interval or "", shown.warning or "")
+    roles = {r["run_id"]: r["card_role"] for r in rows}
+    assert roles == {"rep-2": "counted", "rep-0": "not counted", "rep-1": "not counted"}  # the quiet one decides
+    cli = subprocess.run([sys.executable, "-m", "dlbench_gui", "card"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert cli.returncode == 0 and cli.stdout.rstrip("\n") == card_text(shown), cli.stderr

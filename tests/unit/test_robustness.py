@@ -89,6 +89,8 @@ BAD_INPUTS = [
      2, "--max (32) is below --start (64): nothing to search"),
     ("batch search output under /proc", ["maxbatch", "--model", "model_a", "--output", "/proc/nope/m.json"], None, 2,
      "/proc/nope is not a writable folder"),
+    ("a card without a budget", ["card", "--budget", "nan"], None, 2, "--budget must be between 0.5 and 10,000 hours"),
+    ("a card with a budget of 1e300 h", ["card", "--budget", "1e300"], None, 2, "got 1e+300"),
     ("unknown command", ["frobnicate"], None, 2, "invalid choice"),
     # a line break in what an error quotes (#33 B6): escaped, so the one line stays one and cannot be followed by a
     # spoofed second line

@@ -16,6 +16,7 @@ from ..store.report import RunReport
 from . import distribution
 
 DEFAULT_BUDGET_H = 48.0
+BUDGET_RANGE_H = (0.5, 10_000.0)  # the budgets the window and `dlbench card` take
 FEASIBLE_RATIO = 2.0  # at most this many times the slowest published setup counts as plainly feasible
 
 VERDICT_RULE = (

@@ -35,6 +35,7 @@ class Card:
     precisions: list[str] = field(default_factory=list)  # runs in another precision: their own labelled lines
     all_disturbed: bool = False  # every run the verdict stands on was disturbed: no quiet run exists yet
     stands_on: list[str] = field(default_factory=list)  # the run ids the card's lines stand on (what its export covers)
+    not_counted: list[str] = field(default_factory=list)  # the run ids of `set_aside`, in its order
 
 
 def combo(r: RunReport) -> str:
@@ -197,7 +198,7 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None, 
                     "No completed run yet." if reports else "This machine has not been measured yet.",
                     f"{start} to measure this machine{about}: a quick estimate of Model A and Model B on MNIST "
                     "and Fashion-MNIST, compared with four published RTX setups.",
-                    set_aside=aside_words, rule=rule)
+                    set_aside=aside_words, rule=rule, not_counted=[r.run_id for r in aside])
     judged = [(comparison.verdict(r, budget_h), r) for r in sources.values()]
     v, worst = max(judged, key=lambda vr: (vr[0].rank, _ratio(vr[1]) or 0.0))
     sentence, recommendation = _words(v, worst, budget_h)
@@ -221,7 +222,8 @@ def _card(reports: list[RunReport], budget_h: float, first_run_s: float | None, 
                 basis, aside_words, rule, notes,
                 all_disturbed=all(r.status == "completed" and interference.interfered(r) for _, r in judged),
                 stands_on=list(dict.fromkeys([r.run_id for _, r in judged]
-                                             + [x.run_id for c in combined.values() for x in c.counted])))
+                                             + [x.run_id for c in combined.values() for x in c.counted])),
+                not_counted=[r.run_id for r in aside])
 
 
 def _ratio(r: RunReport) -> float | None:
