@@ -62,6 +62,8 @@ def timing_of(train: ChildOutcome) -> dict[str, Any]:
     if isinstance(result, TrainPayload):
         timing = dict(result.timing)
         timing.update(data_prep_s=result.data_prep_s, build_s=result.build_s, compile_s=result.compile_s)
+        if train.startup_s is not None:  # the child's start, import, data and build, as the runner saw them
+            timing["startup_s"] = train.startup_s
         return timing
     timing: dict[str, Any] = {"epochs": train.epochs}
     if train.epochs:
@@ -91,7 +93,8 @@ def build_report(report: RunReport, config: BenchmarkConfig, train: ChildOutcome
         memory.update(max_batch_size=max_batch["max_batch_size"], max_batch=max_batch)
     if infer is not None:
         if infer.status == "completed" and isinstance(infer.result, InferPayload):
-            timing["inference"] = infer.result.inference
+            timing["inference"] = {**infer.result.inference, **({"startup_s": infer.startup_s}
+                                                                 if infer.startup_s is not None else {})}
             timing["inference_data_prep_s"] = infer.result.data_prep_s
         else:
             status, error = infer.status, infer.error

@@ -25,6 +25,9 @@ STOP_GRACE_S = 3.0  # polite stop, then SIGTERM, then SIGKILL: a run is cancelle
 EventCallback = Callable[[ev.Event], None]
 
 
+WORK_PHASES = ("training", "loading", "dense_matmul")  # a child's start-up ends where the first of these begins
+
+
 @dataclass
 class ChildOutcome:
     status: str  # completed | failed | cancelled
@@ -35,6 +38,7 @@ class ChildOutcome:
     data: dict[str, Any] | None = None
     kernels: dict[str, Any] | None = None  # the simple kernels' matrix parts, as said before convolve2d
     phase: str | None = None  # the child's last phase (a failure says where it happened)
+    startup_s: float | None = None  # from its start to its work (training, loading): start, import, data, build
     returncode: int | None = None
 
 
@@ -57,6 +61,8 @@ class Pump:
         self.hung = False
         self.forced_error: dict[str, Any] | None = None
         self.until_result = until_result  # a shared child goes on with the next dataset: stop at this run's Result
+        # when a child this run started began (a shared child taken over began for an earlier run: not its start)
+        self.started_at: float | None = child.started_at if child.hello is None else None
 
     def run(self) -> None:
         stop_deadline: float | None = None
@@ -94,6 +100,8 @@ class Pump:
             self.hello(event)
         elif isinstance(event, ev.Phase):
             self.out.phase = event.phase
+            if self.started_at is not None and self.out.startup_s is None and event.phase in WORK_PHASES:
+                self.out.startup_s = time.monotonic() - self.started_at
             if self.sampler is not None:
                 self.sampler.mark(phase=event.phase, epoch=event.epoch)
         elif isinstance(event, ev.EpochEnd):

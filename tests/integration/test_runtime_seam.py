@@ -41,6 +41,9 @@ def test_a_protocol_run_trains_validates_saves_and_infers_cold_through_the_real_
     assert t["checkpoint_saves"] >= 1 and t["best_epoch"] in (1, 2)  # the best model saved, inside the epochs' time
     inference = t["inference"]
     assert inference["images"] == 128 and inference["load_s"] > 0 and inference["predict_s"] > 0  # loaded cold
+    # each child's start-up as the runner saw it (start, import, data, build: what a prediction needs), apart from
+    # the timed work: more than the child's own data and build (the process's start and imports are in it too)
+    assert 0 < t["startup_s"] and 0 < inference["startup_s"] and t["startup_s"] > t["data_prep_s"] + t["build_s"]
 
 
 def test_the_quick_profile_measures_and_estimates_the_protocol_with_an_interval():
