@@ -27,8 +27,11 @@ from . import quick_policy as q
 # prediction 6.4 ms an image against 6.6 ms in training, a warm validation batch 0.75-0.9 of a step).
 CONV_STEP_S = 0.26  # convolve2d's steady step in float32, batch 64; under mixed_float16 about 160x that on a CPU
 CONV_FLOAT16_ON_CPU = 160.0
+# startup_s: from the training child's start to its training (start, import, data, build, compile);
+# infer_startup_s: from the inference child's start to its loading. Model A's, TensorFlow 2.21 on that machine
+# (the recorded sessions of tests/unit/data/sessions/, 2026-12-03): 7.2-12.0 s (median 10.3) and 6.5-7.7 s.
 _FALLBACK = {"model_a": {"step_per_image_s": 0.40 / 64, "forward_share": 0.9, "first_step_s": 3.5,
-                         "startup_s": 6.0, "save_s": 0.6, "load_s": 1.5},
+                         "startup_s": 10.0, "infer_startup_s": 7.0, "save_s": 0.6, "load_s": 1.5},
              "model_b": {"step_per_image_s": 2.0 / 64, "forward_share": 0.35, "first_step_s": 80.0,
                          "startup_s": 10.0, "save_s": 11.0, "load_s": 14.0},
              # the simple kernels, measured on that machine (docs/benchmarks.md): the matrix parts, then convolve2d
@@ -50,6 +53,8 @@ class Prediction:
     basis: str  # words: where the figure comes from
     low: float  # the least and the most it may take (a quick run stops once its figures are steady)
     high: float
+    first_step_at_s: float = 0.0  # of `seconds`: from the run's start to its first training step's end
+    clock_bound_s: float = 0.0  # of `seconds`: what the clock bounds (a quick run's steady phase), however slow
 
 
 def wall_s(r: RunReport) -> float | None:
@@ -85,6 +90,10 @@ def _costs(config: BenchmarkConfig, r: RunReport) -> dict[str, float] | None:
         out["infer_per_image_s"] = per_image
     if inference.get("load_s"):
         out["load_s"] = inference["load_s"]
+    if t.get("startup_s"):  # each child's start as the runner saw it (reports from 2026-12 on)
+        out["startup_s"] = t["startup_s"]
+    if inference.get("startup_s"):
+        out["infer_startup_s"] = inference["startup_s"]
     if t.get("checkpoint_s"):
         out["save_s"] = t["checkpoint_s"]
     matrix = ((r.kernels or {}).get("times_s") or {}) if config.is_kernels else {}
@@ -127,7 +136,7 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
     if own is None and config.is_kernels and config.precision == "mixed_float16":  # no history: assume a CPU
         p = {**p, "step_per_image_s": p["step_per_image_s"] * CONV_FLOAT16_ON_CPU, "first_step_s": 40.0,
              "val_per_image_s": p["step_per_image_s"] * p["forward_share"]}  # its validation stays fast (measured)
-    seconds, low, high = _seconds(config, p, shared)
+    seconds, low, high, first_step_at, bound = _seconds(config, p, shared)
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
     if own is None and backend is not None and backend != frameworks.PUBLISHED_BACKEND:
         # the costs above are TensorFlow's on a small CPU: say so, rather than pass them off as this framework's
@@ -138,33 +147,36 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
     if like:  # a quick run ends anywhere between its floor and its budget (measured: 39 to 76 s): their mean
         seconds, low, high = sum(like) / len(like), min(low, *like), max(high, *like)
         basis = f"from this machine's {f'last {len(like)} runs' if len(like) > 1 else 'last run'} like it"
-    return Prediction(seconds, basis, low * (1 - TIMING_SPREAD) - 1.0, high * (1 + TIMING_SPREAD) + 1.0)
+    return Prediction(seconds, basis, low * (1 - TIMING_SPREAD) - 1.0, high * (1 + TIMING_SPREAD) + 1.0,
+                      min(first_step_at, seconds), min(bound, seconds - min(first_step_at, seconds)))
 
 
-def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tuple[float, float, float]:
-    """(the predicted seconds, the least, the most): a quick run's steady phase ends once its mean is known to ±2%,
-    somewhere between the stop rule's floor and its budget; a protocol run's length is its steps."""
+def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tuple[float, float, float, float, float]:
+    """(the predicted seconds, the least, the most, the seconds until the first step has ended, the seconds the clock
+    bounds): a quick run's steady phase ends once its mean is known to ±2%, somewhere between the stop rule's floor
+    and its budget (predicted half way); a protocol run's length is its steps."""
     step = p["step_per_image_s"] * config.batch_size
     val_step = p.get("val_per_image_s", p["step_per_image_s"] * p["forward_share"]) * config.batch_size
     infer_image = p.get("infer_per_image_s", p["step_per_image_s"] * p["forward_share"])
     infer_share = 0.0 if config.is_kernels else 1.0  # the simple kernels time no inference
-    fixed = 2 * p["startup_s"] + p["first_step_s"] + p["load_s"] * infer_share + p.get("matrix_s", 0.0)
+    first_step_at = p["startup_s"] + p.get("matrix_s", 0.0) + p["first_step_s"]  # the matrix parts come first
+    fixed = first_step_at + (p.get("infer_startup_s", p["startup_s"]) + p["load_s"]) * infer_share
     if config.profile != "quick":
         train = (config.epochs * config.steps_per_epoch - 1) * step
         val = config.epochs * config.val_steps * val_step
         saves = min(config.epochs, 5) * p["save_s"]
         total = fixed + train + val + saves + config.val_samples * infer_image * infer_share
-        return total, total, total
+        return total, total, total, first_step_at, 0.0
     val = q.QUICK_VAL_BATCHES * val_step
     infer = QUICK_INFER_BATCHES * config.inference_batch_size * infer_image * infer_share
     if shared:  # a warm process: its own first and warm-up steps, at least ten steady steps, a third of the budget
         least = q.QUICK_MIN_STEPS_WARM * step
         most = max(least, q.QUICK_WARM_BUDGET_SHARE * config.quick_budget_s)
         rest = HANDOVER_S + (1 + q.QUICK_WARMUP_STEPS) * step + val + infer
-        return rest + (least + most) / 2, rest + least, rest + most
+        return rest + (least + most) / 2, rest + least, rest + most, HANDOVER_S + step, (least + most) / 2
     # the stop rule waits for a quarter of the budget and twenty steady steps, and stops at the budget at most
     most = max(config.quick_budget_s, 5 * step)
     least = min(most, max(q.QUICK_MIN_STEADY_SHARE * config.quick_budget_s, q.QUICK_MIN_STEPS * step))
     once = 0.3 * p["first_step_s"] + p["save_s"] + q.QUICK_BOUNDARY_STEPS * step  # validation's tracing too
     rest = fixed + q.QUICK_WARMUP_STEPS * step + val + once + infer
-    return rest + least, rest + least, rest + most
+    return rest + (least + most) / 2, rest + least, rest + most, first_step_at, (least + most) / 2
