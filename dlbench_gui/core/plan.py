@@ -60,7 +60,7 @@ class SessionPlan:
         """Each framework choice of the session once, in run order (the CLI says each with its reason)."""
         return list(dict.fromkeys(r.backend for r in self.runs))
 
-    def repredictor(self) -> Callable[[list[RunReport]], list[float]]:
+    def repredictor(self) -> Callable[[list[RunReport]], list[Prediction]]:
         """Every run's prediction again from the session's own reports so far (core/measure/predict.repredictor)."""
         return repredictor(self.configs, list(self.history), self.backends)
 

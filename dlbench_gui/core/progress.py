@@ -4,6 +4,7 @@ runs not yet started. It consumes typed events and tells its listeners what chan
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable
@@ -12,6 +13,7 @@ from .wire import events as ev
 from .config import DATASET_NAMES, MODEL_NAMES, BenchmarkConfig
 from .durations import format_duration
 from .measure import interference
+from .measure.predict import Prediction
 from .store.report import RunReport
 
 # What a listener is told: (change, payload). The changes, each once per occurrence:
@@ -42,6 +44,7 @@ class Progress:
 
 ETA_FLOOR_S = 1.0  # while work remains, the ETA shown is never under this: never "ETA 0 ms" at 0%
 OVERTURN = 1.15  # an estimate this much above the countdown (and 2 s more) has overturned the prediction
+LATE_GROWTH = 2.0  # a start that outruns its prediction is assumed this many times longer, again each time it does
 
 
 @dataclass
@@ -86,16 +89,19 @@ class Shown:
 class RunSession:
     def __init__(self, configs: list[BenchmarkConfig], predictions_s: list[float],
                  clock: Callable[[], float] = time.monotonic,
-                 repredict: Callable[[list[RunReport]], list[float]] | None = None,
-                 record: Callable[[dict[str, Any]], None] | None = None):
+                 repredict: Callable[[list[RunReport]], list[Prediction]] | None = None,
+                 record: Callable[[dict[str, Any]], None] | None = None,
+                 phases: list[tuple[float, float]] | None = None):
         """`repredict`: every run's prediction from the reports so far (core/measure/predict.repredictor); the runs
         still to come are predicted again after each report, from what this machine has just measured. `record`:
         told every input with its time since the session began (DLBENCH_RECORD_EVENTS: the progress invariants'
-        recorded sessions, tests/unit/data/sessions/)."""
-        if len(configs) != len(predictions_s):
+        recorded sessions, tests/unit/data/sessions/). `phases`: of each prediction, (the seconds until its first
+        step has ended, the seconds the clock bounds): Prediction.first_step_at_s and clock_bound_s."""
+        if len(configs) != len(predictions_s) or phases is not None and len(phases) != len(configs):
             raise ValueError("one prediction per configuration")
         self.configs = list(configs)
         self.predictions_s = list(predictions_s)
+        self.phases = list(phases) if phases is not None else [(0.0, 0.0)] * len(configs)
         self.repredict = repredict
         self.clock = clock
         self.index = -1
@@ -117,14 +123,15 @@ class RunSession:
         self.shown = Shown()
         if record is not None:
             record({"t": 0.0, "session": {"configs": [c.to_dict() for c in self.configs],
-                                          "predictions_s": list(self.predictions_s)}})
+                                          "predictions_s": list(self.predictions_s), "phases": self.phases}})
 
     @classmethod
     def of(cls, plan, clock: Callable[[], float] = time.monotonic,
            record: Callable[[dict[str, Any]], None] | None = None) -> "RunSession":
         """The progress of a session plan (core/plan.py): its runs as they run here, their predictions, and their
         predictions again from the session's own reports."""
-        return cls(plan.configs, plan.predictions_s, clock=clock, repredict=plan.repredictor(), record=record)
+        return cls(plan.configs, plan.predictions_s, clock=clock, repredict=plan.repredictor(), record=record,
+                   phases=[(r.prediction.first_step_at_s, r.prediction.clock_bound_s) for r in plan.runs])
 
     # ------------------------------------------------------------------ input
     def subscribe(self, listener: Listener) -> None:
@@ -182,9 +189,10 @@ class RunSession:
         self.reports.append(report)
         if self.repredict is not None:
             later = self.repredict(self.reports)[self.index + 1:]
-            self.predictions_s[self.index + 1:] = later
+            self.predictions_s[self.index + 1:] = [p.seconds for p in later]
+            self.phases[self.index + 1:] = [(p.first_step_at_s, p.clock_bound_s) for p in later]
         self._note({"report": {"run_id": report.run_id, "status": report.status},
-                    "predictions_s": list(self.predictions_s)})
+                    "predictions_s": list(self.predictions_s), "phases": list(self.phases)})
         self._tell("report", report)
 
     def finish(self) -> None:
@@ -211,7 +219,11 @@ class RunSession:
             total = c.epochs * c.steps_per_epoch
             fraction = min(0.99, self.steps_done / total) if total else 0.0
         over = False
-        if c is not None and c.profile != "quick" and self.step_s:
+        late = self._late_start(c, i, elapsed) if c is not None else None
+        if late is not None:  # its start outran its prediction: the rest is likely as slow
+            remaining, over = late, True
+            fraction = min(0.99, elapsed / (elapsed + remaining))
+        elif c is not None and c.profile != "quick" and self.step_s:
             remaining = self._protocol_remaining(c)
         elif c is not None and c.profile == "quick" and (elapsed > predicted or len(self.step_s) >= 3):
             # past its prediction (never "ETA 0" while work remains), or measuring: what its phases say is left,
@@ -225,6 +237,25 @@ class RunSession:
         remaining += sum(self.predictions_s[i + 1:])
         total_runs = max(len(self.configs), 1)
         return Progress(i, total_runs, fraction, (i + fraction) / total_runs, elapsed, remaining, self.phase, over)
+
+    def _late_start(self, c: BenchmarkConfig, i: int, elapsed: float) -> float | None:
+        """The time left of a run whose start (process, import, data, build, first step) has outrun its predicted
+        share, until its steps say more (a protocol run's second step, a quick run's third); None otherwise. Each
+        phase still to come is taken to be as much slower as the start was: while the first step has not come, the
+        start is assumed LATE_GROWTH times its prediction, then LATE_GROWTH times that once it outruns that too (a
+        jump each time, never a creep); once it has come, as much slower as it was measured to be. The part the
+        clock bounds (a quick run's steady phase) is not scaled."""
+        first_at, bound = self.phases[i]
+        if first_at <= 0 or len(self.step_s) >= (3 if c.profile == "quick" else 2):  # (a pace, not the tracing)
+            return None
+        rest = max(self.predictions_s[i] - first_at - bound, 0.0)
+        if self.first_step_after is not None:  # measured: how much slower the start was
+            k = self.first_step_after / first_at
+            return rest * k + bound - (elapsed - self.first_step_after) if k > 1.0 else None
+        if elapsed <= first_at:
+            return None
+        k = LATE_GROWTH ** (math.floor(math.log(elapsed / first_at, LATE_GROWTH)) + 1)
+        return k * first_at - elapsed + rest * k + bound
 
     def _pace(self) -> float:
         """The median of the current run's last ten steps; the first step traces the graph: never the pace."""

@@ -121,11 +121,11 @@ def predict_all(configs: list[BenchmarkConfig], history: list[RunReport] | None 
 
 
 def repredictor(configs: list[BenchmarkConfig], history: list[RunReport] | None,
-                backends: list[str] | None = None) -> Callable[[list[RunReport]], list[float]]:
+                backends: list[str] | None = None) -> Callable[[list[RunReport]], list[Prediction]]:
     """What a session calls after each finished run: every run's prediction again, its own reports first (newest
     first, like the history), so the runs still to come are predicted from what this machine just measured."""
     earlier = list(history or [])
-    return lambda done: [p.seconds for p in predict_all(configs, list(reversed(done)) + earlier, backends)]
+    return lambda done: predict_all(configs, list(reversed(done)) + earlier, backends)
 
 
 def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, shared: bool = False,
