@@ -15,9 +15,9 @@ from ..core.config import (DATASET_NAMES, DEFAULT_QUICK_BUDGET_S, KERNELS_DATASE
                            KERNELS_PROTOCOL, MAX_DEVICES, MODEL_NAMES, MODELS, PROTOCOL_BATCH_SIZE, PROTOCOL_EPOCHS,
                            PROTOCOL_TRAIN_SAMPLES, PROTOCOL_VAL_SAMPLES, PUBLISHED_PROTOCOL, BenchmarkConfig,
                            ConfigError, expand_selection, kernels_config)
-from ..core.durations import format_duration
 from ..core.plan import SessionPlan, plan_session
 from ..core.store import datasources
+from ..core.view.words import prediction_words
 
 PROFILE_ITEMS = [("quick", "Quick estimate", "measure briefly, estimate the published 100 epochs with an interval"),
                  ("full", "Full protocol", "the published protocol, 100 epochs, measured"),
@@ -321,7 +321,8 @@ class SetupPanel(QGroupBox):
         preds = [r.prediction for r in plan.runs]
         total = sum(p.seconds for p in preds)
         text, tip = prediction_words(total, preds[0].basis if preds else "", len(preds),
-                                     (sum(p.low for p in preds), sum(p.high for p in preds)))
+                                     (sum(p.low for p in preds), sum(p.high for p in preds)),
+                                     next((p.borrowed for p in preds if p.borrowed), None))
         self.prediction.setText(text)
         self.prediction.setToolTip(tip)
         return total or None
@@ -352,18 +353,6 @@ class SetupPanel(QGroupBox):
         else:
             for w in (self.epochs, self.batch, self.train_samples, self.val_samples, self.budget):
                 w.setEnabled(False)
-
-
-def prediction_words(seconds: float, basis: str, n: int, span: tuple[float, float] | None = None) -> tuple[str, str]:
-    """('Predicted: about 1 min 10 s for 2 runs (55 s – 1 min 45 s; rough: …)', its tooltip): a quick run stops once
-    its figures are steady, so its length has a range, said beside the figure."""
-    if not n:
-        return "Select at least one model and one dataset.", ""
-    low, high = span or (seconds, seconds)
-    between = f"{format_duration(low)} – {format_duration(high)}; " if high - low >= 1 else ""
-    return (f"Predicted: about {format_duration(seconds)} for {n} run{'s' if n > 1 else ''} ({between}{basis})",
-            "A quick run stops as soon as its step time is known to ±2%, so it may end sooner or later than this: the "
-            "range is its shortest and longest." if between else "")
 
 
 def restore_setup(panel: SetupPanel, s) -> None:

@@ -12,6 +12,9 @@ def test_the_backend_is_chosen_in_setup_said_under_it_and_remembered(make_window
     with qtbot.waitSignal(s.changed, timeout=2000):
         s.backend_combo.setCurrentIndex(s.backend_combo.findData("jax"))
     assert {c.backend for c in s.runs()} == {"jax"} and "JAX, as asked" in s.backend_note.text()
+    # no JAX run here yet: no figure of its own, said plainly before TensorFlow's (#33 A5: "36 s" for a 5-min run)
+    assert s.prediction.text().startswith("Predicted: no figure for JAX yet (no JAX run on this machine); "
+                                          "TensorFlow's costs would say about ")
     w.close()
     assert make_window().setup.backend_combo.currentData() == "jax"
 

@@ -55,6 +55,7 @@ class Prediction:
     high: float
     first_step_at_s: float = 0.0  # of `seconds`: from the run's start to its first training step's end
     clock_bound_s: float = 0.0  # of `seconds`: what the clock bounds (a quick run's steady phase), however slow
+    borrowed: str | None = None  # the framework, when no run of it here gave the figure: another's costs stand in
 
 
 def wall_s(r: RunReport) -> float | None:
@@ -138,7 +139,9 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
              "val_per_image_s": p["step_per_image_s"] * p["forward_share"]}  # its validation stays fast (measured)
     seconds, low, high, first_step_at, bound = _seconds(config, p, shared)
     basis = "from this machine's last run" if own else "rough: no run on this machine yet"
+    borrowed = None
     if own is None and backend is not None and backend != frameworks.PUBLISHED_BACKEND:
+        borrowed = frameworks.label(backend)
         # the costs above are TensorFlow's on a small CPU: say so, rather than pass them off as this framework's
         basis = (f"rough: no {frameworks.label(backend)} run on this machine yet "
                  f"({frameworks.PUBLISHED.label}'s costs on a small CPU)")
@@ -147,8 +150,9 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
     if like:  # a quick run ends anywhere between its floor and its budget (measured: 39 to 76 s): their mean
         seconds, low, high = sum(like) / len(like), min(low, *like), max(high, *like)
         basis = f"from this machine's {f'last {len(like)} runs' if len(like) > 1 else 'last run'} like it"
+        borrowed = None
     return Prediction(seconds, basis, low * (1 - TIMING_SPREAD) - 1.0, high * (1 + TIMING_SPREAD) + 1.0,
-                      min(first_step_at, seconds), min(bound, seconds - min(first_step_at, seconds)))
+                      min(first_step_at, seconds), min(bound, seconds - min(first_step_at, seconds)), borrowed)
 
 
 def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tuple[float, float, float, float, float]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import frameworks
 from ..config import DATASET_NAMES, MODEL_NAMES
+from ..durations import format_duration
 from ..measure import distribution, interference
 
 TIMINGS_UNAFFECTED = ("a training step costs the same with either: the same layers, the same arithmetic; "
@@ -88,3 +90,25 @@ def framework_device_words(seen: dict | None) -> list[tuple[str, str]]:
     return [((f"{frameworks.label(name)} {s.get('version') or ''}".rstrip() if s.get("installed") and not s.get("error")
               else frameworks.label(name)), devices_seen_words(s))
             for name, s in (seen or {}).items() if isinstance(s, dict)]
+
+
+def prediction_words(seconds: float, basis: str, n: int, span: tuple[float, float] | None = None,
+                     borrowed: str | None = None) -> tuple[str, str]:
+    """('Predicted: about 1 min 10 s for 2 runs (55 s – 1 min 45 s; rough: …)', its tooltip): a quick run stops once
+    its figures are steady, so its length has a range, said beside the figure. `borrowed`: a framework with no run
+    on this machine yet, whose figure is another's costs: said plainly before any figure (#33, A5)."""
+    if not n:
+        return "Select at least one model and one dataset.", ""
+    low, high = span or (seconds, seconds)
+    between = f"{format_duration(low)} – {format_duration(high)}" if high - low >= 1 else ""
+    runs = f"{n} run{'s' if n > 1 else ''}"
+    if borrowed:
+        return (f"Predicted: no figure for {borrowed} yet (no {borrowed} run on this machine); "
+                f"{frameworks.PUBLISHED.label}'s costs would say about {format_duration(seconds)} for {runs}"
+                + (f" ({between})" if between else ""),
+                f"Its first run here makes the figure. {borrowed} may take several times {frameworks.PUBLISHED.label}'s "
+                "time (on this project's 2-core CPU a JAX step took 5–11x a TensorFlow step, a PyTorch step 1.1–1.4x); "
+                "the progress says \"longer than predicted\" as soon as its start shows it.")
+    return (f"Predicted: about {format_duration(seconds)} for {runs} ({between + '; ' if between else ''}{basis})",
+            "A quick run stops as soon as its step time is known to ±2%, so it may end sooner or later than this: the "
+            "range is its shortest and longest." if between else "")
