@@ -399,6 +399,7 @@ def test_compare_at_1024x700_cuts_no_column_name(make_window, qtbot):
     runs = [quick_dict(f"r{i}", f"2026-11-29T1{i}:00:00+00:00", 10 * 3600, [9 * 3600, 11 * 3600],
                        software__backend="torch" if i % 2 else "tensorflow", hardware__hostname="workstation-01")
             for i in range(4)]
+    runs[1]["findings"]["interference"] = {"verdict": "interfered", "other_cpu_share": 0.62}  # "UNRELIABLE: …"
     save(*runs)
     w = make_window()
     w.resize(1024, 700)
@@ -413,6 +414,19 @@ def test_compare_at_1024x700_cuts_no_column_name(make_window, qtbot):
         name = w.compare.table.horizontalHeaderItem(j).text()
         assert max(metrics.horizontalAdvance(line) for line in name.splitlines()) < header.sectionSize(j), name
     assert any("PyTorch backend" in w.compare.table.horizontalHeaderItem(j).text() for j in range(4))
+    # and no cell is cut either (#33 A6: "UNRELIA…"): measured, each cell's text wrapped at its column's width is
+    # no taller than its row, and no word of it wider than the column
+    from PySide6.QtCore import QRect, Qt
+
+    t = w.compare.table
+    qtbot.waitUntil(lambda: t.columnWidth(0) >= header.sectionSize(0) > 0)
+    cells = [(i, j, t.item(i, j).text()) for i in range(t.rowCount()) for j in range(t.columnCount()) if t.item(i, j)]
+    assert any("UNRELIABLE" in text for _, _, text in cells)
+    fm, pad = t.fontMetrics(), 8  # the cell's margins
+    for i, j, text in cells:
+        room = t.columnWidth(j) - pad
+        box = fm.boundingRect(QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+        assert box.height() <= t.rowHeight(i) and max(fm.horizontalAdvance(x) for x in text.split()) <= room, text
 
 
 def test_a_window_saved_on_a_large_screen_reopens_fitted_to_a_small_one(make_window, qtbot):
