@@ -50,8 +50,9 @@ def text_label() -> QLabel:
 
 
 class ResultCard(QFrame):
-    """The first thing on the Results tab: the badge, one plain sentence, what to do, the interval and any warning.
-    The runs it stands on, the runs not counted and the rule are one click away ("Why?")."""
+    """The first thing on the Results tab: the badge, one plain sentence, the interval and any warning (its head,
+    kept whole without scrolling), then what to do. The runs it stands on, the runs not counted and the rule are one
+    click away ("Why?")."""
 
     changed = Signal(object)  # the core Card shown
 
@@ -107,9 +108,7 @@ class ResultsView(QWidget):
         self.first_run_s: float | None = None  # how long a first quick run would take: the empty card says so
         self.pending: list[str] = []  # the running session's runs still to come: the card is preliminary
         self.card = ResultCard()
-        self.repeats = QLabel()  # the repeated runs the card stands on, combined, when there are any
-        self.repeats.setWordWrap(True)
-        self.repeats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.repeats = text_label()  # the repeated runs the card stands on, combined, when there are any
         self.repeats.setVisible(False)
         self.budget = DoubleSpinBox()
         self.budget.setRange(*comparison.BUDGET_RANGE_H)
