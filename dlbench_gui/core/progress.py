@@ -251,7 +251,8 @@ class RunSession:
         rest = max(self.predictions_s[i] - first_at - bound, 0.0)
         if self.first_step_after is not None:  # measured: how much slower the start was
             k = self.first_step_after / first_at
-            return rest * k + bound - (elapsed - self.first_step_after) if k > 1.0 else None
+            left = rest * k + bound - (elapsed - self.first_step_after)
+            return left if k > 1.0 and left > 0 else None
         if elapsed <= first_at:
             return None
         k = LATE_GROWTH ** (math.floor(math.log(elapsed / first_at, LATE_GROWTH)) + 1)
