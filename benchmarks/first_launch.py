@@ -6,7 +6,8 @@ datasets, three ways:
 Each against the measured run (its report's start to end), and whether that fell inside the predicted range (the
 shortest and longest a quick run may take). Every round is listed.
 
-`python benchmarks/first_launch.py [--rounds N] [--sessions N]`"""
+`python benchmarks/first_launch.py [--rounds N] [--sessions N]`; each round's data folder is kept (its path printed)
+and `--rejudge HOME [HOME ...]` judges the runs kept there again with the predictor as it is now, running nothing."""
 
 import argparse
 import dataclasses
@@ -42,26 +43,44 @@ def row(round_: int, kind: str, predicted: list[Prediction], reports: list[RunRe
             "total_error_pct": round(100 * (sum(seconds) - sum(measured)) / sum(measured), 1)}
 
 
+def kept(home: str, name: str) -> list[RunReport]:
+    out = os.path.join(home, name)
+    return [RunReport.from_dict(json.load(open(os.path.join(out, f)))) for f in sorted(os.listdir(out))]
+
+
+def judge(i: int, home: str, sessions: int, run) -> list[dict]:
+    """One round's rows: its sessions run (`run` = session) or read back (`run` = kept), each judged as predicted."""
+    rows = []
+    rough = predict_all(BOTH)
+    first = run(home, "first")
+    rows.append(row(i, "rough", rough, first))
+    again = predict(BOTH[1], [first[0]], shared=True, backend="tensorflow")
+    rows.append(row(i, "again (run 2)", [again], first[1:]))
+    history = list(reversed(first))
+    for n in range(1, sessions):
+        predicted = predict_all(BOTH, history, ["tensorflow"] * 2)
+        done = run(home, f"again{n}")
+        rows.append(row(i, f"history ({n} earlier)", predicted, done))
+        history = list(reversed(done)) + history
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--sessions", type=int, default=3, help="sessions a round runs in one home (the first: no history)")
+    ap.add_argument("--rejudge", nargs="+", metavar="HOME", help="judge the runs kept in these homes again")
     a = ap.parse_args()
-    rows = []
+    if a.rejudge:
+        for i, home in enumerate(a.rejudge, 1):
+            sessions = len([d for d in os.listdir(home) if d == "first" or d.startswith("again")])
+            for r in judge(i, home, sessions, kept):
+                print(json.dumps(r), flush=True)
+        return
     for i in range(1, a.rounds + 1):
         home = tempfile.mkdtemp(prefix="dlbench-first-")
-        rough = predict_all(BOTH)
-        first = session(home, "first")
-        rows.append(row(i, "rough", rough, first))
-        again = predict(BOTH[1], [first[0]], shared=True, backend="tensorflow")
-        rows.append(row(i, "again (run 2)", [again], first[1:]))
-        history = list(reversed(first))
-        for n in range(1, a.sessions):
-            predicted = predict_all(BOTH, history, ["tensorflow"] * 2)
-            done = session(home, f"again{n}")
-            rows.append(row(i, f"history ({n} earlier)", predicted, done))
-            history = list(reversed(done)) + history
-        for r in rows[-(1 + a.sessions):]:
+        print(f"round {i}: {home}", file=sys.stderr, flush=True)
+        for r in judge(i, home, a.sessions, session):
             print(json.dumps(r), flush=True)
 
 

@@ -28,10 +28,12 @@ from . import quick_policy as q
 CONV_STEP_S = 0.26  # convolve2d's steady step in float32, batch 64; under mixed_float16 about 160x that on a CPU
 CONV_FLOAT16_ON_CPU = 160.0
 # startup_s: from the training child's start to its training (start, import, data, build, compile);
-# infer_startup_s: from the inference child's start to its loading. Model A's, TensorFlow 2.21 on that machine
-# (the recorded sessions of tests/unit/data/sessions/, 2026-12-03): 7.2-12.0 s (median 10.3) and 6.5-7.7 s.
-_FALLBACK = {"model_a": {"step_per_image_s": 0.40 / 64, "forward_share": 0.9, "first_step_s": 3.5,
-                         "startup_s": 10.0, "infer_startup_s": 7.0, "save_s": 0.6, "load_s": 1.5},
+# infer_startup_s: from the inference child's start to its loading (the two were one figure, 6 s, used twice).
+# Model A, TensorFlow 2.21 on that machine (2026-12-03, `benchmarks/first_launch.py`, random weights): steady step
+# 0.31-0.33 s, start-ups 7.4-8.8 s and 5.0-5.2 s, first step 2.8-2.9 s; with `--weights auto` offline (the recorded
+# sessions of tests/unit/data/sessions/) 7.2-12.0 s and 6.5-7.7 s.
+_FALLBACK = {"model_a": {"step_per_image_s": 0.32 / 64, "forward_share": 0.9, "first_step_s": 3.5,
+                         "startup_s": 7.5, "infer_startup_s": 5.0, "save_s": 0.6, "load_s": 1.5},
              "model_b": {"step_per_image_s": 2.0 / 64, "forward_share": 0.35, "first_step_s": 80.0,
                          "startup_s": 10.0, "save_s": 11.0, "load_s": 14.0},
              # the simple kernels, measured on that machine (docs/benchmarks.md): the matrix parts, then convolve2d
@@ -158,7 +160,7 @@ def predict(config: BenchmarkConfig, history: list[RunReport] | None = None, sha
 def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tuple[float, float, float, float, float]:
     """(the predicted seconds, the least, the most, the seconds until the first step has ended, the seconds the clock
     bounds): a quick run's steady phase ends once its mean is known to ±2%, somewhere between the stop rule's floor
-    and its budget (predicted half way); a protocol run's length is its steps."""
+    (where it mostly ends: predicted there) and its budget; a protocol run's length is its steps."""
     step = p["step_per_image_s"] * config.batch_size
     val_step = p.get("val_per_image_s", p["step_per_image_s"] * p["forward_share"]) * config.batch_size
     infer_image = p.get("infer_per_image_s", p["step_per_image_s"] * p["forward_share"])
@@ -183,4 +185,4 @@ def _seconds(config: BenchmarkConfig, p: dict[str, float], shared: bool) -> tupl
     least = min(most, max(q.QUICK_MIN_STEADY_SHARE * config.quick_budget_s, q.QUICK_MIN_STEPS * step))
     once = 0.3 * p["first_step_s"] + p["save_s"] + q.QUICK_BOUNDARY_STEPS * step  # validation's tracing too
     rest = fixed + q.QUICK_WARMUP_STEPS * step + val + once + infer
-    return rest + (least + most) / 2, rest + least, rest + most, first_step_at, (least + most) / 2
+    return rest + least, rest + least, rest + most, first_step_at, least
