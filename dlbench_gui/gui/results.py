@@ -73,6 +73,7 @@ class ResultCard(QFrame):
         layout.addWidget(self.body)
         layout.addWidget(self.why, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.details)
+        layout.addStretch(1)  # a taller area than the card needs leaves the room below it, not between its parts
 
     def show_card(self, c: Card) -> None:
         self.card = c
