@@ -85,8 +85,6 @@ def devices_seen_words(seen: dict) -> str:
 def framework_device_words(seen: dict | None) -> list[tuple[str, str]]:
     """[(framework label, with its version where it started; what it sees, in words)] for `dlbench hw --frameworks`
     and the window's Log."""
-    from .. import frameworks
-
     return [((f"{frameworks.label(name)} {s.get('version') or ''}".rstrip() if s.get("installed") and not s.get("error")
               else frameworks.label(name)), devices_seen_words(s))
             for name, s in (seen or {}).items() if isinstance(s, dict)]
