@@ -1,12 +1,15 @@
 """Is the quick profile's estimate right? Estimate a protocol from a quick run, then run that protocol for real.
 Passes when the estimate is within ±5% of the measured execution time and its 95% interval contains it.
 
-`python benchmarks/estimate_accuracy.py [--bracket] [--keep DIR] [case ...]`
+`python benchmarks/estimate_accuracy.py [--bracket] [--keep DIR] [--seed N] [case ...]`
 
 --bracket runs a second quick run after the real one, so each real run is judged against an estimate made
 before it and one made after it (each judged on its own). Around every run a fixed CPU workload is timed
 (`machine_speed`): its change says how much faster or slower the machine itself was during the real run than
-during the quick one. --keep DIR keeps every report (quick and real) and the probe's speeds for later analysis; --rejudge DIR ...
+during the quick one. --keep DIR keeps every report (quick and real) and the probe's speeds for later analysis.
+--seed N gives the quick and the real run of a round the same seed (synthetic data, weights, order): rounds with one
+seed are one draw of what the estimate takes as chance (how often validation accuracy beats its best: the checkpoint
+saves), so rounds should differ in seed. --rejudge DIR ...
 re-estimates kept quick reports with the current estimator and judges them again, running nothing (no history, or
 with --with-history each one with the between-run spread of the kept reports made before it)."""
 
@@ -113,11 +116,14 @@ def judge(name: str, label: str, quick: dict, real: dict, speed_quick: float | N
             "steady_step_real_s": round(real["timing"]["steady_step"]["mean"], 4),
             "first_step_quick_s": round(quick["timing"]["first_step_s"], 2),
             "first_step_real_s": round(real["timing"]["first_step_s"], 2),
+            "checkpoint_saves_expected": (e.get("inputs") or {}).get("expected_checkpoint_saves"),
+            "checkpoint_saves_real": (real.get("timing") or {}).get("checkpoint_saves"),
             # > 0: the machine was slower during the real run than during the quick one, by this much
             "machine_slower_during_real_pct": round(100 * (speed_quick / speed_real - 1), 2) if speed_quick and speed_real else None,
             "passed": abs(err) <= 0.05 and inside}
 
 
+SEED: list[str] = []  # ["--seed", N] for every run of this invocation, when given
 FIRST_OF_SHARED: dict[str, dict] = {}  # (case-label) -> the MNIST report of a shared quick run, judged as well
 
 
@@ -127,20 +133,21 @@ def one_run(name: str, label: str) -> tuple[dict, float]:
     timing does not depend on the images (identical shapes)."""
     if name in SHARED and label != "real":
         args = ["all" if a == "fashion_mnist" else a for a in CASES[name]]
-        reports, wall = cli_run_many(*args, "--profile", "quick")
+        reports, wall = cli_run_many(*args, *SEED, "--profile", "quick")
         second = next(r for r in reports if r["config"]["dataset"] == "fashion_mnist")
         assert (second["timing"].get("shared") or {}).get("with") == "mnist", "the shared path did not run"
         FIRST_OF_SHARED[f"{name}-{label}"] = next(r for r in reports if r["config"]["dataset"] == "mnist")
         return second, wall
     if name in KERNELS:
-        return cli_run(*CASES[name], *(["--convolve2d", "full"] if label == "real" else []))
-    return cli_run(*CASES[name], "--profile", "custom" if label == "real" else "quick")
+        return cli_run(*CASES[name], *SEED, *(["--convolve2d", "full"] if label == "real" else []))
+    return cli_run(*CASES[name], *SEED, "--profile", "custom" if label == "real" else "quick")
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bracket", action="store_true", help="a second quick run after the real one")
     ap.add_argument("--keep", help="folder to keep every report in")
+    ap.add_argument("--seed", type=int, help="the seed of every run (default: the product's, 0)")
     ap.add_argument("--rejudge", nargs="+", metavar="DIR", help="judge kept reports again with the current estimator")
     ap.add_argument("--with-history", action="store_true",
                     help="with --rejudge: estimate each quick run with the between-run spread of every kept report made "
@@ -156,6 +163,8 @@ def main(argv: list[str]) -> int:
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
         ap.error(f"unknown case(s) {unknown}; the cases are {list(CASES)}")
+    if args.seed is not None:
+        SEED[:] = ["--seed", str(args.seed)]
     ok = True
     for name in args.cases:
         runs = ["quick", "real"] + (["quick_after"] if args.bracket else [])
