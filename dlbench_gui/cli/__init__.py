@@ -10,7 +10,7 @@ import time
 from ..core.config import ConfigError
 from ..core.errors import WorkFailed
 from ..core.store.report import ReportError
-from ..core.store.storage import DiskFullError
+from ..core.store.storage import DiskFullError, is_disk_full
 from ..core.store.storage import logs_dir
 from .args import UsageError, build_parser
 from ..core.store.contract import one_line
@@ -55,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     except WorkFailed as exc:
         say("failed", exc)
         return 1
-    except DiskFullError as exc:  # work that failed (the paths were fine): 1, as for every failed work
-        say("failed", exc.strerror or exc)
-        return 1
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) and str(exc.filename) not in str(exc.strerror) else ""
+        if is_disk_full(exc):  # work that failed (the paths were fine): 1, as for every failed work
+            say("failed", exc.strerror if isinstance(exc, DiskFullError) else f"disk full: {exc.strerror}{where}")
+            return 1
         say("error", f"{exc.strerror or exc}{where}")
         return 2
     except KeyboardInterrupt:

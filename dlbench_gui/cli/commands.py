@@ -143,8 +143,10 @@ def framework_lines(seen: dict | None) -> list[str]:
 
 def cmd_history(a: argparse.Namespace) -> int:
     from ..core.store.storage import reports_dir
+    from ..runner.recovery import recover_interrupted
 
     reports_dir()  # a data folder that cannot be: one line, exit 2 (DataDirError), not a warning and exit 0
+    recover_interrupted()  # a run whose dlbench has gone is not shown as running (the window does the same)
     reports, problems = load_history()
     if reports:
         print(table_text(HISTORY_COLUMNS, history_rows(reports)))

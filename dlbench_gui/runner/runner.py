@@ -120,12 +120,14 @@ class BenchmarkRunner:
                 status="cancelled", finished_at=now_iso(), error=error_dict("cancelled", "stopped at once (interrupted twice)"))
             raise
         except BaseException as exc:
+            kind = "disk_full" if storage.is_disk_full(exc) else "crash"  # e.g. no room for the worker log's first line
             report = state["report"].with_changes(
                 status="failed", finished_at=now_iso(),
-                error=error_dict("crash", f"dlbench runner failed: {exc}", traceback=traceback.format_exc()))
-            raise
+                error=error_dict(kind, f"dlbench runner failed: {exc}", traceback=traceback.format_exc()))
+            if kind != "disk_full":  # a full disk is a failed run, said as one, like a run that filled it
+                raise
         finally:
-            report = self._end(report, sampler, journal)
+            report = self._end(report, sampler, journal, state["report"])
         return report
 
     def _begin(self) -> RunReport:
@@ -160,7 +162,8 @@ class BenchmarkRunner:
         return build_report(report, c, train, infer, TelemetryFacts.of(sampler), history, max_batch=max_batch,
                             warnings=warnings)
 
-    def _end(self, report: RunReport, sampler: Sampler | None, journal: storage.Journal) -> RunReport:
+    def _end(self, report: RunReport, sampler: Sampler | None, journal: storage.Journal,
+             saved: RunReport) -> RunReport:
         """Telemetry kept, the report saved (a full disk said in it), the checkpoint removed unless it is kept or a
         later run of its group needs it, and RunFinished said."""
         if sampler is not None:
@@ -177,8 +180,10 @@ class BenchmarkRunner:
                 remove_checkpoints(self.run_dir)
             try:
                 self._save(report)
-            except storage.DiskFullError:
-                pass  # nothing can be written; the CLI and the window still say it, and recovery finds the run
+            except storage.DiskFullError:  # no room for a second copy: the report as it began, failed, over itself
+                brief = {k: v for k, v in (report.error or {}).items() if k != "traceback"}
+                self._save_over(saved.with_changes(status=report.status, error=brief,
+                                                   finished_at=report.finished_at or now_iso()))
         keep = self.keep_checkpoint and report.status == "completed"
         if self.sharing is None or self.sharing.release(self.place, self.run_dir, keep=keep):
             if not keep:
@@ -188,3 +193,12 @@ class BenchmarkRunner:
 
     def _save(self, report: RunReport) -> None:
         report.save(self.report_path)
+
+    def _save_over(self, report: RunReport) -> None:
+        """The last resort of a full disk: `report` (the one last saved, failed, written compact) over that one, so
+        that it is not left `running`. If even that fails, the CLI and the window still say it, and the next start's
+        recovery finds the run."""
+        try:
+            storage.overwrite_in_place(self.report_path, (storage.json_text(report.to_dict()) + "\n").encode("utf-8"))
+        except OSError:
+            pass

@@ -109,6 +109,40 @@ def test_a_disk_that_fills_for_the_report_too_ends_as_disk_full_with_its_phase_n
     assert " failed " in history.stdout and " running " not in history.stdout
 
 
+@pytest.mark.parametrize("room_kb", [0, 4, 12])
+def test_a_disk_already_full_at_the_start_fails_in_one_line_with_exit_1_and_leaves_nothing_running(tiny_disk,
+                                                                                                  room_kb):
+    """#33 B7: a disk with (almost) no room before the run began left the report `running` (the worker log's first
+    line could not be written) and exited 2. Provoked for real: the 40 MB tmpfs filled to its last byte, or to a few
+    KB, where the report fits at the start but not the log, nor a second copy of the failed report."""
+    home = tiny_disk / "home"
+    home.mkdir()
+    filler = tiny_disk / "filler"
+    with open(filler, "wb") as f:  # every block taken
+        try:
+            while True:
+                f.write(b"\0" * (1 << 20))
+                f.flush()
+        except OSError:
+            pass
+    os.truncate(filler, max(0, filler.stat().st_size - room_kb * 1024))
+    out = subprocess.run([sys.executable, "-m", "dlbench_gui", "run", "--model", "model_a", "--dataset", "mnist",
+                          "--data", "synthetic", "--profile", "custom", "--epochs", "1", "--train-samples", "256",
+                          "--val-samples", "64", "--weights", "random", "--quiet"], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "DLBENCH_HOME": str(home)}, timeout=600)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr, out.stderr[-2000:]
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("dlbench: failed") and "disk" in last, out.stderr[-2000:]
+    for path in (home / "reports").glob("*.json") if (home / "reports").is_dir() else []:
+        report = load_report(path)
+        assert report.status == "failed" and report.error["kind"] == "disk_full", (room_kb, report.error)
+    filler.unlink()  # room again: the history shows nothing running
+    history = subprocess.run([sys.executable, "-m", "dlbench_gui", "history"], capture_output=True, text=True,
+                             cwd=ROOT, env={**os.environ, "DLBENCH_HOME": str(home)}, timeout=120)
+    assert history.returncode == 0 and " running " not in history.stdout, history.stdout + history.stderr
+
+
 def test_the_app_killed_mid_run_is_found_at_next_start_and_kept_as_interrupted(dlbench_home):
     run_dir = storage.runs_dir() / "r-interrupted"
     journal = storage.Journal(run_dir / "events.jsonl")

@@ -18,6 +18,14 @@ class DiskFullError(OSError):
     """Writing failed because the disk (or quota) is full."""
 
 
+DISK_FULL_ERRNOS = (28, 122)  # ENOSPC, EDQUOT
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Did this error come from a disk (or a quota) with no room left, wherever it was raised?"""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
 class DataDirError(OSError):
     """dlbench's data folder cannot be created or written; the message says which folder and what to do."""
 
@@ -178,7 +186,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             os.unlink(tmp)
         except OSError:
             pass
-        if exc.errno in (28, 122):  # ENOSPC, EDQUOT
+        if is_disk_full(exc):
             raise DiskFullError(exc.errno, f"disk full while writing {target}") from exc
         raise
     return target
@@ -301,6 +309,25 @@ def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
     return atomic_write_text(path, text + "\n")
 
 
+def overwrite_in_place(path: str | os.PathLike, data: bytes) -> None:
+    """A full disk's last resort: `data` written over the file where it lies, then the rest cut off. Its own blocks
+    hold the first bytes, so data no longer than its blocks hold (a 3 KB report has a 4 KB block) needs no new room. Not atomic: only for a file that would
+    otherwise stay wrong (a report left `running`)."""
+    try:
+        with open(path, "r+b") as fh:
+            st = os.fstat(fh.fileno())
+            if len(data) > max(st.st_size, getattr(st, "st_blocks", 0) * 512):  # more than its blocks hold: it would
+                raise OSError(28, "no room to write it over itself")  # need room, and a half-written file is worse
+            fh.write(data)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(exc.errno, f"disk full while writing {path}") from exc
+        raise
+
+
 class Journal:
     """Append-only JSON-lines log of a run's events; each line is flushed and fsynced as it arrives."""
 
@@ -316,7 +343,7 @@ class Journal:
             if sync:
                 os.fsync(self._fh.fileno())
         except OSError as exc:
-            if exc.errno in (28, 122):
+            if is_disk_full(exc):
                 raise DiskFullError(exc.errno, f"disk full while writing {self.path}") from exc
             raise
 
