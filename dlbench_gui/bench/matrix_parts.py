@@ -78,10 +78,12 @@ def _part(products: list[dict[str, Any]]) -> dict[str, Any]:
             "note": "total_s is the published figure (generation inside it); flops_per_s is of the products alone"}
 
 
-def run_matrix_parts(phase: Callable[[str], None], check: Callable[[], None], seed: int = 0) -> dict[str, Any]:
-    """Both matrix parts in turn, each announced by `phase`; `check` raises when the parent asked to stop."""
+def run_matrix_parts(phase: Callable[[str], None], check: Callable[[], None], seed: int = 0,
+                     keep: Callable[[dict[str, Any]], None] = lambda parts: None) -> dict[str, Any]:
+    """Both matrix parts in turn, each announced by `phase`; `check` raises when the parent asked to stop; `keep` is
+    handed the parts finished so far after the first, so that a stop in the second keeps the first."""
     phase("dense_matmul")
-    dense = dense_part(check, seed)
+    parts = {"dense_matmul": dense_part(check, seed), "blas": blas_info()}
+    keep(dict(parts))
     phase("sparse_matmul")
-    sparse = sparse_part(check, seed)
-    return {"dense_matmul": dense, "sparse_matmul": sparse, "blas": blas_info()}
+    return {**parts, "sparse_matmul": sparse_part(check, seed)}

@@ -74,3 +74,30 @@ def test_out_of_memory_in_the_matrix_parts_is_classified_and_the_parent_lives(tm
     assert out.returncode == 1, out.stderr[-3000:]
     r = json.loads(path.read_text())
     assert r["status"] == "failed" and r["error"]["kind"] == "host_oom", r["error"]
+
+
+def test_a_kernels_run_stopped_in_the_sparse_part_keeps_its_finished_dense_part(dlbench_home):
+    """#33 B8: Stop during the sparse products dropped the dense part that had finished. A real run, stopped as soon
+    as the worker announces the sparse part: the report is cancelled and carries the dense part as measured."""
+    import threading
+
+    from dlbench_gui.core.wire import events as ev
+    from dlbench_gui.runner.runner import BenchmarkRunner
+    from dlbench_gui.core.config import kernels_config
+
+    stopped = threading.Event()
+    holder = {}
+
+    def stop_at_sparse(e):
+        if isinstance(e, ev.Phase) and e.phase == "sparse_matmul" and not stopped.is_set():
+            stopped.set()
+            holder["runner"].stop()
+
+    holder["runner"] = runner = BenchmarkRunner(kernels_config(precision="float32", data="synthetic"),
+                                                on_event=stop_at_sparse, telemetry=False)
+    report = runner.run()
+    assert stopped.is_set() and report.status == "cancelled", (report.status, report.error)
+    kernels = json.loads(runner.report_path.read_text())["kernels"]
+    dense = kernels["dense_matmul"]
+    assert len(dense["products"]) == 5 and dense["total_s"] > 0 and "sparse_matmul" not in kernels
+    assert kernels["times_s"]["dense_matmul"] == dense["total_s"] and kernels["times_s"]["sparse_matmul"] is None

@@ -56,7 +56,11 @@ def run_training(job: Job) -> TrainPayload:
     if job.config.is_kernels:  # the simple kernels: NumPy's and SciPy's products first, then convolve2d trains
         from ..matrix_parts import run_matrix_parts
 
-        matrix = run_matrix_parts(job.emitter.phase, job.control.check, job.config.seed)
+        def keep(parts: dict) -> None:  # the parent keeps the dense part if the run is stopped in the sparse one
+            job.emitter.emit(ev.Log(message=f"matrix parts: dense {parts['dense_matmul']['total_s']:.2f} s",
+                                    extra={"kernels": parts}))
+
+        matrix = run_matrix_parts(job.emitter.phase, job.control.check, job.config.seed, keep)
         job.emitter.emit(ev.Log(message=f"matrix parts: dense {matrix['dense_matmul']['total_s']:.2f} s, sparse "
                                         f"{matrix['sparse_matmul']['total_s']:.2f} s", extra={"kernels": matrix}))
     strategy, distribution = join(job)
