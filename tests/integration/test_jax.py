@@ -5,6 +5,7 @@ child: injected, as on a machine with JAX and no TensorFlow). JAX on this CPU is
 
 import json
 import os
+import statistics
 import subprocess
 
 import pytest
@@ -46,7 +47,11 @@ def test_without_tensorflow_auto_runs_on_jax_trains_infers_cold_and_says_why(aut
     assert s["backend_choice"]["requested"] == "auto" and "TensorFlow is not installed" in s["backend_choice"]["why"]
     assert r["config"]["backend"] == "auto"  # as asked; what ran is software.backend
     assert len(r["step_times_s"]) == 20 and r["timing"]["inference"]["total_s"] > 0  # steps timed, inference measured
-    assert r["timing"]["inference"]["load_s"] > 0 and r["timing"]["first_step_s"] > r["timing"]["steady_step_s"]
+    # the first step (XLA's compile, a few seconds on this CPU) set apart from the steady ones; not that it was slower
+    # than them: beside a busy core the steady steps doubled (5.0 s) and the first one did not (4.9 s)
+    steps = r["step_times_s"]
+    assert r["timing"]["inference"]["load_s"] > 0 and r["timing"]["first_step_s"] == pytest.approx(steps[0], abs=1e-5)
+    assert r["timing"]["steady_step_s"] == pytest.approx(statistics.median(steps[1:]), abs=1e-5)
     assert "JAX" in out.stderr and "TensorFlow is not installed" in out.stderr  # the CLI says which and why
     assert "JAX backend" in out.stdout  # compared, or not, under its label
 
