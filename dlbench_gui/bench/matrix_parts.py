@@ -81,9 +81,11 @@ def _part(products: list[dict[str, Any]]) -> dict[str, Any]:
 def run_matrix_parts(phase: Callable[[str], None], check: Callable[[], None], seed: int = 0,
                      keep: Callable[[dict[str, Any]], None] = lambda parts: None) -> dict[str, Any]:
     """Both matrix parts in turn, each announced by `phase`; `check` raises when the parent asked to stop; `keep` is
-    handed the parts finished so far after the first, so that a stop in the second keeps the first."""
+    handed the parts finished so far after each one, so that a stop in the second keeps the first."""
     phase("dense_matmul")
     parts = {"dense_matmul": dense_part(check, seed), "blas": blas_info()}
     keep(dict(parts))
     phase("sparse_matmul")
-    return {**parts, "sparse_matmul": sparse_part(check, seed)}
+    parts["sparse_matmul"] = sparse_part(check, seed)
+    keep(dict(parts))
+    return parts

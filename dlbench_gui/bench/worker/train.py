@@ -56,13 +56,12 @@ def run_training(job: Job) -> TrainPayload:
     if job.config.is_kernels:  # the simple kernels: NumPy's and SciPy's products first, then convolve2d trains
         from ..matrix_parts import run_matrix_parts
 
-        def keep(parts: dict) -> None:  # the parent keeps the dense part if the run is stopped in the sparse one
-            job.emitter.emit(ev.Log(message=f"matrix parts: dense {parts['dense_matmul']['total_s']:.2f} s",
-                                    extra={"kernels": parts}))
+        def keep(parts: dict) -> None:  # each part said as it ends: a stop in the sparse one keeps the dense one
+            done = ", ".join(f"{name.split('_')[0]} {parts[name]['total_s']:.2f} s"
+                             for name in ("dense_matmul", "sparse_matmul") if name in parts)
+            job.emitter.emit(ev.Log(message=f"matrix parts: {done}", extra={"kernels": parts}))
 
         matrix = run_matrix_parts(job.emitter.phase, job.control.check, job.config.seed, keep)
-        job.emitter.emit(ev.Log(message=f"matrix parts: dense {matrix['dense_matmul']['total_s']:.2f} s, sparse "
-                                        f"{matrix['sparse_matmul']['total_s']:.2f} s", extra={"kernels": matrix}))
     strategy, distribution = join(job)
     data, data_prep_s, data_info = prepare_data(job, job.config)
     model, model_info, build_s, compile_s = build(job, strategy)
