@@ -18,7 +18,7 @@ class DiskFullError(OSError):
     """Writing failed because the disk (or quota) is full."""
 
 
-DISK_FULL_ERRNOS = (28, 122)  # ENOSPC, EDQUOT
+DISK_FULL_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", 122))  # EDQUOT: not on every system
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -311,13 +311,13 @@ def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
 
 def overwrite_in_place(path: str | os.PathLike, data: bytes) -> None:
     """A full disk's last resort: `data` written over the file where it lies, then the rest cut off. Its own blocks
-    hold the first bytes, so data no longer than its blocks hold (a 3 KB report has a 4 KB block) needs no new room. Not atomic: only for a file that would
-    otherwise stay wrong (a report left `running`)."""
+    hold the first bytes, so data no longer than its blocks hold (a 3 KB report has a 4 KB block) needs no new room.
+    Not atomic: only for a file that would otherwise stay wrong (a report left `running`)."""
     try:
         with open(path, "r+b") as fh:
             st = os.fstat(fh.fileno())
             if len(data) > max(st.st_size, getattr(st, "st_blocks", 0) * 512):  # more than its blocks hold: it would
-                raise OSError(28, "no room to write it over itself")  # need room, and a half-written file is worse
+                raise OSError(errno.ENOSPC, "no room to write it over itself")  # need room; half-written is worse
             fh.write(data)
             fh.truncate()
             fh.flush()
