@@ -4,6 +4,7 @@ hardware is here: these are injected facts, named as such; the detection, teleme
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from dlbench_gui.core.view.present import hardware_rows
 from dlbench_gui.hardware import detect, nvml, sysfs_gpus
 from dlbench_gui.hardware.telemetry import Sampler
 from tests.unit.test_gpu_injected import fake_pynvml
+from tests.conftest import wait_until
 
 MACHINES = json.loads((Path(__file__).parents[1] / "fixtures/accelerators/machines.json").read_text())
 
@@ -154,6 +156,8 @@ def test_the_sampler_reads_sysfs_gpus_and_their_energy_counter(tmp_path):
     s.mark(phase="training", epoch=1)
     first = s.sample_once()
     (tmp_path / "class/drm/card1/device/hwmon/hwmon4/energy1_input").write_text("960000000\n")  # +60 J
+    sampled = time.monotonic()  # a sample's time is kept to the millisecond: two within one span no time, and no
+    wait_until(lambda: time.monotonic() - sampled >= 0.002, poll_s=0.001)  # energy is counted over them
     second = s.sample_once()
     assert first["gpus"][0]["energy_mj"] == 900_000 and second["gpus"][0]["energy_mj"] == 960_000
     assert s.gpu_energy_sources == ["Intel GPU's hwmon energy1_input"] and s.gpu_energy_reason is None
